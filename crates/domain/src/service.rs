@@ -1,0 +1,54 @@
+//! Use cases: concrete structs over the ports. Each checks access and rules, decides
+//! the new state and its events, and hands both to one port call.
+
+mod access;
+mod accounts;
+mod attachments;
+mod events;
+mod projects;
+mod tasks;
+
+pub use accounts::Accounts;
+pub use attachments::Attachments;
+pub use events::{Events, PostEvent};
+pub use projects::{NewProject, Projects};
+pub use tasks::{CreateTask, TaskLinks, Tasks};
+
+use crate::ports::Ports;
+
+/// Limits the use cases enforce, set by configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_attachment_bytes: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_attachment_bytes: 25 * 1024 * 1024,
+        }
+    }
+}
+
+/// Every use case, wired to the same ports.
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub accounts: Accounts,
+    pub projects: Projects,
+    pub tasks: Tasks,
+    pub events: Events,
+    pub attachments: Attachments,
+}
+
+impl Services {
+    #[must_use]
+    pub fn new(ports: &Ports, limits: Limits) -> Self {
+        Self {
+            accounts: Accounts::new(ports.clone()),
+            projects: Projects::new(ports.clone()),
+            tasks: Tasks::new(ports.clone()),
+            events: Events::new(ports.clone()),
+            attachments: Attachments::new(ports.clone(), limits),
+        }
+    }
+}

@@ -1,0 +1,50 @@
+//! Project scoping, enforced here rather than in handlers: a caller outside a
+//! project is told that it does not exist.
+
+use crate::id::{MemberId, ProjectId};
+use crate::ports::Ports;
+use crate::workspace::{Member, Principal, Project};
+use crate::{Error, Result};
+
+/// A project the caller may see, and the member through which the caller acts in it.
+#[derive(Clone, Debug)]
+pub(crate) struct ProjectAccess {
+    pub project: Project,
+    pub member: Option<Member>,
+}
+
+impl ProjectAccess {
+    /// The actor of events the caller causes: its member, or none for an admin
+    /// acting from outside the project.
+    pub fn actor(&self) -> Option<MemberId> {
+        self.member.as_ref().map(|m| m.id)
+    }
+}
+
+/// # Errors
+/// `NotFound` when the project does not exist or the caller is not in it.
+pub(crate) async fn project(
+    ports: &Ports,
+    who: &Principal,
+    id: ProjectId,
+) -> Result<ProjectAccess> {
+    let not_found = || Error::NotFound { entity: "project" };
+    let project = ports
+        .projects
+        .get_project(id)
+        .await?
+        .ok_or_else(not_found)?;
+    let member = ports.projects.member_for_user(id, who.user_id).await?;
+    if member.is_none() && !who.is_admin {
+        return Err(not_found());
+    }
+    Ok(ProjectAccess { project, member })
+}
+
+pub(crate) fn admin_only(who: &Principal) -> Result<()> {
+    if who.is_admin {
+        Ok(())
+    } else {
+        Err(Error::Forbidden("only an admin may do this".into()))
+    }
+}

@@ -1,0 +1,188 @@
+use super::access::{self, ProjectAccess};
+use crate::id::ProjectId;
+use crate::log::payload::{LabelCreated, MemberAdded, ProjectCreated};
+use crate::log::{Event, EventKind};
+use crate::ports::Ports;
+use crate::tracker::Label;
+use crate::workspace::{Handle, Member, MemberKind, NewMember, Principal, Project};
+use crate::{Error, Result};
+
+/// What a caller supplies to create a project.
+#[derive(Clone, Debug, Default)]
+pub struct NewProject {
+    pub name: String,
+    pub key: String,
+    pub description: String,
+    /// The creator's handle in the project; derived from the user's name if absent.
+    pub handle: Option<String>,
+}
+
+/// Projects, members and labels.
+#[derive(Clone, Debug)]
+pub struct Projects {
+    ports: Ports,
+}
+
+impl Projects {
+    pub(crate) fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
+    /// Creates a project whose first member is its creator.
+    ///
+    /// # Errors
+    /// `Validation` for bad input, `Conflict` for a key that is taken.
+    pub async fn create(&self, who: &Principal, input: NewProject) -> Result<(Project, Member)> {
+        let now = self.ports.clock.now();
+        let project = Project::new(&input.name, &input.key, &input.description, now)?;
+        let user = self
+            .ports
+            .users
+            .get_user(who.user_id)
+            .await?
+            .ok_or(Error::Unauthenticated)?;
+        let handle = match input.handle {
+            Some(handle) => handle,
+            None => handle_from_name(&user.name),
+        };
+        let creator = Member::new(
+            project.id,
+            NewMember {
+                kind: MemberKind::Human,
+                user_id: Some(user.id),
+                handle,
+                display_name: Some(user.name.clone()),
+            },
+            now,
+        )?;
+        let created = EventKind::ProjectCreated(ProjectCreated {
+            name: project.name.clone(),
+            key: project.key.as_str().to_owned(),
+        });
+        let events = [
+            Event::in_project(project.id, Some(creator.id), None, created, now)?,
+            Event::in_project(
+                project.id,
+                Some(creator.id),
+                None,
+                member_added(&creator),
+                now,
+            )?,
+        ];
+        self.ports
+            .projects
+            .create_project(&project, std::slice::from_ref(&creator), &events)
+            .await?;
+        Ok((project, creator))
+    }
+
+    /// # Errors
+    /// `NotFound` for a project the caller cannot see.
+    pub async fn get(&self, who: &Principal, id: ProjectId) -> Result<Project> {
+        Ok(access::project(&self.ports, who, id).await?.project)
+    }
+
+    /// The projects the caller is a member of; every project for an admin.
+    ///
+    /// # Errors
+    /// Whatever the store reports.
+    pub async fn list(&self, who: &Principal) -> Result<Vec<Project>> {
+        let scope = (!who.is_admin).then_some(who.user_id);
+        self.ports.projects.list_projects(scope).await
+    }
+
+    /// Adds a human (with their user) or an agent to a project the caller is in.
+    ///
+    /// # Errors
+    /// `Validation` for bad input or an unknown user, `Conflict` for a taken handle
+    /// or a user who is a member already.
+    pub async fn add_member(
+        &self,
+        who: &Principal,
+        project: ProjectId,
+        input: NewMember,
+    ) -> Result<Member> {
+        let scope = access::project(&self.ports, who, project).await?;
+        if let Some(user_id) = input.user_id {
+            if self.ports.users.get_user(user_id).await?.is_none() {
+                return Err(Error::validation("user_id", "no such user"));
+            }
+        }
+        let now = self.ports.clock.now();
+        let member = Member::new(project, input, now)?;
+        let event = Event::in_project(project, scope.actor(), None, member_added(&member), now)?;
+        self.ports.projects.add_member(&member, &[event]).await?;
+        Ok(member)
+    }
+
+    /// # Errors
+    /// `NotFound` for a project the caller cannot see.
+    pub async fn members(&self, who: &Principal, project: ProjectId) -> Result<Vec<Member>> {
+        access::project(&self.ports, who, project).await?;
+        self.ports.projects.list_members(project).await
+    }
+
+    /// # Errors
+    /// `NotFound` for a project the caller cannot see, `Conflict` for a taken name.
+    pub async fn create_label(
+        &self,
+        who: &Principal,
+        project: ProjectId,
+        name: &str,
+        color: Option<&str>,
+    ) -> Result<Label> {
+        let ProjectAccess { member, .. } = access::project(&self.ports, who, project).await?;
+        let now = self.ports.clock.now();
+        let label = Label::new(project, name, color, now)?;
+        let kind = EventKind::LabelCreated(LabelCreated {
+            label: label.id,
+            name: label.name.clone(),
+            color: label.color.clone(),
+        });
+        let event = Event::in_project(project, member.map(|m| m.id), None, kind, now)?;
+        self.ports.projects.create_label(&label, &[event]).await?;
+        Ok(label)
+    }
+
+    /// # Errors
+    /// `NotFound` for a project the caller cannot see.
+    pub async fn labels(&self, who: &Principal, project: ProjectId) -> Result<Vec<Label>> {
+        access::project(&self.ports, who, project).await?;
+        self.ports.projects.list_labels(project).await
+    }
+}
+
+fn member_added(member: &Member) -> EventKind {
+    EventKind::MemberAdded(MemberAdded {
+        member: member.id,
+        handle: member.handle.clone(),
+        kind: member.kind,
+    })
+}
+
+/// A valid handle made from a display name: `Ada Lovelace` becomes `ada-lovelace`.
+fn handle_from_name(name: &str) -> String {
+    let mut handle: String = name
+        .to_ascii_lowercase()
+        .chars()
+        .map(|c| if Handle::is_handle_char(c) { c } else { '-' })
+        .collect();
+    if !handle.starts_with(|c: char| c.is_ascii_lowercase()) {
+        handle.insert(0, 'u');
+    }
+    handle.truncate(Handle::MAX_LEN);
+    handle
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_derived_handle_is_always_valid() {
+        for name in ["Ada Lovelace", "42", "ünïcode", &"x".repeat(80), "admin"] {
+            assert!(Handle::parse(&handle_from_name(name)).is_ok(), "{name}");
+        }
+        assert_eq!(handle_from_name("Ada Lovelace"), "ada-lovelace");
+    }
+}

@@ -1,0 +1,376 @@
+use super::access::{self, ProjectAccess};
+use crate::id::{LabelId, MemberId, ProjectId, TaskId, TaskLinkId};
+use crate::log::payload::{TaskLabel, TaskUpdated};
+use crate::log::{Event, EventKind};
+use crate::ports::{Ports, TaskChange, TaskQuery};
+use crate::tracker::{LinkKind, NewTask, Priority, Task, TaskLink, TaskPatch, TaskStatus};
+use crate::workspace::Principal;
+use crate::{Error, Result};
+
+/// How often an unconditional update re-reads and re-applies after losing a race.
+const UNCONDITIONAL_ATTEMPTS: usize = 5;
+
+/// What a caller supplies to create a task.
+#[derive(Clone, Debug, Default)]
+pub struct CreateTask {
+    pub title: String,
+    pub description: String,
+    pub status: Option<TaskStatus>,
+    pub priority: Option<Priority>,
+    pub assignee_id: Option<MemberId>,
+    pub labels: Vec<LabelId>,
+}
+
+/// A task's links, split by direction.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaskLinks {
+    pub outgoing: Vec<TaskLink>,
+    pub incoming: Vec<TaskLink>,
+}
+
+/// Tasks: creation, changes through the state machine, labels and links.
+#[derive(Clone, Debug)]
+pub struct Tasks {
+    ports: Ports,
+}
+
+impl Tasks {
+    pub(crate) fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
+    /// # Errors
+    /// `NotFound` for a project the caller cannot see; `Validation` for bad input,
+    /// an assignee or label from another project.
+    pub async fn create(
+        &self,
+        who: &Principal,
+        project: ProjectId,
+        input: CreateTask,
+    ) -> Result<Task> {
+        let scope = access::project(&self.ports, who, project).await?;
+        if let Some(assignee) = input.assignee_id {
+            self.check_member(project, assignee).await?;
+        }
+        for label in &input.labels {
+            self.check_label(project, *label).await?;
+        }
+        let now = self.ports.clock.now();
+        let (task, created) = NewTask::new(
+            project,
+            &input.title,
+            &input.description,
+            input.status.unwrap_or(TaskStatus::Backlog),
+            input.priority.unwrap_or_default(),
+            input.assignee_id,
+            input.labels,
+            now,
+        )?;
+        let mut events = vec![Event::in_project(
+            project,
+            scope.actor(),
+            Some(task.id),
+            created,
+            now,
+        )?];
+        for label in &task.labels {
+            let kind = EventKind::TaskLabelAdd(TaskLabel { label: *label });
+            events.push(Event::in_project(
+                project,
+                scope.actor(),
+                Some(task.id),
+                kind,
+                now,
+            )?);
+        }
+        self.ports.tasks.create_task(&task, &events).await
+    }
+
+    /// # Errors
+    /// `NotFound` for a task the caller cannot see.
+    pub async fn get(&self, who: &Principal, id: TaskId) -> Result<Task> {
+        Ok(self.load(who, id).await?.0)
+    }
+
+    /// # Errors
+    /// `NotFound` for a project the caller cannot see.
+    pub async fn list(&self, who: &Principal, mut query: TaskQuery) -> Result<Vec<Task>> {
+        match query.project_id {
+            Some(project) => {
+                access::project(&self.ports, who, project).await?;
+            }
+            None => access::admin_only(who)
+                .map_err(|_| Error::validation("project_id", "is required"))?,
+        }
+        query.limit = query.limit.clamp(1, 500);
+        self.ports.tasks.list_tasks(&query).await
+    }
+
+    /// Applies `patch`. With `expected_version` the write happens only if the task is
+    /// still at that version; without it, a lost race is retried on fresh state.
+    ///
+    /// # Errors
+    /// `StaleVersion` for an outdated `expected_version`, `InvalidTransition`,
+    /// `Validation` for bad input or an assignee from another project.
+    pub async fn update(
+        &self,
+        who: &Principal,
+        id: TaskId,
+        patch: TaskPatch,
+        expected_version: Option<i64>,
+    ) -> Result<Task> {
+        if let Some(Some(assignee)) = patch.assignee {
+            let (task, _) = self.load(who, id).await?;
+            self.check_member(task.project_id, assignee).await?;
+        }
+        let attempts = if expected_version.is_some() {
+            1
+        } else {
+            UNCONDITIONAL_ATTEMPTS
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (mut task, scope) = self.load(who, id).await?;
+            let read_version = task.version;
+            check_expected(expected_version, read_version)?;
+            let now = self.ports.clock.now();
+            let kinds = task.apply(patch.clone(), now)?;
+            if kinds.is_empty() {
+                return Ok(task);
+            }
+            let events = task_events(&scope, task.id, kinds, now)?;
+            match self
+                .ports
+                .tasks
+                .update_task(&task, read_version, &[], &events)
+                .await
+            {
+                Err(Error::StaleVersion { .. }) if attempt < attempts => {}
+                Err(Error::StaleVersion { actual, .. }) if expected_version.is_some() => {
+                    return Err(Error::StaleVersion {
+                        expected: read_version,
+                        actual,
+                    });
+                }
+                other => return other.map(|()| task),
+            }
+        }
+    }
+
+    /// Adds (`present`) or removes a label; a no-op when it is already so.
+    ///
+    /// # Errors
+    /// `NotFound` for a task the caller cannot see, `Validation` for a label from
+    /// another project, `StaleVersion` as for [`Tasks::update`].
+    pub async fn set_label(
+        &self,
+        who: &Principal,
+        id: TaskId,
+        label: LabelId,
+        present: bool,
+        expected_version: Option<i64>,
+    ) -> Result<Task> {
+        let (task, _) = self.load(who, id).await?;
+        self.check_label(task.project_id, label).await?;
+        self.change(who, id, expected_version, |task| {
+            if task.labels.contains(&label) == present {
+                return Ok(None);
+            }
+            let (change, kind) = if present {
+                task.labels.push(label);
+                task.labels.sort();
+                (
+                    TaskChange::AddLabel(label),
+                    EventKind::TaskLabelAdd(TaskLabel { label }),
+                )
+            } else {
+                task.labels.retain(|l| *l != label);
+                (
+                    TaskChange::RemoveLabel(label),
+                    EventKind::TaskLabelRemove(TaskLabel { label }),
+                )
+            };
+            Ok(Some((change, kind)))
+        })
+        .await
+    }
+
+    /// Links this task to `target` in the same project.
+    ///
+    /// # Errors
+    /// `Validation` for a self-link or a target in another project, `Conflict` for a
+    /// link that exists.
+    pub async fn link(
+        &self,
+        who: &Principal,
+        id: TaskId,
+        target: TaskId,
+        kind: LinkKind,
+    ) -> Result<TaskLink> {
+        let (task, _) = self.load(who, id).await?;
+        let target_task = self.ports.tasks.get_task(target).await?;
+        if target_task.is_none_or(|t| t.project_id != task.project_id) {
+            return Err(Error::validation(
+                "target_task_id",
+                "no such task in this project",
+            ));
+        }
+        let existing = self.ports.tasks.list_links(id).await?;
+        if existing
+            .iter()
+            .any(|l| l.source_id == id && l.target_id == target && l.kind == kind)
+        {
+            return Err(Error::Conflict("the tasks are linked so already".into()));
+        }
+        let link = TaskLink::new(task.project_id, id, target, kind, self.ports.clock.now())?;
+        let created = link.clone();
+        self.change(who, id, None, move |_| {
+            let kind = link_event(None, Some(&link));
+            Ok(Some((TaskChange::AddLink(link.clone()), kind)))
+        })
+        .await?;
+        Ok(created)
+    }
+
+    /// # Errors
+    /// `NotFound` for a link that is not this task's.
+    pub async fn unlink(&self, who: &Principal, id: TaskId, link: TaskLinkId) -> Result<()> {
+        self.load(who, id).await?;
+        let link = self
+            .ports
+            .tasks
+            .get_link(link)
+            .await?
+            .filter(|l| l.source_id == id || l.target_id == id)
+            .ok_or(Error::NotFound { entity: "link" })?;
+        self.change(who, id, None, move |_| {
+            Ok(Some((
+                TaskChange::RemoveLink(link.id),
+                link_event(Some(&link), None),
+            )))
+        })
+        .await?;
+        Ok(())
+    }
+
+    /// # Errors
+    /// `NotFound` for a task the caller cannot see.
+    pub async fn links(&self, who: &Principal, id: TaskId) -> Result<TaskLinks> {
+        self.load(who, id).await?;
+        let (outgoing, incoming) = self
+            .ports
+            .tasks
+            .list_links(id)
+            .await?
+            .into_iter()
+            .partition(|l| l.source_id == id);
+        Ok(TaskLinks { outgoing, incoming })
+    }
+
+    /// Loads a task the caller may see, with the caller's access to its project.
+    pub(crate) async fn load(&self, who: &Principal, id: TaskId) -> Result<(Task, ProjectAccess)> {
+        let not_found = || Error::NotFound { entity: "task" };
+        let task = self.ports.tasks.get_task(id).await?.ok_or_else(not_found)?;
+        let scope = access::project(&self.ports, who, task.project_id)
+            .await
+            .map_err(|e| {
+                if matches!(e, Error::NotFound { .. }) {
+                    not_found()
+                } else {
+                    e
+                }
+            })?;
+        Ok((task, scope))
+    }
+
+    /// Runs a satellite change (labels, links) under the task's optimistic lock.
+    async fn change<F>(
+        &self,
+        who: &Principal,
+        id: TaskId,
+        expected: Option<i64>,
+        decide: F,
+    ) -> Result<Task>
+    where
+        F: Fn(&mut Task) -> Result<Option<(TaskChange, EventKind)>> + Send,
+    {
+        let attempts = if expected.is_some() {
+            1
+        } else {
+            UNCONDITIONAL_ATTEMPTS
+        };
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let (mut task, scope) = self.load(who, id).await?;
+            let read_version = task.version;
+            check_expected(expected, read_version)?;
+            let Some((change, kind)) = decide(&mut task)? else {
+                return Ok(task);
+            };
+            let now = self.ports.clock.now();
+            task.touch(now);
+            let events = task_events(&scope, task.id, vec![kind], now)?;
+            match self
+                .ports
+                .tasks
+                .update_task(&task, read_version, &[change], &events)
+                .await
+            {
+                Err(Error::StaleVersion { .. }) if attempt < attempts => {}
+                other => return other.map(|()| task),
+            }
+        }
+    }
+
+    async fn check_member(&self, project: ProjectId, member: MemberId) -> Result<()> {
+        match self.ports.projects.get_member(member).await? {
+            Some(m) if m.project_id == project => Ok(()),
+            _ => Err(Error::validation(
+                "assignee_id",
+                "no such member in this project",
+            )),
+        }
+    }
+
+    async fn check_label(&self, project: ProjectId, label: LabelId) -> Result<()> {
+        match self.ports.projects.get_label(label).await? {
+            Some(l) if l.project_id == project => Ok(()),
+            _ => Err(Error::validation(
+                "label_id",
+                "no such label in this project",
+            )),
+        }
+    }
+}
+
+fn check_expected(expected: Option<i64>, actual: i64) -> Result<()> {
+    match expected {
+        Some(expected) if expected != actual => Err(Error::StaleVersion { expected, actual }),
+        _ => Ok(()),
+    }
+}
+
+fn task_events(
+    scope: &ProjectAccess,
+    task: TaskId,
+    kinds: Vec<EventKind>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Vec<Event>> {
+    kinds
+        .into_iter()
+        .map(|kind| Event::in_project(scope.project.id, scope.actor(), Some(task), kind, now))
+        .collect()
+}
+
+/// Links have no event type of their own in the log's design: they are recorded as a
+/// `task_updated` of the `link` field.
+fn link_event(from: Option<&TaskLink>, to: Option<&TaskLink>) -> EventKind {
+    let describe = |l: &TaskLink| serde_json::json!({ "id": l.id, "kind": l.kind, "source": l.source_id, "target": l.target_id });
+    EventKind::TaskUpdated(TaskUpdated {
+        field: "link".into(),
+        from: from.map_or(serde_json::Value::Null, describe),
+        to: to.map_or(serde_json::Value::Null, describe),
+    })
+}

@@ -1,0 +1,15 @@
+//! Tracker context: tasks with their state machine, labels, links and attachments.
+
+mod attachment;
+mod label;
+mod link;
+mod priority;
+mod status;
+mod task;
+
+pub use attachment::{Attachment, NewAttachment};
+pub use label::Label;
+pub use link::{LinkKind, TaskLink};
+pub use priority::Priority;
+pub use status::TaskStatus;
+pub use task::{NewTask, Task, TaskPatch};

@@ -1,0 +1,80 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::Handle;
+use crate::id::{MemberId, ProjectId, UserId};
+use crate::{Error, Result};
+
+/// Whether a member is a person or an AI agent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MemberKind {
+    Human,
+    Agent,
+}
+
+impl MemberKind {
+    #[must_use]
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Human => "human",
+            Self::Agent => "agent",
+        }
+    }
+
+    /// # Errors
+    /// `Validation` for an unknown kind.
+    pub fn parse(raw: &str) -> Result<Self> {
+        match raw {
+            "human" => Ok(Self::Human),
+            "agent" => Ok(Self::Agent),
+            _ => Err(Error::validation("kind", "must be human or agent")),
+        }
+    }
+}
+
+/// A participant of one project. A human member acts through a user; an agent
+/// member may too (its service account) so that its actions carry its identity.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Member {
+    pub id: MemberId,
+    pub project_id: ProjectId,
+    pub kind: MemberKind,
+    pub user_id: Option<UserId>,
+    pub handle: Handle,
+    pub display_name: String,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What a caller supplies to add a member.
+#[derive(Clone, Debug)]
+pub struct NewMember {
+    pub kind: MemberKind,
+    pub user_id: Option<UserId>,
+    pub handle: String,
+    pub display_name: Option<String>,
+}
+
+impl Member {
+    /// # Errors
+    /// `Validation` for a bad handle or display name, or a human without a user.
+    pub fn new(project_id: ProjectId, input: NewMember, now: DateTime<Utc>) -> Result<Self> {
+        let handle = Handle::parse(&input.handle)?;
+        if input.kind == MemberKind::Human && input.user_id.is_none() {
+            return Err(Error::validation("user_id", "a human member needs a user"));
+        }
+        let display_name = match input.display_name {
+            Some(name) => crate::text::required("display_name", &name, 100)?,
+            None => handle.as_str().to_owned(),
+        };
+        Ok(Self {
+            id: MemberId::generate(),
+            project_id,
+            kind: input.kind,
+            user_id: input.user_id,
+            handle,
+            display_name,
+            created_at: now,
+        })
+    }
+}

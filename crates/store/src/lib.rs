@@ -1,1 +1,22 @@
+//! SeaORM adapter: implements the domain's repository ports on SQLite (the embedded
+//! default, in WAL mode) and PostgreSQL, plus a local-disk blob store.
+//!
+//! Depends on `agentry-domain` only. Every mutating method commits its change and
+//! its events in one transaction. Database errors are translated here, at the edge:
+//! unique and foreign-key violations become domain conflicts, the rest `Internal`.
 
+mod attachments;
+mod blob;
+mod connect;
+mod entity;
+mod error;
+mod events;
+mod projects;
+mod tasks;
+mod users;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use blob::LocalBlobStore;
+pub use connect::{Backend, Options, Store};

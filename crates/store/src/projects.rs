@@ -1,0 +1,226 @@
+//! Projects, members and labels.
+
+use agentry_domain::id::{LabelId, MemberId, ProjectId, UserId};
+use agentry_domain::log::Event;
+use agentry_domain::ports::ProjectRepo;
+use agentry_domain::tracker::Label;
+use agentry_domain::workspace::{Handle, Member, MemberKind, Project, ProjectKey};
+use agentry_domain::{Error, Result};
+use async_trait::async_trait;
+use sea_orm::sea_query::Query;
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
+    QueryOrder as _, SqlErr, TransactionTrait as _,
+};
+
+use crate::Store;
+use crate::entity::{labels, members, projects};
+use crate::error::{corrupt, internal, unique};
+
+fn project_from(row: projects::Model) -> Result<Project> {
+    Ok(Project {
+        id: ProjectId(row.id),
+        name: row.name,
+        key: ProjectKey::parse(&row.key).map_err(|e| corrupt("project key", e))?,
+        description: row.description,
+        created_at: row.created_at,
+    })
+}
+
+pub(crate) fn member_from(row: members::Model) -> Result<Member> {
+    Ok(Member {
+        id: MemberId(row.id),
+        project_id: ProjectId(row.project_id),
+        kind: MemberKind::parse(&row.kind).map_err(|e| corrupt("member kind", e))?,
+        user_id: row.user_id.map(UserId),
+        handle: Handle::parse(&row.handle).map_err(|e| corrupt("handle", e))?,
+        display_name: row.display_name,
+        created_at: row.created_at,
+    })
+}
+
+fn member_row(m: &Member) -> members::ActiveModel {
+    members::ActiveModel {
+        id: Set(m.id.0),
+        project_id: Set(m.project_id.0),
+        kind: Set(m.kind.as_str().to_owned()),
+        user_id: Set(m.user_id.map(|u| u.0)),
+        handle: Set(m.handle.as_str().to_owned()),
+        display_name: Set(m.display_name.clone()),
+        created_at: Set(m.created_at),
+    }
+}
+
+fn label_from(row: labels::Model) -> Label {
+    Label {
+        id: LabelId(row.id),
+        project_id: ProjectId(row.project_id),
+        name: row.name,
+        color: row.color,
+        created_at: row.created_at,
+    }
+}
+
+async fn insert_members(conn: &impl ConnectionTrait, members: &[Member]) -> Result<()> {
+    members::Entity::insert_many(members.iter().map(member_row))
+        .exec_without_returning(conn)
+        .await
+        .map_err(|err| match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(detail)) if detail.contains("handle") => {
+                Error::Conflict("the handle is taken in this project".into())
+            }
+            Some(SqlErr::UniqueConstraintViolation(_)) => {
+                Error::Conflict("the user is a member of this project already".into())
+            }
+            _ => internal(err),
+        })?;
+    Ok(())
+}
+
+#[async_trait]
+impl ProjectRepo for Store {
+    async fn create_project(
+        &self,
+        project: &Project,
+        members: &[Member],
+        events: &[Event],
+    ) -> Result<()> {
+        let row = projects::ActiveModel {
+            id: Set(project.id.0),
+            name: Set(project.name.clone()),
+            key: Set(project.key.as_str().to_owned()),
+            description: Set(project.description.clone()),
+            task_seq: Set(0),
+            created_at: Set(project.created_at),
+        };
+        let txn = self.write.begin().await.map_err(internal)?;
+        projects::Entity::insert(row)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(unique("a project with this key exists"))?;
+        insert_members(&txn, members).await?;
+        crate::events::insert(&txn, events).await?;
+        txn.commit().await.map_err(internal)
+    }
+
+    async fn get_project(&self, id: ProjectId) -> Result<Option<Project>> {
+        let row = projects::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await
+            .map_err(internal)?;
+        row.map(project_from).transpose()
+    }
+
+    async fn list_projects(&self, member_user: Option<UserId>) -> Result<Vec<Project>> {
+        let mut query = projects::Entity::find();
+        if let Some(user) = member_user {
+            let memberships = Query::select()
+                .column(members::Column::ProjectId)
+                .from(members::Entity)
+                .and_where(members::Column::UserId.eq(user.0))
+                .to_owned();
+            query = query.filter(projects::Column::Id.in_subquery(memberships));
+        }
+        let rows = query
+            .order_by_asc(projects::Column::CreatedAt)
+            .order_by_asc(projects::Column::Id)
+            .all(&self.read)
+            .await
+            .map_err(internal)?;
+        rows.into_iter().map(project_from).collect()
+    }
+
+    async fn add_member(&self, member: &Member, events: &[Event]) -> Result<()> {
+        let txn = self.write.begin().await.map_err(internal)?;
+        insert_members(&txn, std::slice::from_ref(member)).await?;
+        crate::events::insert(&txn, events).await?;
+        txn.commit().await.map_err(internal)
+    }
+
+    async fn get_member(&self, id: MemberId) -> Result<Option<Member>> {
+        let row = members::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await
+            .map_err(internal)?;
+        row.map(member_from).transpose()
+    }
+
+    async fn member_for_user(&self, project: ProjectId, user: UserId) -> Result<Option<Member>> {
+        let row = members::Entity::find()
+            .filter(members::Column::ProjectId.eq(project.0))
+            .filter(members::Column::UserId.eq(user.0))
+            .one(&self.read)
+            .await
+            .map_err(internal)?;
+        row.map(member_from).transpose()
+    }
+
+    async fn members_by_handle(
+        &self,
+        project: ProjectId,
+        handles: &[Handle],
+    ) -> Result<Vec<Member>> {
+        if handles.is_empty() {
+            return Ok(Vec::new());
+        }
+        let rows = members::Entity::find()
+            .filter(members::Column::ProjectId.eq(project.0))
+            .filter(members::Column::Handle.is_in(handles.iter().map(Handle::as_str)))
+            .all(&self.read)
+            .await
+            .map_err(internal)?;
+        let mut found = rows
+            .into_iter()
+            .map(member_from)
+            .collect::<Result<Vec<_>>>()?;
+        found.sort_by_key(|m| handles.iter().position(|h| *h == m.handle));
+        Ok(found)
+    }
+
+    async fn list_members(&self, project: ProjectId) -> Result<Vec<Member>> {
+        let rows = members::Entity::find()
+            .filter(members::Column::ProjectId.eq(project.0))
+            .order_by_asc(members::Column::CreatedAt)
+            .order_by_asc(members::Column::Id)
+            .all(&self.read)
+            .await
+            .map_err(internal)?;
+        rows.into_iter().map(member_from).collect()
+    }
+
+    async fn create_label(&self, label: &Label, events: &[Event]) -> Result<()> {
+        let row = labels::ActiveModel {
+            id: Set(label.id.0),
+            project_id: Set(label.project_id.0),
+            name: Set(label.name.clone()),
+            name_key: Set(label.name.to_lowercase()),
+            color: Set(label.color.clone()),
+            created_at: Set(label.created_at),
+        };
+        let txn = self.write.begin().await.map_err(internal)?;
+        labels::Entity::insert(row)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(unique("a label with this name exists in the project"))?;
+        crate::events::insert(&txn, events).await?;
+        txn.commit().await.map_err(internal)
+    }
+
+    async fn get_label(&self, id: LabelId) -> Result<Option<Label>> {
+        let row = labels::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await
+            .map_err(internal)?;
+        Ok(row.map(label_from))
+    }
+
+    async fn list_labels(&self, project: ProjectId) -> Result<Vec<Label>> {
+        let rows = labels::Entity::find()
+            .filter(labels::Column::ProjectId.eq(project.0))
+            .order_by_asc(labels::Column::NameKey)
+            .all(&self.read)
+            .await
+            .map_err(internal)?;
+        Ok(rows.into_iter().map(label_from).collect())
+    }
+}

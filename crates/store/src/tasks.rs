@@ -1,0 +1,328 @@
+//! Tasks with their labels and links.
+
+use std::collections::HashMap;
+
+use agentry_domain::id::{LabelId, MemberId, ProjectId, TaskId, TaskLinkId};
+use agentry_domain::log::Event;
+use agentry_domain::ports::{TaskChange, TaskQuery, TaskRepo};
+use agentry_domain::tracker::{LinkKind, NewTask, Priority, Task, TaskLink, TaskStatus};
+use agentry_domain::{Error, Result};
+use async_trait::async_trait;
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait as _, Condition, ConnectionTrait, EntityTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, TransactionTrait as _,
+};
+use uuid::Uuid;
+
+use crate::Store;
+use crate::entity::{projects, task_labels, task_links, tasks};
+use crate::error::{corrupt, internal, unique};
+
+fn task_from(row: tasks::Model, labels: Vec<LabelId>) -> Result<Task> {
+    Ok(Task {
+        id: TaskId(row.id),
+        project_id: ProjectId(row.project_id),
+        number: row.number,
+        title: row.title,
+        description: row.description,
+        status: TaskStatus::parse(&row.status).map_err(|e| corrupt("task status", e))?,
+        priority: Priority::parse(&row.priority).map_err(|e| corrupt("task priority", e))?,
+        assignee_id: row.assignee_id.map(MemberId),
+        labels,
+        version: row.version,
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+    })
+}
+
+fn link_from(row: task_links::Model) -> Result<TaskLink> {
+    Ok(TaskLink {
+        id: TaskLinkId(row.id),
+        project_id: ProjectId(row.project_id),
+        source_id: TaskId(row.source_id),
+        target_id: TaskId(row.target_id),
+        kind: LinkKind::parse(&row.kind).map_err(|e| corrupt("link kind", e))?,
+        created_at: row.created_at,
+    })
+}
+
+fn label_row(
+    task: TaskId,
+    label: LabelId,
+    at: chrono::DateTime<chrono::Utc>,
+) -> task_labels::ActiveModel {
+    task_labels::ActiveModel {
+        task_id: Set(task.0),
+        label_id: Set(label.0),
+        created_at: Set(at),
+    }
+}
+
+/// The labels of each of `tasks`, sorted, in one query.
+async fn labels_of(
+    conn: &impl ConnectionTrait,
+    tasks: &[Uuid],
+) -> Result<HashMap<Uuid, Vec<LabelId>>> {
+    let mut labels: HashMap<Uuid, Vec<LabelId>> = HashMap::new();
+    if tasks.is_empty() {
+        return Ok(labels);
+    }
+    let rows = task_labels::Entity::find()
+        .filter(task_labels::Column::TaskId.is_in(tasks.iter().copied()))
+        .all(conn)
+        .await
+        .map_err(internal)?;
+    for row in rows {
+        labels
+            .entry(row.task_id)
+            .or_default()
+            .push(LabelId(row.label_id));
+    }
+    labels.values_mut().for_each(|l| l.sort());
+    Ok(labels)
+}
+
+async fn with_labels(conn: &impl ConnectionTrait, rows: Vec<tasks::Model>) -> Result<Vec<Task>> {
+    let ids: Vec<Uuid> = rows.iter().map(|r| r.id).collect();
+    let mut labels = labels_of(conn, &ids).await?;
+    rows.into_iter()
+        .map(|row| {
+            let own = labels.remove(&row.id).unwrap_or_default();
+            task_from(row, own)
+        })
+        .collect()
+}
+
+async fn apply_change(conn: &impl ConnectionTrait, task: &Task, change: &TaskChange) -> Result<()> {
+    match change {
+        TaskChange::AddLabel(label) => {
+            task_labels::Entity::insert(label_row(task.id, *label, task.updated_at))
+                .exec_without_returning(conn)
+                .await
+                .map_err(unique("the task has this label already"))?;
+        }
+        TaskChange::RemoveLabel(label) => {
+            task_labels::Entity::delete_many()
+                .filter(task_labels::Column::TaskId.eq(task.id.0))
+                .filter(task_labels::Column::LabelId.eq(label.0))
+                .exec(conn)
+                .await
+                .map_err(internal)?;
+        }
+        TaskChange::AddLink(link) => {
+            let row = task_links::ActiveModel {
+                id: Set(link.id.0),
+                project_id: Set(link.project_id.0),
+                source_id: Set(link.source_id.0),
+                target_id: Set(link.target_id.0),
+                kind: Set(link.kind.as_str().to_owned()),
+                created_at: Set(link.created_at),
+            };
+            task_links::Entity::insert(row)
+                .exec_without_returning(conn)
+                .await
+                .map_err(unique("the tasks are linked so already"))?;
+        }
+        TaskChange::RemoveLink(link) => {
+            task_links::Entity::delete_by_id(link.0)
+                .exec(conn)
+                .await
+                .map_err(internal)?;
+        }
+    }
+    Ok(())
+}
+
+#[async_trait]
+impl TaskRepo for Store {
+    async fn create_task(&self, task: &NewTask, events: &[Event]) -> Result<Task> {
+        let txn = self.write.begin().await.map_err(internal)?;
+        // Bumping the counter first takes the project's row lock on PostgreSQL, so
+        // concurrent creations get consecutive numbers instead of colliding.
+        let bumped = projects::Entity::update_many()
+            .col_expr(
+                projects::Column::TaskSeq,
+                Expr::col(projects::Column::TaskSeq).add(1),
+            )
+            .filter(projects::Column::Id.eq(task.project_id.0))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        if bumped.rows_affected == 0 {
+            return Err(Error::NotFound { entity: "project" });
+        }
+        let number = projects::Entity::find_by_id(task.project_id.0)
+            .select_only()
+            .column(projects::Column::TaskSeq)
+            .into_tuple::<i64>()
+            .one(&txn)
+            .await
+            .map_err(internal)?
+            .ok_or(Error::NotFound { entity: "project" })?;
+        let row = tasks::ActiveModel {
+            id: Set(task.id.0),
+            project_id: Set(task.project_id.0),
+            number: Set(number),
+            title: Set(task.title.clone()),
+            description: Set(task.description.clone()),
+            status: Set(task.status.as_str().to_owned()),
+            priority: Set(task.priority.as_str().to_owned()),
+            assignee_id: Set(task.assignee_id.map(|a| a.0)),
+            version: Set(1),
+            created_at: Set(task.created_at),
+            updated_at: Set(task.created_at),
+        };
+        tasks::Entity::insert(row)
+            .exec_without_returning(&txn)
+            .await
+            .map_err(internal)?;
+        task_labels::Entity::insert_many(
+            task.labels
+                .iter()
+                .map(|l| label_row(task.id, *l, task.created_at)),
+        )
+        .exec_without_returning(&txn)
+        .await
+        .map_err(internal)?;
+        crate::events::insert(&txn, events).await?;
+        txn.commit().await.map_err(internal)?;
+        Ok(Task {
+            id: task.id,
+            project_id: task.project_id,
+            number,
+            title: task.title.clone(),
+            description: task.description.clone(),
+            status: task.status,
+            priority: task.priority,
+            assignee_id: task.assignee_id,
+            labels: task.labels.clone(),
+            version: 1,
+            created_at: task.created_at,
+            updated_at: task.created_at,
+        })
+    }
+
+    async fn get_task(&self, id: TaskId) -> Result<Option<Task>> {
+        let row = tasks::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await
+            .map_err(internal)?;
+        Ok(with_labels(&self.read, row.into_iter().collect())
+            .await?
+            .pop())
+    }
+
+    async fn get_task_by_number(&self, project: ProjectId, number: i64) -> Result<Option<Task>> {
+        let row = tasks::Entity::find()
+            .filter(tasks::Column::ProjectId.eq(project.0))
+            .filter(tasks::Column::Number.eq(number))
+            .one(&self.read)
+            .await
+            .map_err(internal)?;
+        Ok(with_labels(&self.read, row.into_iter().collect())
+            .await?
+            .pop())
+    }
+
+    async fn list_tasks(&self, q: &TaskQuery) -> Result<Vec<Task>> {
+        let mut query = tasks::Entity::find();
+        if let Some(project) = q.project_id {
+            query = query.filter(tasks::Column::ProjectId.eq(project.0));
+        }
+        if let Some(status) = q.status {
+            query = query.filter(tasks::Column::Status.eq(status.as_str()));
+        }
+        if let Some(assignee) = q.assignee_id {
+            query = query.filter(tasks::Column::AssigneeId.eq(assignee.0));
+        }
+        if let Some(label) = q.label_id {
+            let labelled = Query::select()
+                .column(task_labels::Column::TaskId)
+                .from(task_labels::Entity)
+                .and_where(task_labels::Column::LabelId.eq(label.0))
+                .to_owned();
+            query = query.filter(Condition::all().add(tasks::Column::Id.in_subquery(labelled)));
+        }
+        if let Some(after) = q.after_number {
+            query = query.filter(tasks::Column::Number.gt(after));
+        }
+        let rows = query
+            .order_by_asc(tasks::Column::Number)
+            .order_by_asc(tasks::Column::Id)
+            .limit(u64::from(q.limit))
+            .all(&self.read)
+            .await
+            .map_err(internal)?;
+        with_labels(&self.read, rows).await
+    }
+
+    async fn update_task(
+        &self,
+        task: &Task,
+        expected_version: i64,
+        changes: &[TaskChange],
+        events: &[Event],
+    ) -> Result<()> {
+        let txn = self.write.begin().await.map_err(internal)?;
+        let updated = tasks::Entity::update_many()
+            .col_expr(tasks::Column::Title, Expr::value(task.title.clone()))
+            .col_expr(
+                tasks::Column::Description,
+                Expr::value(task.description.clone()),
+            )
+            .col_expr(tasks::Column::Status, Expr::value(task.status.as_str()))
+            .col_expr(tasks::Column::Priority, Expr::value(task.priority.as_str()))
+            .col_expr(
+                tasks::Column::AssigneeId,
+                Expr::value(task.assignee_id.map(|a| a.0)),
+            )
+            .col_expr(tasks::Column::Version, Expr::value(task.version))
+            .col_expr(tasks::Column::UpdatedAt, Expr::value(task.updated_at))
+            .filter(tasks::Column::Id.eq(task.id.0))
+            .filter(tasks::Column::Version.eq(expected_version))
+            .exec(&txn)
+            .await
+            .map_err(internal)?;
+        if updated.rows_affected == 0 {
+            let current = tasks::Entity::find_by_id(task.id.0)
+                .one(&txn)
+                .await
+                .map_err(internal)?;
+            return Err(match current {
+                Some(current) => Error::StaleVersion {
+                    expected: expected_version,
+                    actual: current.version,
+                },
+                None => Error::NotFound { entity: "task" },
+            });
+        }
+        for change in changes {
+            apply_change(&txn, task, change).await?;
+        }
+        crate::events::insert(&txn, events).await?;
+        txn.commit().await.map_err(internal)
+    }
+
+    async fn list_links(&self, task: TaskId) -> Result<Vec<TaskLink>> {
+        let rows = task_links::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(task_links::Column::SourceId.eq(task.0))
+                    .add(task_links::Column::TargetId.eq(task.0)),
+            )
+            .order_by_asc(task_links::Column::Id)
+            .all(&self.read)
+            .await
+            .map_err(internal)?;
+        rows.into_iter().map(link_from).collect()
+    }
+
+    async fn get_link(&self, id: TaskLinkId) -> Result<Option<TaskLink>> {
+        let row = task_links::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await
+            .map_err(internal)?;
+        row.map(link_from).transpose()
+    }
+}

@@ -1,0 +1,137 @@
+//! Throwaway databases for tests: a temporary SQLite file, or a fresh PostgreSQL
+//! database created on the server named by `AGENTRY_TEST_PG_URL` and dropped after.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait as _, Database};
+
+/// The variable naming the PostgreSQL server tests may create databases on.
+pub const PG_URL_VAR: &str = "AGENTRY_TEST_PG_URL";
+
+/// A database that exists for as long as this value does.
+#[derive(Debug)]
+pub struct TestDatabase {
+    url: String,
+    cleanup: Cleanup,
+}
+
+#[derive(Debug)]
+enum Cleanup {
+    Sqlite(
+        #[expect(dead_code, reason = "held so the directory outlives the test")] tempfile::TempDir,
+    ),
+    Postgres {
+        server: String,
+        name: String,
+    },
+}
+
+impl TestDatabase {
+    /// A new, empty SQLite database file in a temporary directory.
+    ///
+    /// # Panics
+    /// When no temporary directory can be made.
+    #[must_use]
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary directory");
+        let url = format!(
+            "sqlite://{}?mode=rwc",
+            dir.path().join("agentry.db").display()
+        );
+        Self {
+            url,
+            cleanup: Cleanup::Sqlite(dir),
+        }
+    }
+
+    /// A new, empty PostgreSQL database, or `None` when `AGENTRY_TEST_PG_URL` is unset.
+    ///
+    /// # Panics
+    /// When the variable is set but the server cannot be reached: a suite that was
+    /// asked to run on PostgreSQL must fail rather than pass without it.
+    pub async fn postgres() -> Option<Self> {
+        let server = std::env::var(PG_URL_VAR).ok().filter(|u| !u.is_empty())?;
+        let name = format!("agentry_test_{}", uuid::Uuid::now_v7().simple());
+        let admin = Database::connect(&server)
+            .await
+            .unwrap_or_else(|e| panic!("{PG_URL_VAR} is set but PostgreSQL is unreachable: {e}"));
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .expect("CREATE DATABASE");
+        admin.close().await.ok();
+        let url = with_database(&server, &name);
+        Some(Self {
+            url,
+            cleanup: Cleanup::Postgres { server, name },
+        })
+    }
+
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Cleanup::Postgres { server, name } = &self.cleanup else {
+            return;
+        };
+        let (server, name) = (server.clone(), name.clone());
+        // Drop runs inside the test's runtime, which cannot block on itself.
+        let dropper = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build();
+            if let Ok(runtime) = runtime {
+                runtime.block_on(async {
+                    if let Ok(admin) = Database::connect(&server).await {
+                        let sql = format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)");
+                        let _ = tokio::time::timeout(
+                            Duration::from_secs(10),
+                            admin.execute_unprepared(&sql),
+                        )
+                        .await;
+                        admin.close().await.ok();
+                    }
+                });
+            }
+        });
+        let _ = dropper.join();
+    }
+}
+
+/// `server` with its database name replaced by `name`.
+fn with_database(server: &str, name: &str) -> String {
+    let (base, query) = server
+        .split_once('?')
+        .map_or((server, None), |(b, q)| (b, Some(q)));
+    let after_scheme = base.find("://").map_or(0, |i| i + 3);
+    let base = match base[after_scheme..].find('/') {
+        Some(slash) => &base[..after_scheme + slash],
+        None => base,
+    };
+    match query {
+        Some(query) => format!("{base}/{name}?{query}"),
+        None => format!("{base}/{name}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_database;
+
+    #[test]
+    fn the_database_name_is_replaced_and_the_query_kept() {
+        assert_eq!(
+            with_database("postgres://u@h:5432/test", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/test?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
+        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+    }
+}

@@ -1,0 +1,99 @@
+//! Builders and the macro that runs one contract test on each database.
+
+use agentry_domain::clock::utc_now;
+use agentry_domain::id::MemberId;
+use agentry_domain::log::payload::ChatMessage;
+use agentry_domain::log::{Event, EventKind};
+use agentry_domain::ports::{ProjectRepo as _, UserRepo as _};
+use agentry_domain::tracker::{NewTask, Priority, TaskStatus};
+use agentry_domain::workspace::{Member, MemberKind, NewMember, Project, User};
+use agentry_migration::{Migrator, MigratorTrait as _};
+use agentry_store::testing::TestDatabase;
+use agentry_store::{Options, Store};
+
+/// A migrated store on a fresh database; keep the `TestDatabase` alive with it.
+pub async fn store_on(db: &TestDatabase) -> Store {
+    let store = Store::connect(db.url(), &Options::default())
+        .await
+        .expect("connect");
+    Migrator::up(store.connection(), None)
+        .await
+        .expect("migrate");
+    store
+}
+
+/// Declares each listed async fn `(store: Store)` as a test on SQLite and on PostgreSQL.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = agentry_store::testing::TestDatabase::sqlite();
+                    super::$name(crate::helpers::store_on(&db).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = agentry_store::testing::TestDatabase::postgres().await else {
+                        eprintln!("AGENTRY_TEST_PG_URL is unset: skipped on PostgreSQL");
+                        return;
+                    };
+                    super::$name(crate::helpers::store_on(&db).await).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use contract;
+
+/// A project with one human member, stored with its events.
+pub async fn project(store: &Store, key: &str) -> (Project, Member, User) {
+    let now = utc_now();
+    let user = User::new(&format!("user of {key}"), false, now).unwrap();
+    store.create_user(&user, &[], &[]).await.unwrap();
+    let project = Project::new(&format!("Project {key}"), key, "", now).unwrap();
+    let member = Member::new(
+        project.id,
+        NewMember {
+            kind: MemberKind::Human,
+            user_id: Some(user.id),
+            handle: format!("owner-{}", key.to_lowercase()),
+            display_name: None,
+        },
+        now,
+    )
+    .unwrap();
+    store
+        .create_project(&project, std::slice::from_ref(&member), &[])
+        .await
+        .unwrap();
+    (project, member, user)
+}
+
+pub fn new_task(project: &Project, title: &str) -> (NewTask, EventKind) {
+    NewTask::new(
+        project.id,
+        title,
+        "",
+        TaskStatus::Backlog,
+        Priority::Medium,
+        None,
+        vec![],
+        utc_now(),
+    )
+    .unwrap()
+}
+
+pub fn chat(project: &Project, actor: Option<MemberId>, content: &str) -> Event {
+    let kind = EventKind::ChatMessage(ChatMessage {
+        content: content.into(),
+        mentions: vec![],
+        thinking: None,
+        voice_url: None,
+    });
+    Event::in_project(project.id, actor, None, kind, utc_now()).unwrap()
+}

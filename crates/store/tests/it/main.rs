@@ -1,0 +1,10 @@
+//! The storage contract suite: every test runs on SQLite, and on PostgreSQL when
+//! `AGENTRY_TEST_PG_URL` is set, each on a fresh database.
+
+mod helpers;
+
+mod blobs;
+mod events;
+mod migrations;
+mod tasks;
+mod workspace;

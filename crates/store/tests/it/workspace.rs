@@ -1,0 +1,152 @@
+use agentry_domain::Error;
+use agentry_domain::clock::utc_now;
+use agentry_domain::log::Event;
+use agentry_domain::log::payload::UserCreated;
+use agentry_domain::log::{EventFilter, EventKind};
+use agentry_domain::ports::{EventRepo as _, ProjectRepo as _, UserRepo as _};
+use agentry_domain::workspace::{ApiToken, Handle, Member, MemberKind, NewMember, Project, User};
+use agentry_store::Store;
+
+use crate::helpers::{contract, project};
+
+contract!(
+    only_the_first_user_is_created_by_bootstrap,
+    a_revoked_token_no_longer_authenticates,
+    a_duplicate_project_key_conflicts_and_writes_no_event,
+    a_handle_is_unique_per_project_but_not_across_projects,
+    projects_are_listed_for_their_members_only,
+    mentions_resolve_by_handle,
+);
+
+async fn only_the_first_user_is_created_by_bootstrap(store: Store) {
+    let now = utc_now();
+    let first = User::new("admin", true, now).unwrap();
+    let (token, secret) = ApiToken::issue(first.id, "bootstrap", now).unwrap();
+    let event = Event::global(
+        EventKind::UserCreated(UserCreated {
+            user: first.id,
+            name: "admin".into(),
+            is_admin: true,
+        }),
+        now,
+    )
+    .unwrap();
+    assert!(
+        store
+            .create_first_user(&first, &token, std::slice::from_ref(&event))
+            .await
+            .unwrap()
+    );
+
+    let second = User::new("admin", true, now).unwrap();
+    let (token2, _) = ApiToken::issue(second.id, "bootstrap", now).unwrap();
+    assert!(
+        !store
+            .create_first_user(&second, &token2, &[])
+            .await
+            .unwrap()
+    );
+
+    assert_eq!(store.list_users().await.unwrap(), [first.clone()]);
+    assert_eq!(
+        store.authenticate(&secret.digest()).await.unwrap(),
+        Some(first)
+    );
+    assert_eq!(store.get_event(event.id).await.unwrap(), Some(event));
+}
+
+async fn a_revoked_token_no_longer_authenticates(store: Store) {
+    let now = utc_now();
+    let user = User::new("ada", false, now).unwrap();
+    let (token, secret) = ApiToken::issue(user.id, "laptop", now).unwrap();
+    store
+        .create_user(&user, std::slice::from_ref(&token), &[])
+        .await
+        .unwrap();
+    assert_eq!(
+        store.authenticate(&secret.digest()).await.unwrap(),
+        Some(user.clone())
+    );
+
+    store.revoke_token(token.id, now, &[]).await.unwrap();
+    assert_eq!(store.authenticate(&secret.digest()).await.unwrap(), None);
+    let listed = store.list_tokens(user.id).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert!(listed[0].revoked_at.is_some());
+}
+
+async fn a_duplicate_project_key_conflicts_and_writes_no_event(store: Store) {
+    let (first, member, _) = project(&store, "TE").await;
+    let clash = Project::new("Another", "te", "", utc_now()).unwrap();
+    let event = crate::helpers::chat(&clash, None, "never written");
+    let err = store
+        .create_project(&clash, &[], std::slice::from_ref(&event))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    assert_eq!(store.get_event(event.id).await.unwrap(), None);
+    assert_eq!(store.get_project(clash.id).await.unwrap(), None);
+    assert_eq!(
+        store.get_project(first.id).await.unwrap(),
+        Some(first.clone())
+    );
+    assert_eq!(store.get_member(member.id).await.unwrap(), Some(member));
+}
+
+async fn a_handle_is_unique_per_project_but_not_across_projects(store: Store) {
+    let (alpha, _, _) = project(&store, "AL").await;
+    let (beta, _, _) = project(&store, "BE").await;
+    let agent = |project: &Project| {
+        Member::new(
+            project.id,
+            NewMember {
+                kind: MemberKind::Agent,
+                user_id: None,
+                handle: "@coder".into(),
+                display_name: None,
+            },
+            utc_now(),
+        )
+        .unwrap()
+    };
+    store.add_member(&agent(&alpha), &[]).await.unwrap();
+    store.add_member(&agent(&beta), &[]).await.unwrap();
+    let err = store.add_member(&agent(&alpha), &[]).await.unwrap_err();
+    assert!(
+        matches!(&err, Error::Conflict(m) if m.contains("handle")),
+        "{err:?}"
+    );
+    assert_eq!(store.list_members(alpha.id).await.unwrap().len(), 2);
+}
+
+async fn projects_are_listed_for_their_members_only(store: Store) {
+    let (alpha, _, ada) = project(&store, "AL").await;
+    let (beta, _, _) = project(&store, "BE").await;
+    assert_eq!(
+        store.list_projects(Some(ada.id)).await.unwrap(),
+        [alpha.clone()]
+    );
+    assert_eq!(store.list_projects(None).await.unwrap(), [alpha, beta]);
+}
+
+async fn mentions_resolve_by_handle(store: Store) {
+    let (alpha, owner, _) = project(&store, "AL").await;
+    let found = store
+        .members_by_handle(
+            alpha.id,
+            &[Handle::parse("nobody").unwrap(), owner.handle.clone()],
+        )
+        .await
+        .unwrap();
+    assert_eq!(found, [owner]);
+    assert!(
+        store
+            .list_events(&EventFilter {
+                limit: 10,
+                ..EventFilter::default()
+            })
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}

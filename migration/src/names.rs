@@ -1,0 +1,120 @@
+//! Table and column names shared by the migrations.
+
+use sea_orm_migration::prelude::*;
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Users {
+    Table,
+    Id,
+    Name,
+    IsAdmin,
+    CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum ApiTokens {
+    Table,
+    Id,
+    UserId,
+    Name,
+    Digest,
+    CreatedAt,
+    RevokedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Projects {
+    Table,
+    Id,
+    Name,
+    Key,
+    Description,
+    TaskSeq,
+    CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Members {
+    Table,
+    Id,
+    ProjectId,
+    Kind,
+    UserId,
+    Handle,
+    DisplayName,
+    CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Labels {
+    Table,
+    Id,
+    ProjectId,
+    Name,
+    NameKey,
+    Color,
+    CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Tasks {
+    Table,
+    Id,
+    ProjectId,
+    Number,
+    Title,
+    Description,
+    Status,
+    Priority,
+    AssigneeId,
+    Version,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum TaskLabels {
+    Table,
+    TaskId,
+    LabelId,
+    CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum TaskLinks {
+    Table,
+    Id,
+    ProjectId,
+    SourceId,
+    TargetId,
+    Kind,
+    CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Events {
+    Table,
+    Id,
+    ProjectId,
+    Type,
+    ActorId,
+    TaskId,
+    ParentId,
+    Payload,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Attachments {
+    Table,
+    Id,
+    EventId,
+    ProjectId,
+    Filename,
+    ContentType,
+    SizeBytes,
+    Sha256,
+    StorageKey,
+    CreatedAt,
+}

@@ -1,1 +1,16 @@
-fn main() {}
+//! `agentry-api`: config → connect → migrate → serve until SIGINT/SIGTERM.
+
+use agentry_app::{ApiConfig, App, init_tracing, shutdown_signal};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = ApiConfig::load();
+    init_tracing(config.log_format, &config.log);
+    let app = App::build(config).await?;
+    if let Some(token) = &app.bootstrap_token {
+        // Printed once, to stdout, so the operator can capture it; never logged.
+        println!("created the first admin; its token (shown once): {token}");
+    }
+    let listener = app.bind().await?;
+    app.serve(listener, shutdown_signal()).await
+}

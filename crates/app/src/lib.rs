@@ -1,1 +1,15 @@
+//! Agentry's composition root: typed configuration, wiring of the store, the
+//! domain services and the HTTP API, and the entry points the binaries call.
+//!
+//! The only crate that reads the environment or picks adapters; binaries stay thin.
 
+mod app;
+mod config;
+mod migrate;
+mod seed;
+mod telemetry;
+
+pub use app::{App, shutdown_signal};
+pub use config::{ApiConfig, DatabaseConfig, LogFormat, MigrateCommand, MigrateConfig, Secret};
+pub use migrate::run as run_migrate;
+pub use telemetry::init as init_tracing;

@@ -12,7 +12,7 @@ pub use accounts::Accounts;
 pub use attachments::Attachments;
 pub use events::{Events, PostEvent};
 pub use projects::{NewProject, Projects};
-pub use tasks::{CreateTask, TaskLinks, Tasks};
+pub use tasks::{CreateTask, TaskLinks, TaskView, Tasks};
 
 use crate::ports::Ports;
 

@@ -8,7 +8,7 @@ use crate::workspace::Principal;
 use crate::{Error, Result};
 
 /// How often an unconditional update re-reads and re-applies after losing a race.
-const UNCONDITIONAL_ATTEMPTS: usize = 5;
+const UNCONDITIONAL_ATTEMPTS: usize = 32;
 
 /// What a caller supplies to create a task.
 #[derive(Clone, Debug, Default)]
@@ -26,6 +26,22 @@ pub struct CreateTask {
 pub struct TaskLinks {
     pub outgoing: Vec<TaskLink>,
     pub incoming: Vec<TaskLink>,
+}
+
+/// A task with its human-readable key, such as `TE-4`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TaskView {
+    pub key: String,
+    pub task: Task,
+}
+
+impl TaskView {
+    fn new(scope: &ProjectAccess, task: Task) -> Self {
+        Self {
+            key: scope.project.task_key(task.number),
+            task,
+        }
+    }
 }
 
 /// Tasks: creation, changes through the state machine, labels and links.
@@ -47,7 +63,7 @@ impl Tasks {
         who: &Principal,
         project: ProjectId,
         input: CreateTask,
-    ) -> Result<Task> {
+    ) -> Result<TaskView> {
         let scope = access::project(&self.ports, who, project).await?;
         if let Some(assignee) = input.assignee_id {
             self.check_member(project, assignee).await?;
@@ -83,27 +99,33 @@ impl Tasks {
                 now,
             )?);
         }
-        self.ports.tasks.create_task(&task, &events).await
+        let task = self.ports.tasks.create_task(&task, &events).await?;
+        Ok(TaskView::new(&scope, task))
     }
 
     /// # Errors
     /// `NotFound` for a task the caller cannot see.
-    pub async fn get(&self, who: &Principal, id: TaskId) -> Result<Task> {
-        Ok(self.load(who, id).await?.0)
+    pub async fn get(&self, who: &Principal, id: TaskId) -> Result<TaskView> {
+        let (task, scope) = self.load(who, id).await?;
+        Ok(TaskView::new(&scope, task))
     }
 
     /// # Errors
     /// `NotFound` for a project the caller cannot see.
-    pub async fn list(&self, who: &Principal, mut query: TaskQuery) -> Result<Vec<Task>> {
-        match query.project_id {
-            Some(project) => {
-                access::project(&self.ports, who, project).await?;
-            }
-            None => access::admin_only(who)
-                .map_err(|_| Error::validation("project_id", "is required"))?,
-        }
+    pub async fn list(
+        &self,
+        who: &Principal,
+        project: ProjectId,
+        mut query: TaskQuery,
+    ) -> Result<Vec<TaskView>> {
+        let scope = access::project(&self.ports, who, project).await?;
+        query.project_id = Some(project);
         query.limit = query.limit.clamp(1, 500);
-        self.ports.tasks.list_tasks(&query).await
+        let tasks = self.ports.tasks.list_tasks(&query).await?;
+        Ok(tasks
+            .into_iter()
+            .map(|t| TaskView::new(&scope, t))
+            .collect())
     }
 
     /// Applies `patch`. With `expected_version` the write happens only if the task is
@@ -118,7 +140,7 @@ impl Tasks {
         id: TaskId,
         patch: TaskPatch,
         expected_version: Option<i64>,
-    ) -> Result<Task> {
+    ) -> Result<TaskView> {
         if let Some(Some(assignee)) = patch.assignee {
             let (task, _) = self.load(who, id).await?;
             self.check_member(task.project_id, assignee).await?;
@@ -137,7 +159,7 @@ impl Tasks {
             let now = self.ports.clock.now();
             let kinds = task.apply(patch.clone(), now)?;
             if kinds.is_empty() {
-                return Ok(task);
+                return Ok(TaskView::new(&scope, task));
             }
             let events = task_events(&scope, task.id, kinds, now)?;
             match self
@@ -153,7 +175,7 @@ impl Tasks {
                         actual,
                     });
                 }
-                other => return other.map(|()| task),
+                other => return other.map(|()| TaskView::new(&scope, task)),
             }
         }
     }
@@ -170,7 +192,7 @@ impl Tasks {
         label: LabelId,
         present: bool,
         expected_version: Option<i64>,
-    ) -> Result<Task> {
+    ) -> Result<TaskView> {
         let (task, _) = self.load(who, id).await?;
         self.check_label(task.project_id, label).await?;
         self.change(who, id, expected_version, |task| {
@@ -291,7 +313,7 @@ impl Tasks {
         id: TaskId,
         expected: Option<i64>,
         decide: F,
-    ) -> Result<Task>
+    ) -> Result<TaskView>
     where
         F: Fn(&mut Task) -> Result<Option<(TaskChange, EventKind)>> + Send,
     {
@@ -307,7 +329,7 @@ impl Tasks {
             let read_version = task.version;
             check_expected(expected, read_version)?;
             let Some((change, kind)) = decide(&mut task)? else {
-                return Ok(task);
+                return Ok(TaskView::new(&scope, task));
             };
             let now = self.ports.clock.now();
             task.touch(now);
@@ -319,7 +341,7 @@ impl Tasks {
                 .await
             {
                 Err(Error::StaleVersion { .. }) if attempt < attempts => {}
-                other => return other.map(|()| task),
+                other => return other.map(|()| TaskView::new(&scope, task)),
             }
         }
     }

@@ -1,0 +1,170 @@
+//! Wiring: store → ports → services → HTTP, and serving with graceful shutdown.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use agentry_domain::clock::SystemClock;
+use agentry_domain::ports::Ports;
+use agentry_domain::service::{Limits, Services};
+use agentry_domain::workspace::TokenSecret;
+use agentry_http::HttpOptions;
+use agentry_migration::{Migrator, MigratorTrait as _};
+use agentry_store::{LocalBlobStore, Options, Store};
+use anyhow::Context as _;
+use poem::listener::{Acceptor as _, TcpAcceptor};
+use poem::{Endpoint, Server};
+
+use crate::ApiConfig;
+
+/// The assembled application.
+#[derive(Debug)]
+pub struct App {
+    pub services: Services,
+    pub store: Store,
+    config: ApiConfig,
+    /// The secret of an admin created at this start, shown once.
+    pub bootstrap_token: Option<String>,
+}
+
+impl App {
+    /// Connects, migrates (unless told not to), wires the services and makes sure an
+    /// admin exists.
+    ///
+    /// # Errors
+    /// When the database is unreachable, a migration fails or the admin token is bad.
+    pub async fn build(config: ApiConfig) -> anyhow::Result<Self> {
+        let store = connect(&config.database).await?;
+        if config.migrate {
+            Migrator::up(store.connection(), None)
+                .await
+                .context("applying migrations")?;
+        }
+        let ports = ports(&store, &config.blob_dir);
+        let limits = Limits {
+            max_attachment_bytes: config.max_attachment_bytes,
+        };
+        let services = Services::new(&ports, limits);
+        let configured = match &config.admin_token {
+            Some(secret) => {
+                Some(TokenSecret::from_presented(&secret.0).context("AGENTRY_ADMIN_TOKEN")?)
+            }
+            None => None,
+        };
+        let bootstrap_token = services
+            .accounts
+            .bootstrap(configured.as_ref())
+            .await
+            .context("making sure an admin exists")?
+            .map(|secret| secret.expose().to_owned());
+        Ok(Self {
+            services,
+            store,
+            config,
+            bootstrap_token,
+        })
+    }
+
+    /// Every route of the API, for serving or for in-process tests.
+    #[must_use]
+    pub fn routes(&self) -> impl Endpoint + use<> {
+        let options = HttpOptions {
+            max_body_bytes: self.config.max_attachment_bytes.saturating_add(64 * 1024),
+        };
+        agentry_http::routes(self.services.clone(), options)
+    }
+
+    /// Serves on a bound listener until `shutdown` completes, then lets requests in
+    /// flight finish for the configured grace period.
+    ///
+    /// # Errors
+    /// When the listener fails.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> anyhow::Result<()> {
+        let grace = Duration::from_secs(self.config.shutdown_grace_seconds);
+        let acceptor = TcpAcceptor::from_tokio(listener)?;
+        let address = acceptor
+            .local_addr()
+            .into_iter()
+            .next()
+            .map(|a| a.to_string());
+        tracing::info!(address = address.as_deref().unwrap_or("?"), "listening");
+        let routes = self.routes();
+        Server::new_with_acceptor(acceptor)
+            .run_with_graceful_shutdown(routes, shutdown, Some(grace))
+            .await?;
+        tracing::info!("shut down");
+        self.store.close().await.context("closing the database")?;
+        Ok(())
+    }
+
+    /// The configured listen address, bound.
+    ///
+    /// # Errors
+    /// When the address cannot be bound.
+    pub async fn bind(&self) -> anyhow::Result<tokio::net::TcpListener> {
+        let listen = self.config.listen;
+        tokio::net::TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("binding {listen}"))
+    }
+}
+
+pub(crate) async fn connect(database: &crate::DatabaseConfig) -> anyhow::Result<Store> {
+    let options = Options {
+        max_connections: database.max_connections,
+        ..Options::default()
+    };
+    Store::connect(&database.url.0, &options)
+        .await
+        .map_err(|e| anyhow::anyhow!("connecting to the database: {}", source_chain(&e)))
+}
+
+/// An error and its sources on one line (the database URL is never part of them).
+fn source_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+pub(crate) fn ports(store: &Store, blob_dir: &std::path::Path) -> Ports {
+    let store = Arc::new(store.clone());
+    Ports {
+        users: store.clone(),
+        projects: store.clone(),
+        tasks: store.clone(),
+        events: store.clone(),
+        attachments: store,
+        blobs: Arc::new(LocalBlobStore::new(blob_dir)),
+        clock: Arc::new(SystemClock),
+    }
+}
+
+/// Completes on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => tracing::info!("interrupted"),
+        () = terminate => tracing::info!("terminated"),
+    }
+}

@@ -1,0 +1,146 @@
+//! Typed configuration: defaults in code, then `AGENTRY_*` environment variables,
+//! then command-line flags (clap applies that precedence).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// A secret setting: usable, but never printed by `Debug`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(<redacted>)")
+    }
+}
+
+impl std::str::FromStr for Secret {
+    type Err = std::convert::Infallible;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Ok(Self(s.to_owned()))
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Readable lines for a terminal.
+    #[default]
+    Human,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// Where the data lives.
+#[derive(Clone, Debug, Args)]
+pub struct DatabaseConfig {
+    /// `sqlite://agentry.db?mode=rwc` (the default: a file in the working directory)
+    /// or `postgres://user:password@host:5432/db`.
+    #[arg(
+        long = "database-url",
+        env = "AGENTRY_DATABASE_URL",
+        default_value = "sqlite://agentry.db?mode=rwc",
+        hide_env_values = true
+    )]
+    pub url: Secret,
+    /// Connections in the pool (readers, on SQLite, beside its one writer).
+    #[arg(
+        long = "database-max-connections",
+        env = "AGENTRY_DATABASE_MAX_CONNECTIONS",
+        default_value_t = 16
+    )]
+    pub max_connections: u32,
+}
+
+/// `agentry-api`: the REST API server.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "agentry-api", version, about = "Agentry's REST API server")]
+pub struct ApiConfig {
+    /// Address to listen on.
+    #[arg(long, env = "AGENTRY_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    /// Apply pending migrations at start.
+    #[arg(long = "migrate", env = "AGENTRY_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub migrate: bool,
+    /// The admin's bearer token. When unset and the database has no user yet, the
+    /// first start creates an admin and prints its token once.
+    #[arg(
+        long = "admin-token",
+        env = "AGENTRY_ADMIN_TOKEN",
+        hide_env_values = true
+    )]
+    pub admin_token: Option<Secret>,
+    /// Where attachment bytes are stored.
+    #[arg(
+        long = "blob-dir",
+        env = "AGENTRY_BLOB_DIR",
+        default_value = "agentry-blobs"
+    )]
+    pub blob_dir: PathBuf,
+    /// The largest attachment accepted, in bytes.
+    #[arg(long = "max-attachment-bytes", env = "AGENTRY_MAX_ATTACHMENT_BYTES", default_value_t = 25 * 1024 * 1024)]
+    pub max_attachment_bytes: usize,
+    /// Log format.
+    #[arg(long = "log-format", env = "AGENTRY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+    /// Log filter, in `tracing` syntax (e.g. `info,agentry=debug`).
+    #[arg(long = "log", env = "AGENTRY_LOG", default_value = "info")]
+    pub log: String,
+    /// Seconds to let requests in flight finish after SIGINT/SIGTERM.
+    #[arg(
+        long = "shutdown-grace-seconds",
+        env = "AGENTRY_SHUTDOWN_GRACE_SECONDS",
+        default_value_t = 10
+    )]
+    pub shutdown_grace_seconds: u64,
+}
+
+impl ApiConfig {
+    /// Reads flags and environment.
+    #[must_use]
+    pub fn load() -> Self {
+        Self::parse()
+    }
+
+    /// The defaults, for tests and embedding, with `database_url`.
+    ///
+    /// # Panics
+    /// Never: the defaults parse.
+    #[must_use]
+    pub fn for_database(database_url: &str) -> Self {
+        let mut config = Self::parse_from(["agentry-api"]);
+        config.database.url = Secret(database_url.to_owned());
+        config
+    }
+}
+
+/// `agentry-migrate`: schema migrations and demo data.
+#[derive(Clone, Debug, Parser)]
+#[command(
+    name = "agentry-migrate",
+    version,
+    about = "Agentry's schema migrations"
+)]
+pub struct MigrateConfig {
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    #[command(subcommand)]
+    pub command: MigrateCommand,
+}
+
+#[derive(Clone, Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Apply pending migrations (all, or the next N).
+    Up { steps: Option<u32> },
+    /// Undo applied migrations: the last N, or all of them, leaving no table of ours.
+    Down { steps: Option<u32> },
+    /// List applied and pending migrations.
+    Status,
+    /// Drop every table, then apply all migrations.
+    Fresh,
+    /// Create a demo project with members, labels, tasks and events.
+    Seed,
+}

@@ -1,0 +1,96 @@
+use poem::http::{Method, StatusCode};
+use serde_json::json;
+
+use crate::helpers::{TestApp, api_test, assert_problem, id};
+
+api_test!(
+    an_attachment_round_trips_through_the_blob_store,
+    an_oversized_or_misplaced_upload_is_refused
+);
+
+async fn message(app: &TestApp, token: &str) -> String {
+    let (project, _) = app.project(token, "TE").await;
+    let reply = app.post("/api/v1/events", token, json!({"project_id": project, "type": "chat_message", "payload": {"content": "see file"}})).await;
+    id(&reply.body)
+}
+
+async fn an_attachment_round_trips_through_the_blob_store(app: TestApp) {
+    let ada = app.user("Ada").await;
+    let event = message(&app, &ada).await;
+    let bytes = b"\x89PNG not really".to_vec();
+    let path =
+        format!("/api/v1/events/{event}/attachments?filename=shot.png&content_type=image/png");
+    let reply = app
+        .send(
+            Method::POST,
+            &path,
+            Some(&ada),
+            Some(("application/octet-stream", bytes.clone())),
+            &[],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    assert_eq!(reply.body["size_bytes"], bytes.len());
+    let attachment = id(&reply.body);
+    let listed = app
+        .get(&format!("/api/v1/events/{event}/attachments"), &ada)
+        .await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
+    let download = app
+        .get(&format!("/api/v1/attachments/{attachment}"), &ada)
+        .await;
+    assert_eq!(download.status, StatusCode::OK);
+    assert_eq!(download.bytes, bytes);
+    assert_eq!(download.headers.get("x-content-type").unwrap(), "image/png");
+    assert!(
+        download
+            .headers
+            .get("content-disposition")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .contains("shot.png")
+    );
+    let bob = app.user("Bob").await;
+    assert_problem(
+        &app.get(&format!("/api/v1/attachments/{attachment}"), &bob)
+            .await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+}
+
+async fn an_oversized_or_misplaced_upload_is_refused(app: TestApp) {
+    let ada = app.user("Ada").await;
+    let event = message(&app, &ada).await;
+    let path = format!("/api/v1/events/{event}/attachments?filename=big.bin");
+    let big = app
+        .send(
+            Method::POST,
+            &path,
+            Some(&ada),
+            Some(("application/octet-stream", vec![0; 1025])),
+            &[],
+        )
+        .await;
+    assert_problem(&big, StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+    let sneaky = format!("/api/v1/events/{event}/attachments?filename=../../etc/passwd");
+    let reply = app
+        .send(
+            Method::POST,
+            &sneaky,
+            Some(&ada),
+            Some(("application/octet-stream", vec![1])),
+            &[],
+        )
+        .await;
+    assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        app.get(&format!("/api/v1/events/{event}/attachments"), &ada)
+            .await
+            .body
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}

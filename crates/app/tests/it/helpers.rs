@@ -1,0 +1,210 @@
+//! `spawn_app` and a small client for the tests.
+
+use agentry_app::{ApiConfig, App, Secret};
+use agentry_store::testing::TestDatabase;
+use poem::endpoint::BoxEndpoint;
+use poem::http::{HeaderMap, Method, StatusCode};
+use poem::test::TestClient;
+use poem::{Body, EndpointExt as _};
+use serde_json::{Value, json};
+
+/// The app on a fresh database, with a known admin token.
+pub struct TestApp {
+    pub client: TestClient<BoxEndpoint<'static, poem::Response>>,
+    pub admin: String,
+    pub app: App,
+    _db: TestDatabase,
+    _blobs: tempfile::TempDir,
+}
+
+/// A response as the tests look at it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Value,
+    pub bytes: Vec<u8>,
+}
+
+pub const ADMIN_TOKEN: &str = "agt_test-admin-token-0123456789";
+
+pub async fn spawn_app(db: TestDatabase) -> TestApp {
+    let blobs = tempfile::tempdir().unwrap();
+    let mut config = ApiConfig::for_database(db.url());
+    config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
+    config.blob_dir = blobs.path().to_owned();
+    config.max_attachment_bytes = 1024;
+    let app = App::build(config).await.expect("the app builds");
+    let endpoint = app.routes().map_to_response().boxed();
+    TestApp {
+        client: TestClient::new(endpoint),
+        admin: ADMIN_TOKEN.into(),
+        app,
+        _db: db,
+        _blobs: blobs,
+    }
+}
+
+/// Declares each listed async fn `(app: TestApp)` as a test on SQLite and PostgreSQL.
+macro_rules! api_test {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let db = agentry_store::testing::TestDatabase::sqlite();
+                    super::$name(crate::helpers::spawn_app(db).await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = agentry_store::testing::TestDatabase::postgres().await else {
+                        eprintln!("AGENTRY_TEST_PG_URL is unset: skipped on PostgreSQL");
+                        return;
+                    };
+                    super::$name(crate::helpers::spawn_app(db).await).await;
+                }
+            )*
+        }
+    };
+}
+pub(crate) use api_test;
+
+impl TestApp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        self.send(
+            method,
+            path,
+            token,
+            body.map(|b| ("application/json", b.to_string().into_bytes())),
+            &[],
+        )
+        .await
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<(&str, Vec<u8>)>,
+        headers: &[(&str, &str)],
+    ) -> Reply {
+        let mut request = self.client.request(method, path);
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some((content_type, bytes)) = body {
+            request = request
+                .header("Content-Type", content_type)
+                .header("Content-Length", bytes.len())
+                .body(Body::from(bytes));
+        }
+        let response = request.send().await.0;
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response.into_body().into_vec().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply {
+            status,
+            headers,
+            body,
+            bytes,
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn patch(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::PATCH, path, Some(token), Some(body))
+            .await
+    }
+
+    /// A new non-admin user; returns its token.
+    pub async fn user(&self, name: &str) -> String {
+        let reply = self
+            .post("/api/v1/users", &self.admin, json!({ "name": name }))
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+        reply.body["token"]["secret"].as_str().unwrap().to_owned()
+    }
+
+    /// A project created by `token`'s user; returns (project id, creator member id).
+    pub async fn project(&self, token: &str, key: &str) -> (String, String) {
+        let reply = self
+            .post(
+                "/api/v1/projects",
+                token,
+                json!({ "name": format!("Project {key}"), "key": key }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+        (id(&reply.body["project"]), id(&reply.body["member"]))
+    }
+
+    pub async fn task(&self, token: &str, project: &str, title: &str) -> Value {
+        let reply = self
+            .post(
+                &format!("/api/v1/projects/{project}/tasks"),
+                token,
+                json!({ "title": title }),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+        reply.body
+    }
+
+    /// The types of a feed, newest first.
+    pub async fn feed_types(&self, token: &str, query: &str) -> Vec<String> {
+        let reply = self.get(&format!("/api/v1/events?{query}"), token).await;
+        assert_eq!(reply.status, StatusCode::OK, "{reply:?}");
+        reply.body["events"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_owned())
+            .collect()
+    }
+}
+
+pub fn id(value: &Value) -> String {
+    value["id"].as_str().unwrap().to_owned()
+}
+
+/// Asserts an RFC 7807 problem of `status` and type slug.
+pub fn assert_problem(reply: &Reply, status: StatusCode, slug: &str) {
+    assert_eq!(reply.status, status, "{reply:?}");
+    let content_type = reply
+        .headers
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "content type {content_type:?}"
+    );
+    assert_eq!(
+        reply.body["type"],
+        format!("urn:agentry:problem:{slug}"),
+        "{reply:?}"
+    );
+    assert_eq!(reply.body["status"], status.as_u16());
+}

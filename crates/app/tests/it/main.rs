@@ -1,0 +1,11 @@
+//! The API suite: the real app in-process over HTTP semantics, on SQLite always and
+//! on PostgreSQL when `AGENTRY_TEST_PG_URL` is set, each test on a fresh database.
+
+mod helpers;
+
+mod access;
+mod attachments;
+mod events;
+mod openapi;
+mod startup;
+mod tasks;

@@ -1,0 +1,186 @@
+//! Users and API tokens.
+
+use agentry_domain::id::{TokenId, UserId};
+use agentry_domain::service::Services;
+use agentry_domain::workspace::{ApiToken, TokenSecret, User};
+use chrono::{DateTime, Utc};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object, OpenApi};
+use uuid::Uuid;
+
+use crate::Tag;
+use crate::auth::Caller;
+use crate::problem::ApiResult;
+
+#[derive(Debug, Object)]
+pub struct UserOut {
+    pub id: Uuid,
+    pub name: String,
+    pub is_admin: bool,
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<&User> for UserOut {
+    fn from(u: &User) -> Self {
+        Self {
+            id: u.id.0,
+            name: u.name.clone(),
+            is_admin: u.is_admin,
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// An API token; its secret is shown only once, when it is issued.
+#[derive(Debug, Object)]
+pub struct TokenOut {
+    pub id: Uuid,
+    pub user_id: Uuid,
+    pub name: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<&ApiToken> for TokenOut {
+    fn from(t: &ApiToken) -> Self {
+        Self {
+            id: t.id.0,
+            user_id: t.user_id.0,
+            name: t.name.clone(),
+            created_at: t.created_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A newly issued token with its secret: store the secret now, it is not shown again.
+#[derive(Debug, Object)]
+pub struct IssuedToken {
+    pub token: TokenOut,
+    /// Send as `Authorization: Bearer <secret>`.
+    pub secret: String,
+}
+
+impl IssuedToken {
+    fn new(token: &ApiToken, secret: &TokenSecret) -> Self {
+        Self {
+            token: token.into(),
+            secret: secret.expose().to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct CreateUser {
+    #[oai(validator(min_length = 1, max_length = 100))]
+    pub name: String,
+    #[oai(default)]
+    pub is_admin: bool,
+}
+
+#[derive(Debug, Object)]
+pub struct CreatedUser {
+    pub user: UserOut,
+    pub token: IssuedToken,
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct CreateToken {
+    /// What the token is for, e.g. `laptop` or `ci`.
+    #[oai(validator(min_length = 1, max_length = 100))]
+    pub name: String,
+    /// Issue for another user (admins only); the caller by default.
+    pub user_id: Option<Uuid>,
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum Created<T: poem_openapi::types::ToJSON + Send + Sync> {
+    #[oai(status = 201)]
+    Created(Json<T>),
+}
+
+/// Users and tokens.
+#[derive(Debug)]
+pub struct AccountsApi {
+    pub services: Services,
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Accounts")]
+impl AccountsApi {
+    /// The caller.
+    #[oai(path = "/me", method = "get", operation_id = "get_me")]
+    async fn me(&self, caller: Caller) -> ApiResult<Json<UserOut>> {
+        let user = self.services.accounts.me(&caller.0).await?;
+        Ok(Json((&user).into()))
+    }
+
+    /// Creates a user with a first token (admins only).
+    #[oai(path = "/users", method = "post", operation_id = "create_user")]
+    async fn create_user(
+        &self,
+        caller: Caller,
+        body: Json<CreateUser>,
+    ) -> ApiResult<Created<CreatedUser>> {
+        let (user, token, secret) = self
+            .services
+            .accounts
+            .create_user(&caller.0, &body.name, body.is_admin)
+            .await?;
+        Ok(Created::Created(Json(CreatedUser {
+            user: (&user).into(),
+            token: IssuedToken::new(&token, &secret),
+        })))
+    }
+
+    /// Every user (admins only).
+    #[oai(path = "/users", method = "get", operation_id = "list_users")]
+    async fn list_users(&self, caller: Caller) -> ApiResult<Json<Vec<UserOut>>> {
+        let users = self.services.accounts.list_users(&caller.0).await?;
+        Ok(Json(users.iter().map(UserOut::from).collect()))
+    }
+
+    /// Issues a token. Its secret is in this response only.
+    #[oai(path = "/tokens", method = "post", operation_id = "create_token")]
+    async fn create_token(
+        &self,
+        caller: Caller,
+        body: Json<CreateToken>,
+    ) -> ApiResult<Created<IssuedToken>> {
+        let user = body.user_id.map(UserId);
+        let (token, secret) = self
+            .services
+            .accounts
+            .issue_token(&caller.0, &body.name, user)
+            .await?;
+        Ok(Created::Created(Json(IssuedToken::new(&token, &secret))))
+    }
+
+    /// The caller's tokens (or, for an admin, another user's), without secrets.
+    #[oai(path = "/tokens", method = "get", operation_id = "list_tokens")]
+    async fn list_tokens(
+        &self,
+        caller: Caller,
+        user_id: Query<Option<Uuid>>,
+    ) -> ApiResult<Json<Vec<TokenOut>>> {
+        let tokens = self
+            .services
+            .accounts
+            .list_tokens(&caller.0, user_id.0.map(UserId))
+            .await?;
+        Ok(Json(tokens.iter().map(TokenOut::from).collect()))
+    }
+
+    /// Revokes a token; it stops working at once. Revoking twice is harmless.
+    #[oai(path = "/tokens/:id", method = "delete", operation_id = "revoke_token")]
+    async fn revoke_token(&self, caller: Caller, id: Path<Uuid>) -> ApiResult<Json<TokenOut>> {
+        let token = self
+            .services
+            .accounts
+            .revoke_token(&caller.0, TokenId(id.0))
+            .await?;
+        Ok(Json((&token).into()))
+    }
+}

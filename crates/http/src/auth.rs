@@ -1,0 +1,31 @@
+//! Bearer-token authentication: the token is resolved to its caller before the
+//! operation runs; a missing or bad token answers 401.
+
+use agentry_domain::service::Services;
+use agentry_domain::workspace::Principal;
+use poem::Request;
+use poem::http::StatusCode;
+use poem_openapi::SecurityScheme;
+use poem_openapi::auth::Bearer;
+
+/// `Authorization: Bearer <token>`, as issued by `POST /api/v1/tokens`.
+#[derive(Debug, SecurityScheme)]
+#[oai(ty = "bearer", bearer_format = "agt_…", checker = "authenticate")]
+pub struct Caller(pub Principal);
+
+async fn authenticate(request: &Request, bearer: Bearer) -> poem::Result<Principal> {
+    let services = request
+        .data::<Services>()
+        .ok_or_else(|| poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))?;
+    match services.accounts.authenticate(&bearer.token).await {
+        Ok(principal) => Ok(principal),
+        Err(agentry_domain::Error::Internal(source)) => {
+            tracing::error!(error = %source, "authentication failed");
+            Err(poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))
+        }
+        Err(_) => Err(poem::Error::from_string(
+            "invalid or revoked token",
+            StatusCode::UNAUTHORIZED,
+        )),
+    }
+}

@@ -1,0 +1,166 @@
+//! The event log: post chat messages and task comments, read feeds.
+
+use agentry_domain::id::{EventId, ProjectId, TaskId};
+use agentry_domain::log::{Event, EventFilter};
+use agentry_domain::service::{PostEvent, Services};
+use chrono::{DateTime, Utc};
+use poem_openapi::param::{Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{Enum, Object, OpenApi};
+use serde_json::Value;
+use uuid::Uuid;
+
+use crate::Tag;
+use crate::accounts::Created;
+use crate::auth::Caller;
+use crate::problem::ApiResult;
+
+#[derive(Debug, Object)]
+pub struct EventOut {
+    pub id: Uuid,
+    /// Absent only for installation-wide events (users, tokens).
+    pub project_id: Option<Uuid>,
+    /// `chat_message`, `task_comment`, `task_created`, `task_status`, `task_assigned`,
+    /// `task_unassigned`, `task_updated`, `task_label_add`, `task_label_remove`, …
+    #[oai(rename = "type")]
+    pub kind: String,
+    /// The member who acted; absent for the system.
+    pub actor_id: Option<Uuid>,
+    pub task_id: Option<Uuid>,
+    /// The event this one replies to.
+    pub parent_id: Option<Uuid>,
+    /// The type's payload, e.g. `{"from": "backlog", "to": "done"}` for `task_status`.
+    pub payload: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl TryFrom<&Event> for EventOut {
+    type Error = agentry_domain::Error;
+    fn try_from(e: &Event) -> Result<Self, Self::Error> {
+        Ok(Self {
+            id: e.id.0,
+            project_id: e.project_id.map(|p| p.0),
+            kind: e.kind.type_name().to_owned(),
+            actor_id: e.actor_id.map(|a| a.0),
+            task_id: e.task_id.map(|t| t.0),
+            parent_id: e.parent_id.map(|p| p.0),
+            payload: e.kind.payload()?,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        })
+    }
+}
+
+/// One page of a feed, newest first.
+#[derive(Debug, Object)]
+pub struct EventPageOut {
+    pub events: Vec<EventOut>,
+    /// Pass as `cursor` for the next (older) page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// The event types a client may post.
+#[derive(Debug, Clone, Copy, Enum)]
+#[oai(rename_all = "snake_case")]
+pub enum PostableType {
+    ChatMessage,
+    TaskComment,
+}
+
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct PostEventIn {
+    pub project_id: Uuid,
+    #[oai(rename = "type")]
+    pub kind: PostableType,
+    /// Required for `task_comment`: a task of the project.
+    pub task_id: Option<Uuid>,
+    /// Replies in the thread of this event of the project.
+    pub parent_id: Option<Uuid>,
+    /// `chat_message`: `{content, mentions?, thinking?, voice_url?}`;
+    /// `task_comment`: `{content, mentions?, thinking?, tool_log?}`. `mentions` is a
+    /// list of member ids; `@handle`s in `content` are resolved and added.
+    pub payload: Value,
+}
+
+/// The event log.
+#[derive(Debug)]
+pub struct EventsApi {
+    pub services: Services,
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Events")]
+impl EventsApi {
+    /// Posts a chat message or a task comment.
+    #[oai(path = "/events", method = "post", operation_id = "create_event")]
+    async fn create(
+        &self,
+        caller: Caller,
+        body: Json<PostEventIn>,
+    ) -> ApiResult<Created<EventOut>> {
+        let Json(body) = body;
+        let type_name = match body.kind {
+            PostableType::ChatMessage => "chat_message",
+            PostableType::TaskComment => "task_comment",
+        };
+        let input = PostEvent {
+            project_id: ProjectId(body.project_id),
+            task_id: body.task_id.map(TaskId),
+            parent_id: body.parent_id.map(EventId),
+            type_name: type_name.to_owned(),
+            payload: body.payload,
+        };
+        let event = self.services.events.post(&caller.0, input).await?;
+        Ok(Created::Created(Json(EventOut::try_from(&event)?)))
+    }
+
+    /// A feed, newest first: a project's (`project_id`), a task's (`task_id`) or a
+    /// thread's (`parent_id`), optionally of some `types` only.
+    #[oai(path = "/events", method = "get", operation_id = "list_events")]
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one argument per query parameter"
+    )]
+    async fn list(
+        &self,
+        caller: Caller,
+        project_id: Query<Option<Uuid>>,
+        task_id: Query<Option<Uuid>>,
+        parent_id: Query<Option<Uuid>>,
+        /// Comma-separated event types, e.g. `chat_message,task_status`.
+        types: Query<Option<String>>,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// 1–200, 50 by default.
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<EventPageOut>> {
+        let filter = EventFilter::parse(
+            project_id.0.map(ProjectId),
+            task_id.0.map(TaskId),
+            parent_id.0.map(EventId),
+            types.0.as_deref(),
+            cursor.0.as_deref(),
+            limit.0,
+        )?;
+        let page = self.services.events.list(&caller.0, filter).await?;
+        Ok(Json(EventPageOut {
+            events: page
+                .events
+                .iter()
+                .map(EventOut::try_from)
+                .collect::<Result<_, _>>()?,
+            next_cursor: page.next_cursor.map(|c| c.encode()),
+        }))
+    }
+
+    #[oai(path = "/events/:event_id", method = "get", operation_id = "get_event")]
+    async fn get(&self, caller: Caller, event_id: Path<Uuid>) -> ApiResult<Json<EventOut>> {
+        let event = self
+            .services
+            .events
+            .get(&caller.0, EventId(event_id.0))
+            .await?;
+        Ok(Json(EventOut::try_from(&event)?))
+    }
+}

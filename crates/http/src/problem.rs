@@ -1,0 +1,165 @@
+//! RFC 7807 problem responses: one envelope for every error, one function that
+//! maps a domain error kind to a status, and a catch-all for errors that poem
+//! raises before a handler runs (bad JSON, bad parameters, unknown routes).
+
+use agentry_domain::{Error, ErrorKind};
+use poem::http::StatusCode;
+use poem::{IntoResponse, Response};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, Object};
+
+/// The media type of every error body.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// An RFC 7807 problem.
+#[derive(Clone, Debug, Object, serde::Serialize)]
+pub struct Problem {
+    /// A stable URI naming the kind of problem, e.g. `urn:agentry:problem:not-found`.
+    #[oai(rename = "type")]
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary of the kind of problem.
+    pub title: String,
+    pub status: u16,
+    /// What happened in this occurrence.
+    pub detail: String,
+    /// The input at fault, for validation problems.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl Problem {
+    #[must_use]
+    pub fn new(status: StatusCode, slug: &str, detail: impl Into<String>) -> Self {
+        Self {
+            kind: format!("urn:agentry:problem:{slug}"),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            field: None,
+        }
+    }
+}
+
+/// Every error an operation may answer with.
+#[derive(Debug, ApiResponse)]
+pub enum ApiError {
+    /// The request is malformed: unparsable JSON, a bad parameter.
+    #[oai(status = 400, content_type = "application/problem+json")]
+    BadRequest(Json<Problem>),
+    /// No valid bearer token was presented.
+    #[oai(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Json<Problem>),
+    /// The caller may not do this.
+    #[oai(status = 403, content_type = "application/problem+json")]
+    Forbidden(Json<Problem>),
+    /// The resource does not exist, or the caller may not see it.
+    #[oai(status = 404, content_type = "application/problem+json")]
+    NotFound(Json<Problem>),
+    /// The request clashes with the current state: a duplicate, a forbidden status
+    /// change, or a stale version.
+    #[oai(status = 409, content_type = "application/problem+json")]
+    Conflict(Json<Problem>),
+    /// The body is larger than allowed.
+    #[oai(status = 413, content_type = "application/problem+json")]
+    TooLarge(Json<Problem>),
+    /// The request is well-formed but breaks a rule.
+    #[oai(status = 422, content_type = "application/problem+json")]
+    Unprocessable(Json<Problem>),
+    /// Something failed on our side; the details are in the server log.
+    #[oai(status = 500, content_type = "application/problem+json")]
+    Internal(Json<Problem>),
+}
+
+/// The result of every operation.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl From<Error> for ApiError {
+    fn from(error: Error) -> Self {
+        let detail = error.to_string();
+        let problem = |status, slug| Json(Problem::new(status, slug, detail.clone()));
+        match error.kind() {
+            ErrorKind::Unauthenticated => {
+                Self::Unauthorized(problem(StatusCode::UNAUTHORIZED, "unauthenticated"))
+            }
+            ErrorKind::Forbidden => Self::Forbidden(problem(StatusCode::FORBIDDEN, "forbidden")),
+            ErrorKind::NotFound => Self::NotFound(problem(StatusCode::NOT_FOUND, "not-found")),
+            ErrorKind::Conflict => Self::Conflict(problem(StatusCode::CONFLICT, "conflict")),
+            ErrorKind::InvalidTransition => {
+                Self::Conflict(problem(StatusCode::CONFLICT, "invalid-transition"))
+            }
+            ErrorKind::StaleVersion => {
+                Self::Conflict(problem(StatusCode::CONFLICT, "stale-version"))
+            }
+            ErrorKind::TooLarge => {
+                Self::TooLarge(problem(StatusCode::PAYLOAD_TOO_LARGE, "too-large"))
+            }
+            ErrorKind::Validation => {
+                let mut body = Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "validation",
+                    detail.clone(),
+                );
+                if let Error::Validation { field, .. } = &error {
+                    body.field = Some(field.clone());
+                }
+                Self::Unprocessable(Json(body))
+            }
+            ErrorKind::Internal => {
+                tracing::error!(error = ?error, "request failed");
+                Self::Internal(Json(Problem::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "an internal error occurred; it has been logged",
+                )))
+            }
+        }
+    }
+}
+
+/// A bad-request problem for input the HTTP layer itself rejects.
+#[must_use]
+pub fn bad_request(field: &str, detail: impl Into<String>) -> ApiError {
+    let mut problem = Problem::new(StatusCode::BAD_REQUEST, "bad-request", detail);
+    problem.field = Some(field.to_owned());
+    ApiError::BadRequest(Json(problem))
+}
+
+/// Turns any error poem raised outside a handler into a problem response.
+pub async fn render_poem_error(error: poem::Error) -> Response {
+    // An operation's own problem response, carried through poem as an error.
+    if error.is_from_response() {
+        return error.into_response();
+    }
+    let status = error.status();
+    let slug = match status {
+        StatusCode::BAD_REQUEST => "bad-request",
+        StatusCode::UNAUTHORIZED => "unauthenticated",
+        StatusCode::NOT_FOUND => "not-found",
+        StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
+        StatusCode::PAYLOAD_TOO_LARGE => "too-large",
+        StatusCode::LENGTH_REQUIRED => "length-required",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
+        s if s.is_server_error() => "internal",
+        _ => "error",
+    };
+    let detail = if status.is_server_error() {
+        tracing::error!(error = %error, "request failed outside a handler");
+        "an internal error occurred; it has been logged".to_owned()
+    } else {
+        error.to_string()
+    };
+    let body = serde_json::to_vec(&Problem::new(status, slug, detail)).unwrap_or_default();
+    let mut response = body
+        .with_status(status)
+        .with_content_type(PROBLEM_JSON)
+        .into_response();
+    if status == StatusCode::UNAUTHORIZED {
+        response.headers_mut().insert(
+            "WWW-Authenticate",
+            poem::http::HeaderValue::from_static("Bearer"),
+        );
+    }
+    response
+}

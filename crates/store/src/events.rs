@@ -115,7 +115,7 @@ impl EventRepo for Store {
                 for kind in types {
                     merged.extend(self.feed_range(filter, Some(kind), limit).await?);
                 }
-                merged.sort_by(|a, b| b.id.cmp(&a.id));
+                merged.sort_by_key(|row| std::cmp::Reverse(row.id));
                 merged.truncate(usize::try_from(limit).map_err(Error::internal)?);
                 merged
             }

@@ -1,6 +1,11 @@
 //! The API suite: the real app in-process over HTTP semantics, on SQLite always and
 //! on PostgreSQL when `AGENTRY_TEST_PG_URL` is set, each test on a fresh database.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on the first surprise"
+)]
+
 mod helpers;
 
 mod access;

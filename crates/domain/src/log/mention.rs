@@ -8,8 +8,7 @@ use crate::workspace::Handle;
 pub fn parse_mentions(content: &str) -> Vec<Handle> {
     let mut handles: Vec<Handle> = Vec::new();
     let mut previous: Option<char> = None;
-    let mut chars = content.char_indices().peekable();
-    while let Some((at, c)) = chars.next() {
+    for (at, c) in content.char_indices() {
         let starts_mention =
             c == '@' && !previous.is_some_and(|p| p.is_alphanumeric() || p == '_' || p == '-');
         previous = Some(c);
@@ -21,10 +20,10 @@ pub fn parse_mentions(content: &str) -> Vec<Handle> {
             .char_indices()
             .find(|(_, c)| !Handle::is_handle_char(c.to_ascii_lowercase()))
             .map_or(rest.len(), |(i, _)| i);
-        if let Ok(handle) = Handle::parse(&rest[..len]) {
-            if !handles.contains(&handle) {
-                handles.push(handle);
-            }
+        if let Ok(handle) = Handle::parse(&rest[..len])
+            && !handles.contains(&handle)
+        {
+            handles.push(handle);
         }
     }
     handles

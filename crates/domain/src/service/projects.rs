@@ -103,10 +103,10 @@ impl Projects {
         input: NewMember,
     ) -> Result<Member> {
         let scope = access::project(&self.ports, who, project).await?;
-        if let Some(user_id) = input.user_id {
-            if self.ports.users.get_user(user_id).await?.is_none() {
-                return Err(Error::validation("user_id", "no such user"));
-            }
+        if let Some(user_id) = input.user_id
+            && self.ports.users.get_user(user_id).await?.is_none()
+        {
+            return Err(Error::validation("user_id", "no such user"));
         }
         let now = self.ports.clock.now();
         let member = Member::new(project, input, now)?;

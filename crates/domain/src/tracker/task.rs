@@ -50,6 +50,10 @@ pub struct NewTask {
 
 impl NewTask {
     /// Checks the input and returns the task with its `task_created` event.
+    #[expect(
+        clippy::too_many_arguments,
+        reason = "one parameter per field a caller sets"
+    )]
     ///
     /// # Errors
     /// `Validation` for a bad title or description, or a status a task cannot start in.

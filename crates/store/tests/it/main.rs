@@ -1,6 +1,11 @@
 //! The storage contract suite: every test runs on SQLite, and on PostgreSQL when
 //! `AGENTRY_TEST_PG_URL` is set, each on a fresh database.
 
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on the first surprise"
+)]
+
 mod helpers;
 
 mod blobs;

@@ -172,7 +172,10 @@ async fn labels_and_links_change_with_the_task_version(store: Store) {
         )
         .await
         .unwrap();
-    assert_eq!(store.list_links(other.id).await.unwrap(), [link.clone()]);
+    assert_eq!(
+        store.list_links(other.id).await.unwrap(),
+        std::slice::from_ref(&link)
+    );
     assert_eq!(store.get_link(link.id).await.unwrap(), Some(link.clone()));
 
     let mut again = linked.clone();

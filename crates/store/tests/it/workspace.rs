@@ -47,7 +47,10 @@ async fn only_the_first_user_is_created_by_bootstrap(store: Store) {
             .unwrap()
     );
 
-    assert_eq!(store.list_users().await.unwrap(), [first.clone()]);
+    assert_eq!(
+        store.list_users().await.unwrap(),
+        std::slice::from_ref(&first)
+    );
     assert_eq!(
         store.authenticate(&secret.digest()).await.unwrap(),
         Some(first)
@@ -124,7 +127,7 @@ async fn projects_are_listed_for_their_members_only(store: Store) {
     let (beta, _, _) = project(&store, "BE").await;
     assert_eq!(
         store.list_projects(Some(ada.id)).await.unwrap(),
-        [alpha.clone()]
+        std::slice::from_ref(&alpha)
     );
     assert_eq!(store.list_projects(None).await.unwrap(), [alpha, beta]);
 }

@@ -1,0 +1,39 @@
+# Agentry's recipes. `just` lists them.
+
+pg_url := env_var_or_default("AGENTRY_TEST_PG_URL", "postgres://postgres@127.0.0.1:5432/test")
+
+default:
+    @just --list
+
+# Run the API on the embedded default (SQLite file agentry.db, migrated on start).
+run *args:
+    cargo run -p agentry-api -- {{args}}
+
+# The whole test suite (storage and API suites on SQLite).
+test:
+    cargo test --workspace
+
+# The storage and API suites on PostgreSQL.
+test-pg:
+    AGENTRY_TEST_PG_URL={{pg_url}} cargo test -p agentry-store -p agentry-app --test it -- postgres::
+
+# Formatting and clippy with warnings denied.
+lint:
+    cargo fmt --all -- --check
+    cargo clippy --workspace --all-targets -- -D warnings
+
+# Regenerate docs/openapi.json from the code.
+openapi:
+    UPDATE_OPENAPI=1 cargo test -p agentry-app --test it openapi
+
+# Fail if docs/openapi.json is stale.
+openapi-check:
+    cargo test -p agentry-app --test it openapi
+
+# The migrator, e.g. `just migrate status` or `just migrate down 1`.
+migrate *args:
+    cargo run -p agentry-migrate -- {{args}}
+
+# Everything CI checks.
+verify:
+    bash .ci/run

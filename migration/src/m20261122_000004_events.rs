@@ -43,25 +43,25 @@ impl MigrationTrait for Migration {
                         Events::Table,
                         Events::ProjectId,
                         Projects::Table,
-                        ForeignKeyAction::Restrict,
+                        ForeignKeyAction::NoAction,
                     ))
                     .foreign_key(&mut fk(
                         Events::Table,
                         Events::ActorId,
                         Members::Table,
-                        ForeignKeyAction::Restrict,
+                        ForeignKeyAction::NoAction,
                     ))
                     .foreign_key(&mut fk(
                         Events::Table,
                         Events::TaskId,
                         Tasks::Table,
-                        ForeignKeyAction::Restrict,
+                        ForeignKeyAction::NoAction,
                     ))
                     .foreign_key(&mut fk(
                         Events::Table,
                         Events::ParentId,
                         Events::Table,
-                        ForeignKeyAction::Restrict,
+                        ForeignKeyAction::NoAction,
                     ))
                     .to_owned(),
             )
@@ -88,13 +88,13 @@ impl MigrationTrait for Migration {
                         Attachments::Table,
                         Attachments::EventId,
                         Events::Table,
-                        ForeignKeyAction::Restrict,
+                        ForeignKeyAction::NoAction,
                     ))
                     .foreign_key(&mut fk(
                         Attachments::Table,
                         Attachments::ProjectId,
                         Projects::Table,
-                        ForeignKeyAction::Restrict,
+                        ForeignKeyAction::NoAction,
                     ))
                     .to_owned(),
             )

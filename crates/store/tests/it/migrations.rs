@@ -1,3 +1,4 @@
+use agentry_domain::ports::{EventRepo as _, TaskRepo as _};
 use agentry_migration::{Migrator, MigratorTrait as _};
 use agentry_store::Store;
 use sea_orm::{ConnectionTrait as _, Statement};
@@ -27,6 +28,18 @@ async fn tables(store: &Store) -> Vec<String> {
 }
 
 async fn migrations_go_down_to_nothing_and_up_again(store: Store) {
+    // Data in every table, a thread included, must not block the way down.
+    let (alpha, member, _) = crate::helpers::project(&store, "AL").await;
+    let task = store
+        .create_task(&crate::helpers::new_task(&alpha, "t").0, &[])
+        .await
+        .unwrap();
+    let root = crate::helpers::chat(&alpha, Some(member.id), "root");
+    let mut reply = crate::helpers::chat(&alpha, Some(member.id), "reply");
+    reply.parent_id = Some(root.id);
+    reply.task_id = Some(task.id);
+    store.append(&[root, reply]).await.unwrap();
+
     let before = tables(&store).await;
     assert!(before.contains(&"events".to_owned()), "{before:?}");
     Migrator::reset(store.connection()).await.unwrap();

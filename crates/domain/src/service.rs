@@ -52,3 +52,8 @@ impl Services {
         }
     }
 }
+
+#[cfg(test)]
+mod doubles;
+#[cfg(test)]
+mod tests;

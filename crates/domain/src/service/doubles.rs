@@ -1,0 +1,96 @@
+//! Mock-backed ports for use-case tests: each test sets expectations on the
+//! doubles it cares about; the rest fail loudly if called.
+
+use std::sync::Arc;
+
+use chrono::{TimeZone as _, Utc};
+
+use crate::clock::MockClock;
+use crate::id::{MemberId, ProjectId, UserId};
+use crate::ports::{
+    MockAttachmentRepo, MockBlobStore, MockEventRepo, MockProjectRepo, MockTaskRepo, MockUserRepo,
+    Ports,
+};
+use crate::tracker::{Priority, Task, TaskStatus};
+use crate::workspace::{Handle, Member, MemberKind, Principal, Project, ProjectKey};
+
+#[derive(Default)]
+pub(crate) struct Doubles {
+    pub users: MockUserRepo,
+    pub projects: MockProjectRepo,
+    pub tasks: MockTaskRepo,
+    pub events: MockEventRepo,
+}
+
+impl Doubles {
+    pub fn into_ports(self) -> Ports {
+        let mut clock = MockClock::new();
+        clock
+            .expect_now()
+            .returning(|| Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap());
+        Ports {
+            users: Arc::new(self.users),
+            projects: Arc::new(self.projects),
+            tasks: Arc::new(self.tasks),
+            events: Arc::new(self.events),
+            attachments: Arc::new(MockAttachmentRepo::new()),
+            blobs: Arc::new(MockBlobStore::new()),
+            clock: Arc::new(clock),
+        }
+    }
+
+    /// `who` is a member of `project`, which exists.
+    pub fn member_of(&mut self, project: &Project, who: &Principal) -> Member {
+        let member = Member {
+            id: MemberId::generate(),
+            project_id: project.id,
+            kind: MemberKind::Human,
+            user_id: Some(who.user_id),
+            handle: Handle::parse("ada").unwrap(),
+            display_name: "Ada".into(),
+            created_at: project.created_at,
+        };
+        let (p, m) = (project.clone(), member.clone());
+        self.projects
+            .expect_get_project()
+            .returning(move |_| Ok(Some(p.clone())));
+        self.projects
+            .expect_member_for_user()
+            .returning(move |_, _| Ok(Some(m.clone())));
+        member
+    }
+}
+
+pub(crate) fn principal() -> Principal {
+    Principal {
+        user_id: UserId::generate(),
+        is_admin: false,
+    }
+}
+
+pub(crate) fn project() -> Project {
+    Project {
+        id: ProjectId::generate(),
+        name: "Test".into(),
+        key: ProjectKey::parse("TE").unwrap(),
+        description: String::new(),
+        created_at: Utc::now(),
+    }
+}
+
+pub(crate) fn task(project: &Project, version: i64) -> Task {
+    Task {
+        id: crate::id::TaskId::generate(),
+        project_id: project.id,
+        number: 4,
+        title: "t".into(),
+        description: String::new(),
+        status: TaskStatus::Backlog,
+        priority: Priority::Medium,
+        assignee_id: None,
+        labels: vec![],
+        version,
+        created_at: project.created_at,
+        updated_at: project.created_at,
+    }
+}

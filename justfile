@@ -34,6 +34,11 @@ openapi-check:
 migrate *args:
     cargo run -p agentry-migrate -- {{args}}
 
+# The benchmark harness (release build): prints the figures and records them in
+# docs/benchmarks.md, e.g. `just bench --seconds 10` or `just bench --no-pg`.
+bench *args:
+    cargo run --release -p agentry-bench -- --record docs/benchmarks.md {{args}}
+
 # Everything CI checks.
 verify:
     bash .ci/run

@@ -348,19 +348,15 @@ impl TasksApi {
         label_id: Path<Uuid>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
     ) -> ApiResult<TaskResponse> {
-        let expected = expected_version(if_match.0.as_deref())?;
-        let view = self
-            .services
-            .tasks
-            .set_label(
-                &caller.0,
-                TaskId(task_id.0),
-                LabelId(label_id.0),
-                true,
-                expected,
-            )
-            .await?;
-        Ok(TaskResponse::ok(&view))
+        set_label(
+            &self.services,
+            &caller,
+            task_id.0,
+            label_id.0,
+            &if_match,
+            true,
+        )
+        .await
     }
 
     /// Takes a label off the task (`task_label_remove`); a no-op if it is not there.
@@ -376,19 +372,15 @@ impl TasksApi {
         label_id: Path<Uuid>,
         #[oai(name = "If-Match")] if_match: Header<Option<String>>,
     ) -> ApiResult<TaskResponse> {
-        let expected = expected_version(if_match.0.as_deref())?;
-        let view = self
-            .services
-            .tasks
-            .set_label(
-                &caller.0,
-                TaskId(task_id.0),
-                LabelId(label_id.0),
-                false,
-                expected,
-            )
-            .await?;
-        Ok(TaskResponse::ok(&view))
+        set_label(
+            &self.services,
+            &caller,
+            task_id.0,
+            label_id.0,
+            &if_match,
+            false,
+        )
+        .await
     }
 
     #[oai(
@@ -454,6 +446,23 @@ impl TasksApi {
 
 fn default_task_limit() -> u32 {
     100
+}
+
+/// Both label routes: put on (`on`) or take off, under the same `If-Match` rules.
+async fn set_label(
+    services: &Services,
+    caller: &Caller,
+    task_id: Uuid,
+    label_id: Uuid,
+    if_match: &Header<Option<String>>,
+    on: bool,
+) -> ApiResult<TaskResponse> {
+    let expected = expected_version(if_match.0.as_deref())?;
+    let view = services
+        .tasks
+        .set_label(&caller.0, TaskId(task_id), LabelId(label_id), on, expected)
+        .await?;
+    Ok(TaskResponse::ok(&view))
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@ use agentry_domain::{Error, Result};
 use async_trait::async_trait;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, QuerySelect as _, TransactionTrait as _,
+    QueryOrder as _, QuerySelect as _,
 };
 
 use crate::Store;
@@ -16,13 +16,18 @@ use crate::error::internal;
 
 /// Inserts events with the connection or transaction of the change they record.
 pub(crate) async fn insert(conn: &impl ConnectionTrait, events: &[Event]) -> Result<()> {
-    let rows = events.iter().map(to_row).collect::<Result<Vec<_>>>()?;
-    Entity::insert_many(rows)
-        .exec_without_returning(conn)
-        .await
-        .map_err(internal)?;
+    // Bounded statements: both databases cap the bind parameters of one statement.
+    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+        let rows = chunk.iter().map(to_row).collect::<Result<Vec<_>>>()?;
+        Entity::insert_many(rows)
+            .exec_without_returning(conn)
+            .await
+            .map_err(internal)?;
+    }
     Ok(())
 }
+
+pub(crate) const ROWS_PER_STATEMENT: usize = 1_000;
 
 fn to_row(event: &Event) -> Result<ActiveModel> {
     Ok(ActiveModel {
@@ -63,7 +68,12 @@ impl Store {
         limit: u64,
     ) -> Result<Vec<Model>> {
         let mut query = Entity::find();
-        if let Some(project) = filter.project_id {
+        // A task's or a parent's events all lie in its project, so naming the project
+        // too would only tempt the planner onto the wider project index.
+        if let Some(project) = filter.project_id
+            && filter.task_id.is_none()
+            && filter.parent_id.is_none()
+        {
             query = query.filter(Column::ProjectId.eq(project.0));
         }
         if let Some(task) = filter.task_id {
@@ -90,9 +100,7 @@ impl Store {
 #[async_trait]
 impl EventRepo for Store {
     async fn append(&self, events: &[Event]) -> Result<()> {
-        let txn = self.write.begin().await.map_err(internal)?;
-        insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)
+        self.appender.append(events.to_vec()).await
     }
 
     async fn get_event(&self, id: EventId) -> Result<Option<Event>> {
@@ -111,10 +119,14 @@ impl EventRepo for Store {
             // Several types: the newest `limit` of each, merged. An `IN` list would
             // make the database read and sort every matching row instead.
             types => {
-                let mut merged = Vec::new();
-                for kind in types {
-                    merged.extend(self.feed_range(filter, Some(kind), limit).await?);
-                }
+                let ranges = types
+                    .iter()
+                    .map(|kind| self.feed_range(filter, Some(kind), limit));
+                let mut merged: Vec<Model> = futures::future::try_join_all(ranges)
+                    .await?
+                    .into_iter()
+                    .flatten()
+                    .collect();
                 merged.sort_by_key(|row| std::cmp::Reverse(row.id));
                 merged.truncate(usize::try_from(limit).map_err(Error::internal)?);
                 merged

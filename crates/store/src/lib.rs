@@ -5,8 +5,10 @@
 //! its events in one transaction. Database errors are translated here, at the edge:
 //! unique and foreign-key violations become domain conflicts, the rest `Internal`.
 
+mod appender;
 mod attachments;
 mod blob;
+mod cache;
 mod connect;
 mod entity;
 mod error;
@@ -19,4 +21,5 @@ mod users;
 pub mod testing;
 
 pub use blob::LocalBlobStore;
+pub use cache::TTL as CACHE_TTL;
 pub use connect::{Backend, Options, Store};

@@ -104,11 +104,19 @@ impl ProjectRepo for Store {
     }
 
     async fn get_project(&self, id: ProjectId) -> Result<Option<Project>> {
+        let seen = match self.caches.projects.get(&id) {
+            Ok(project) => return Ok(Some(project)),
+            Err(seen) => seen,
+        };
         let row = projects::Entity::find_by_id(id.0)
             .one(&self.read)
             .await
             .map_err(internal)?;
-        row.map(project_from).transpose()
+        let project = row.map(project_from).transpose()?;
+        if let Some(project) = &project {
+            self.caches.projects.put(seen, id, project.clone());
+        }
+        Ok(project)
     }
 
     async fn list_projects(&self, member_user: Option<UserId>) -> Result<Vec<Project>> {
@@ -134,7 +142,9 @@ impl ProjectRepo for Store {
         let txn = self.write.begin().await.map_err(internal)?;
         insert_members(&txn, std::slice::from_ref(member)).await?;
         crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)
+        txn.commit().await.map_err(internal)?;
+        self.caches.members.clear();
+        Ok(())
     }
 
     async fn get_member(&self, id: MemberId) -> Result<Option<Member>> {
@@ -146,13 +156,23 @@ impl ProjectRepo for Store {
     }
 
     async fn member_for_user(&self, project: ProjectId, user: UserId) -> Result<Option<Member>> {
+        let seen = match self.caches.members.get(&(project, user)) {
+            Ok(member) => return Ok(Some(member)),
+            Err(seen) => seen,
+        };
         let row = members::Entity::find()
             .filter(members::Column::ProjectId.eq(project.0))
             .filter(members::Column::UserId.eq(user.0))
             .one(&self.read)
             .await
             .map_err(internal)?;
-        row.map(member_from).transpose()
+        let member = row.map(member_from).transpose()?;
+        if let Some(member) = &member {
+            self.caches
+                .members
+                .put(seen, (project, user), member.clone());
+        }
+        Ok(member)
     }
 
     async fn members_by_handle(

@@ -51,19 +51,31 @@ impl TestDatabase {
     /// asked to run on PostgreSQL must fail rather than pass without it.
     pub async fn postgres() -> Option<Self> {
         let server = std::env::var(PG_URL_VAR).ok().filter(|u| !u.is_empty())?;
+        Some(
+            Self::postgres_on(&server).await.unwrap_or_else(|e| {
+                panic!("{PG_URL_VAR} is set but PostgreSQL is unreachable: {e}")
+            }),
+        )
+    }
+
+    /// A new, empty PostgreSQL database on `server`, dropped with this value.
+    ///
+    /// # Errors
+    /// When the server cannot be reached or the database cannot be created.
+    pub async fn postgres_on(server: &str) -> Result<Self, sea_orm::DbErr> {
         let name = format!("agentry_test_{}", uuid::Uuid::now_v7().simple());
-        let admin = Database::connect(&server)
-            .await
-            .unwrap_or_else(|e| panic!("{PG_URL_VAR} is set but PostgreSQL is unreachable: {e}"));
-        admin
+        let admin = Database::connect(server).await?;
+        let created = admin
             .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .expect("CREATE DATABASE");
+            .await;
         admin.close().await.ok();
-        let url = with_database(&server, &name);
-        Some(Self {
-            url,
-            cleanup: Cleanup::Postgres { server, name },
+        created?;
+        Ok(Self {
+            url: with_database(server, &name),
+            cleanup: Cleanup::Postgres {
+                server: server.to_owned(),
+                name,
+            },
         })
     }
 

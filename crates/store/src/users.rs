@@ -7,7 +7,7 @@ use agentry_domain::ports::UserRepo;
 use agentry_domain::workspace::{ApiToken, TokenDigest, User};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait as _, ConnectionTrait, EntityTrait as _, PaginatorTrait as _,
     QueryFilter as _, QueryOrder as _, TransactionTrait as _,
@@ -122,16 +122,27 @@ impl UserRepo for Store {
     }
 
     async fn authenticate(&self, digest: &TokenDigest) -> Result<Option<User>> {
-        let token = api_tokens::Entity::find()
-            .filter(api_tokens::Column::Digest.eq(digest.0.as_str()))
-            .filter(api_tokens::Column::RevokedAt.is_null())
+        let seen = match self.caches.tokens.get(&digest.0) {
+            Ok(user) => return Ok(Some(user)),
+            Err(seen) => seen,
+        };
+        // One statement: this runs on every request.
+        let holder = Query::select()
+            .column(api_tokens::Column::UserId)
+            .from(api_tokens::Entity)
+            .and_where(api_tokens::Column::Digest.eq(digest.0.as_str()))
+            .and_where(api_tokens::Column::RevokedAt.is_null())
+            .to_owned();
+        let row = users::Entity::find()
+            .filter(users::Column::Id.in_subquery(holder))
             .one(&self.read)
             .await
             .map_err(internal)?;
-        match token {
-            Some(token) => self.get_user(UserId(token.user_id)).await,
-            None => Ok(None),
+        let user = row.map(user_from);
+        if let Some(user) = &user {
+            self.caches.tokens.put(seen, digest.0.clone(), user.clone());
         }
+        Ok(user)
     }
 
     async fn create_token(&self, token: &ApiToken, events: &[Event]) -> Result<()> {
@@ -176,6 +187,8 @@ impl UserRepo for Store {
         if revoked.rows_affected == 1 {
             crate::events::insert(&txn, events).await?;
         }
-        txn.commit().await.map_err(internal)
+        txn.commit().await.map_err(internal)?;
+        self.caches.tokens.clear();
+        Ok(())
     }
 }

@@ -29,12 +29,12 @@ pub(crate) async fn project(
     id: ProjectId,
 ) -> Result<ProjectAccess> {
     let not_found = || Error::NotFound { entity: "project" };
-    let project = ports
-        .projects
-        .get_project(id)
-        .await?
-        .ok_or_else(not_found)?;
-    let member = ports.projects.member_for_user(id, who.user_id).await?;
+    // Independent lookups on every scoped request: side by side, not one after another.
+    let (project, member) = futures::try_join!(
+        ports.projects.get_project(id),
+        ports.projects.member_for_user(id, who.user_id)
+    )?;
+    let project = project.ok_or_else(not_found)?;
     if member.is_none() && !who.is_admin {
         return Err(not_found());
     }

@@ -1,9 +1,11 @@
 use agentry_domain::clock::utc_now;
+use agentry_domain::id::EventId;
 use agentry_domain::log::payload::{TaskComment, TaskStatusChanged};
 use agentry_domain::log::{Event, EventFilter, EventKind};
 use agentry_domain::ports::{EventRepo as _, TaskRepo as _};
 use agentry_domain::tracker::TaskStatus;
-use agentry_store::Store;
+use agentry_store::{Backend, Store};
+use sea_orm::{ConnectionTrait as _, TransactionTrait as _};
 
 use crate::helpers::{chat, contract, new_task, project};
 
@@ -13,6 +15,7 @@ contract!(
     a_multi_type_feed_merges_the_newest_of_each_type,
     feeds_are_scoped_to_their_project_task_and_thread,
     a_failed_append_writes_nothing,
+    appends_queued_behind_a_writer_commit_together_and_a_bad_one_fails_alone,
 );
 
 fn status(project: &agentry_domain::workspace::Project, task: agentry_domain::id::TaskId) -> Event {
@@ -195,4 +198,46 @@ async fn a_failed_append_writes_nothing(store: Store) {
     orphan.parent_id = Some(agentry_domain::id::EventId::generate());
     assert!(store.append(&[good.clone(), orphan]).await.is_err());
     assert_eq!(store.get_event(good.id).await.unwrap(), None);
+}
+
+async fn appends_queued_behind_a_writer_commit_together_and_a_bad_one_fails_alone(store: Store) {
+    let (alpha, member, _) = project(&store, "AL").await;
+    // Hold the writer so the appends below queue up and go as one group.
+    let blocker = store.connection().begin().await.unwrap();
+    if store.backend() == Backend::Postgres {
+        blocker
+            .execute_unprepared("LOCK TABLE events IN EXCLUSIVE MODE")
+            .await
+            .unwrap();
+    }
+    let mut appends = Vec::new();
+    for n in 0..32 {
+        let event = chat(&alpha, Some(member.id), &format!("message {n}"));
+        let store = store.clone();
+        appends.push(tokio::spawn(async move {
+            store
+                .append(std::slice::from_ref(&event))
+                .await
+                .map(|()| event.id)
+        }));
+    }
+    let mut orphan = chat(&alpha, None, "a reply to nothing");
+    orphan.parent_id = Some(EventId::generate());
+    let orphan_id = orphan.id;
+    let bad = {
+        let store = store.clone();
+        tokio::spawn(async move { store.append(std::slice::from_ref(&orphan)).await })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    blocker.commit().await.unwrap();
+
+    assert!(bad.await.unwrap().is_err(), "the orphan must be refused");
+    for append in appends {
+        let id = append
+            .await
+            .unwrap()
+            .expect("a good append is not failed by a bad one");
+        assert!(store.get_event(id).await.unwrap().is_some());
+    }
+    assert_eq!(store.get_event(orphan_id).await.unwrap(), None);
 }

@@ -22,15 +22,15 @@ pub async fn store_on(db: &TestDatabase) -> Store {
     store
 }
 
-/// Declares each listed async fn `(store: Store)` as a test on SQLite and on PostgreSQL.
-macro_rules! contract {
-    ($($name:ident),* $(,)?) => {
+/// Declares each listed async fn as a test on SQLite and on PostgreSQL, each on a
+/// fresh database that `$run` hands to it (see [`with_store`], [`with_database`]).
+macro_rules! on_each_database {
+    ($run:path; $($name:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $name() {
-                    let db = agentry_store::testing::TestDatabase::sqlite();
-                    super::$name(crate::helpers::store_on(&db).await).await;
+                    $run(agentry_store::testing::TestDatabase::sqlite(), super::$name).await;
                 }
             )*
         }
@@ -42,13 +42,34 @@ macro_rules! contract {
                         eprintln!("AGENTRY_TEST_PG_URL is unset: skipped on PostgreSQL");
                         return;
                     };
-                    super::$name(crate::helpers::store_on(&db).await).await;
+                    $run(db, super::$name).await;
                 }
             )*
         }
     };
 }
+pub(crate) use on_each_database;
+
+/// Declares each listed async fn `(store: Store)` as a test on SQLite and on PostgreSQL.
+macro_rules! contract {
+    ($($name:ident),* $(,)?) => {
+        crate::helpers::on_each_database!(crate::helpers::with_store; $($name),*);
+    };
+}
 pub(crate) use contract;
+
+/// Runs a test on a migrated store of the database.
+pub async fn with_store<F: Future<Output = ()>>(db: TestDatabase, test: impl FnOnce(Store) -> F) {
+    test(store_on(&db).await).await;
+}
+
+/// Runs a test that opens stores of its own on the database (as processes would).
+pub async fn with_database<F: Future<Output = ()>>(
+    db: TestDatabase,
+    test: impl FnOnce(TestDatabase) -> F,
+) {
+    test(db).await;
+}
 
 /// A project with one human member, stored with its events.
 pub async fn project(store: &Store, key: &str) -> (Project, Member, User) {

@@ -9,6 +9,7 @@
 mod helpers;
 
 mod blobs;
+mod caching;
 mod events;
 mod migrations;
 mod tasks;

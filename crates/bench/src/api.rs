@@ -1,0 +1,117 @@
+//! A small client of the real API over HTTP, with keep-alive connections.
+
+use anyhow::{Context as _, bail};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+#[derive(Clone, Debug)]
+pub struct Api {
+    http: reqwest::Client,
+    base: String,
+    pub admin: String,
+}
+
+impl Api {
+    pub fn new(base: String, admin: &str) -> anyhow::Result<Self> {
+        let http = reqwest::Client::builder()
+            .tcp_nodelay(true)
+            .pool_max_idle_per_host(64)
+            .build()?;
+        Ok(Self {
+            http,
+            base,
+            admin: admin.to_owned(),
+        })
+    }
+
+    /// POSTs JSON and returns the body of a 2xx answer.
+    pub async fn post(&self, token: &str, path: &str, body: &Value) -> anyhow::Result<Value> {
+        let response = self
+            .http
+            .post(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .json(body)
+            .send()
+            .await
+            .with_context(|| format!("POST {path}"))?;
+        answer(response, path).await
+    }
+
+    /// GETs and returns the raw body of a 200 answer (what a latency sample times).
+    pub async fn get_bytes(&self, token: &str, path_and_query: &str) -> anyhow::Result<Vec<u8>> {
+        let response = self
+            .http
+            .get(format!("{}{path_and_query}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .with_context(|| format!("GET {path_and_query}"))?;
+        let status = response.status();
+        let bytes = response.bytes().await?;
+        if status != StatusCode::OK {
+            bail!(
+                "GET {path_and_query}: {status} {}",
+                String::from_utf8_lossy(&bytes)
+            );
+        }
+        Ok(bytes.to_vec())
+    }
+
+    pub async fn get(&self, token: &str, path_and_query: &str) -> anyhow::Result<Value> {
+        Ok(serde_json::from_slice(
+            &self.get_bytes(token, path_and_query).await?,
+        )?)
+    }
+
+    /// A new non-admin user; returns its token.
+    pub async fn user(&self, name: &str) -> anyhow::Result<String> {
+        let created = self
+            .post(&self.admin, "/api/v1/users", &json!({ "name": name }))
+            .await?;
+        string(&created["token"]["secret"])
+    }
+
+    /// A project created by `token`'s user; returns its id.
+    pub async fn project(&self, token: &str, key: &str) -> anyhow::Result<Uuid> {
+        let created = self
+            .post(
+                token,
+                "/api/v1/projects",
+                &json!({ "name": format!("Bench {key}"), "key": key }),
+            )
+            .await?;
+        uuid(&created["project"]["id"])
+    }
+
+    pub async fn task(&self, token: &str, project: Uuid, title: &str) -> anyhow::Result<Uuid> {
+        let created = self
+            .post(
+                token,
+                &format!("/api/v1/projects/{project}/tasks"),
+                &json!({ "title": title }),
+            )
+            .await?;
+        uuid(&created["id"])
+    }
+}
+
+async fn answer(response: reqwest::Response, path: &str) -> anyhow::Result<Value> {
+    let status = response.status();
+    let bytes = response.bytes().await?;
+    if !status.is_success() {
+        bail!("{path}: {status} {}", String::from_utf8_lossy(&bytes));
+    }
+    Ok(serde_json::from_slice(&bytes)?)
+}
+
+fn string(value: &Value) -> anyhow::Result<String> {
+    value
+        .as_str()
+        .map(str::to_owned)
+        .with_context(|| format!("expected a string, got {value}"))
+}
+
+pub fn uuid(value: &Value) -> anyhow::Result<Uuid> {
+    Ok(string(value)?.parse()?)
+}

@@ -1,0 +1,119 @@
+//! `agentry-bench`: measures the API over real HTTP beside raw writes to the same
+//! database and schema, on SQLite always and on PostgreSQL when reachable, prints
+//! the figures and records them in `docs/benchmarks.md`.
+
+mod api;
+mod appends;
+mod feed;
+mod report;
+mod target;
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+use crate::report::{Machine, Report};
+use crate::target::Target;
+
+/// Agentry's benchmark harness.
+#[derive(Debug, Parser)]
+#[command(name = "agentry-bench", version)]
+struct Args {
+    /// PostgreSQL server to create a throwaway database on; skipped when unreachable.
+    #[arg(
+        long,
+        env = "AGENTRY_BENCH_PG_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/test"
+    )]
+    pg_url: String,
+    /// SQLite only.
+    #[arg(long)]
+    no_pg: bool,
+    /// How long each append rate is measured.
+    #[arg(long, default_value_t = 5)]
+    seconds: u64,
+    /// Concurrent clients of the second append measurement.
+    #[arg(long, default_value_t = 16)]
+    clients: usize,
+    /// Events in the large feed (the small one has 10 000).
+    #[arg(long, default_value_t = 1_000_000)]
+    feed_events: usize,
+    /// Feed requests sampled per query and size.
+    #[arg(long, default_value_t = 1_000)]
+    samples: usize,
+    /// Markdown file whose results section is replaced with this run's figures.
+    #[arg(long)]
+    record: Option<PathBuf>,
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+/// A fresh database (and server) of the backend for each measurement.
+async fn target(backend: Backend, args: &Args) -> anyhow::Result<Target> {
+    match backend {
+        Backend::Sqlite => Target::sqlite().await,
+        Backend::Postgres => Target::postgres(&args.pg_url).await,
+    }
+}
+
+async fn run(
+    backend: Backend,
+    args: &Args,
+) -> anyhow::Result<(&'static str, appends::Appends, Vec<feed::FeedFigure>)> {
+    let appending = target(backend, args).await?;
+    let name = appending.name;
+    println!("== {name}");
+    let window = Duration::from_secs(args.seconds);
+    let appends = appends::measure(&appending, window, args.clients).await?;
+    println!("{appends}");
+    appending.stop().await?;
+
+    let (small, large) = (target(backend, args).await?, target(backend, args).await?);
+    let feeds = feed::measure(
+        (&small, SMALL_FEED),
+        (&large, args.feed_events),
+        args.samples,
+    )
+    .await?;
+    for figure in &feeds {
+        println!("{figure}");
+    }
+    small.stop().await?;
+    large.stop().await?;
+    Ok((name, appends, feeds))
+}
+
+/// The small log of the feed comparison.
+const SMALL_FEED: usize = 10_000;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let mut report = Report::new(Machine::read());
+    let mut backends = vec![Backend::Sqlite];
+    if !args.no_pg {
+        match Target::postgres(&args.pg_url).await {
+            Ok(probe) => {
+                probe.stop().await?;
+                backends.push(Backend::Postgres);
+            }
+            Err(e) => println!("PostgreSQL skipped: {e:#}"),
+        }
+    }
+    for backend in backends {
+        let (name, appends, feeds) = run(backend, &args).await?;
+        report.add(name, appends, feeds);
+    }
+    let markdown = report.markdown();
+    println!("\n{markdown}");
+    if let Some(path) = args.record {
+        report::record(&path, &markdown)?;
+        println!("recorded in {}", path.display());
+    }
+    Ok(())
+}

@@ -1,0 +1,145 @@
+//! The figures of one run as Markdown, and recording them in `docs/benchmarks.md`
+//! between two markers so the method text around them stays as written.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use anyhow::Context as _;
+
+use crate::appends::Appends;
+use crate::feed::{FeedFigure, millis};
+
+const BEGIN: &str = "<!-- bench:begin -->";
+const END: &str = "<!-- bench:end -->";
+
+/// What the figures were measured on.
+#[derive(Debug)]
+pub struct Machine {
+    cpu: String,
+    cores: usize,
+    memory: String,
+    kernel: String,
+}
+
+impl Machine {
+    pub fn read() -> Self {
+        let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+        let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+        let field = |text: &str, name: &str| {
+            text.lines()
+                .find(|l| l.starts_with(name))
+                .and_then(|l| l.split_once(':'))
+                .map_or_else(|| "unknown".to_owned(), |(_, v)| v.trim().to_owned())
+        };
+        Self {
+            cpu: field(&cpuinfo, "model name"),
+            cores: std::thread::available_parallelism().map_or(0, std::num::NonZero::get),
+            memory: field(&meminfo, "MemTotal"),
+            kernel: std::fs::read_to_string("/proc/sys/kernel/osrelease")
+                .map_or_else(|_| "unknown".to_owned(), |k| k.trim().to_owned()),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct Report {
+    machine: Machine,
+    runs: Vec<(&'static str, Appends, Vec<FeedFigure>)>,
+}
+
+impl Report {
+    pub fn new(machine: Machine) -> Self {
+        Self {
+            machine,
+            runs: Vec::new(),
+        }
+    }
+
+    pub fn add(&mut self, database: &'static str, appends: Appends, feeds: Vec<FeedFigure>) {
+        self.runs.push((database, appends, feeds));
+    }
+
+    pub fn markdown(&self) -> String {
+        let m = &self.machine;
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "Run of {} on {} ({} cores visible), {} RAM, Linux {}; release build.\n",
+            chrono::Utc::now().format("%Y-%m-%d %H:%M UTC"),
+            m.cpu,
+            m.cores,
+            m.memory,
+            m.kernel
+        );
+        out.push_str("### Appends per second\n\n");
+        out.push_str(
+            "| Database | Raw single-row inserts | HTTP, 1 client | ratio | HTTP, N clients | ratio |\n\
+             |---|---:|---:|---:|---:|---:|\n",
+        );
+        for (db, a, _) in &self.runs {
+            let _ = writeln!(
+                out,
+                "| {db} | {:.0} | {:.0} | {:.2}× | {:.0} (N={}) | {:.2}× |",
+                a.raw,
+                a.one_client,
+                a.one_client_ratio(),
+                a.many_clients,
+                a.clients,
+                a.many_clients_ratio()
+            );
+        }
+        out.push_str("\n### Feed page latency through HTTP (limit 50)\n\n");
+        out.push_str("| Database | Events | Query | p50 ms | p99 ms |\n|---|---:|---|---:|---:|\n");
+        for (db, _, feeds) in &self.runs {
+            for f in feeds {
+                let _ = writeln!(
+                    out,
+                    "| {db} | {} | {} | {:.3} | {:.3} |",
+                    f.events,
+                    f.query,
+                    millis(f.p50),
+                    millis(f.p99)
+                );
+            }
+        }
+        out.push_str("\n### p50 at the largest log over p50 at the smallest\n\n");
+        out.push_str("| Database | Query | ratio |\n|---|---|---:|\n");
+        for (db, _, feeds) in &self.runs {
+            for (query, ratio) in growth(feeds) {
+                let _ = writeln!(out, "| {db} | {query} | {ratio:.2} |");
+            }
+        }
+        out
+    }
+}
+
+/// For each query: p50 at the largest size divided by p50 at the smallest.
+fn growth(feeds: &[FeedFigure]) -> Vec<(&'static str, f64)> {
+    let (Some(small), Some(large)) = (
+        feeds.iter().map(|f| f.events).min(),
+        feeds.iter().map(|f| f.events).max(),
+    ) else {
+        return Vec::new();
+    };
+    feeds
+        .iter()
+        .filter(|f| f.events == large)
+        .filter_map(|l| {
+            let s = feeds
+                .iter()
+                .find(|s| s.events == small && s.query == l.query)?;
+            Some((l.query, l.p50.as_secs_f64() / s.p50.as_secs_f64()))
+        })
+        .collect()
+}
+
+/// Replaces what lies between the markers in `path` with `markdown`.
+pub fn record(path: &Path, markdown: &str) -> anyhow::Result<()> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let (Some(begin), Some(end)) = (text.find(BEGIN), text.find(END)) else {
+        anyhow::bail!("{} has no {BEGIN} … {END} section", path.display());
+    };
+    let updated = format!("{}{BEGIN}\n{markdown}{}", &text[..begin], &text[end..]);
+    std::fs::write(path, updated).with_context(|| format!("writing {}", path.display()))
+}

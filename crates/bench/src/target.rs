@@ -1,0 +1,70 @@
+//! A database under test with the real API serving on it over TCP.
+
+use agentry_app::{ApiConfig, App, Secret};
+use agentry_store::testing::TestDatabase;
+use agentry_store::{Options, Store};
+use anyhow::Context as _;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use crate::api::Api;
+
+const ADMIN_TOKEN: &str = "agt_bench-admin-token-0123456789";
+
+/// The API on a fresh database, plus a direct connection for raw writes.
+#[derive(Debug)]
+pub struct Target {
+    pub name: &'static str,
+    pub api: Api,
+    /// Bypasses the API: for the raw insert rate and bulk loads.
+    pub direct: Store,
+    stop: oneshot::Sender<()>,
+    server: JoinHandle<anyhow::Result<()>>,
+    _db: TestDatabase,
+    _blobs: tempfile::TempDir,
+}
+
+impl Target {
+    pub async fn sqlite() -> anyhow::Result<Self> {
+        Self::start("SQLite", TestDatabase::sqlite()).await
+    }
+
+    pub async fn postgres(server: &str) -> anyhow::Result<Self> {
+        let db = TestDatabase::postgres_on(server)
+            .await
+            .with_context(|| format!("creating a database on {server}"))?;
+        Self::start("PostgreSQL", db).await
+    }
+
+    async fn start(name: &'static str, db: TestDatabase) -> anyhow::Result<Self> {
+        let blobs = tempfile::tempdir()?;
+        let mut config = ApiConfig::for_database(db.url());
+        config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
+        config.blob_dir = blobs.path().to_owned();
+        let app = App::build(config).await?;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let (stop, stopped) = oneshot::channel::<()>();
+        let server = tokio::spawn(app.serve(listener, async {
+            let _ = stopped.await;
+        }));
+        let direct = Store::connect(db.url(), &Options::default()).await?;
+        Ok(Self {
+            name,
+            api: Api::new(base, ADMIN_TOKEN)?,
+            direct,
+            stop,
+            server,
+            _db: db,
+            _blobs: blobs,
+        })
+    }
+
+    /// Stops the server and closes the direct connection before the database goes.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.stop.send(());
+        self.server.await??;
+        self.direct.close().await?;
+        Ok(())
+    }
+}

@@ -66,3 +66,13 @@ mod tests {
         assert_eq!(ids, sorted);
     }
 }
+typed_id!(
+    /// A configured assistant of the registry.
+    AssistantId
+);
+typed_id!(ToolId);
+typed_id!(
+    /// A link between an assistant and a tool it may use.
+    ToolLinkId
+);
+typed_id!(AssistantThreadId);

@@ -9,6 +9,7 @@ pub mod error;
 pub mod id;
 pub mod log;
 pub mod ports;
+pub mod registry;
 pub mod service;
 mod text;
 pub mod tracker;

@@ -33,11 +33,19 @@ pub enum EventKind {
     UserCreated(UserCreated),
     TokenCreated(TokenIssued),
     TokenRevoked(TokenRevoked),
+    AssistantCreated(AssistantChanged),
+    AssistantUpdated(AssistantChanged),
+    AssistantDeleted(AssistantChanged),
+    ToolCreated(ToolChanged),
+    ToolUpdated(ToolChanged),
+    ToolDeleted(ToolChanged),
+    ToolLinked(ToolLinkChanged),
+    ToolUnlinked(ToolLinkChanged),
 }
 
 impl EventKind {
     /// Every type name, in declaration order.
-    pub const TYPE_NAMES: [&'static str; 15] = [
+    pub const TYPE_NAMES: [&'static str; 23] = [
         "chat_message",
         "task_comment",
         "task_created",
@@ -53,6 +61,14 @@ impl EventKind {
         "user_created",
         "token_created",
         "token_revoked",
+        "assistant_created",
+        "assistant_updated",
+        "assistant_deleted",
+        "tool_created",
+        "tool_updated",
+        "tool_deleted",
+        "tool_linked",
+        "tool_unlinked",
     ];
 
     /// The type names a client may post; every other kind is written by the system.
@@ -76,14 +92,33 @@ impl EventKind {
             Self::UserCreated(_) => "user_created",
             Self::TokenCreated(_) => "token_created",
             Self::TokenRevoked(_) => "token_revoked",
+            Self::AssistantCreated(_) => "assistant_created",
+            Self::AssistantUpdated(_) => "assistant_updated",
+            Self::AssistantDeleted(_) => "assistant_deleted",
+            Self::ToolCreated(_) => "tool_created",
+            Self::ToolUpdated(_) => "tool_updated",
+            Self::ToolDeleted(_) => "tool_deleted",
+            Self::ToolLinked(_) => "tool_linked",
+            Self::ToolUnlinked(_) => "tool_unlinked",
         }
     }
 
     #[must_use]
     pub fn scope(&self) -> Scope {
         match self {
-            Self::UserCreated(_) | Self::TokenCreated(_) | Self::TokenRevoked(_) => Scope::Global,
-            _ => Scope::Project,
+            Self::ChatMessage(_)
+            | Self::TaskComment(_)
+            | Self::TaskCreated(_)
+            | Self::TaskStatus(_)
+            | Self::TaskAssigned(_)
+            | Self::TaskUnassigned(_)
+            | Self::TaskUpdated(_)
+            | Self::TaskLabelAdd(_)
+            | Self::TaskLabelRemove(_)
+            | Self::ProjectCreated(_)
+            | Self::MemberAdded(_)
+            | Self::LabelCreated(_) => Scope::Project,
+            _ => Scope::Global,
         }
     }
 

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::id::{LabelId, MemberId, TokenId, UserId};
+use crate::id::{AssistantId, LabelId, MemberId, TokenId, ToolId, UserId};
 use crate::tracker::{Priority, TaskStatus};
 use crate::workspace::{Handle, MemberKind};
 
@@ -115,4 +115,62 @@ pub struct TokenIssued {
 pub struct TokenRevoked {
     pub token: TokenId,
     pub user: UserId,
+}
+
+/// One field of a configuration record that changed, with its values as JSON.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub from: Value,
+    pub to: Value,
+}
+
+impl FieldChange {
+    /// The fields whose serialized values differ between two versions of a record.
+    ///
+    /// # Errors
+    /// `Internal` when a version does not serialize to a JSON object.
+    pub fn between<T: Serialize>(before: &T, after: &T) -> crate::Result<Vec<Self>> {
+        let as_object = |v: &T| match serde_json::to_value(v) {
+            Ok(Value::Object(map)) => Ok(map),
+            _ => Err(crate::Error::internal("a record is not a JSON object")),
+        };
+        let (before, after) = (as_object(before)?, as_object(after)?);
+        Ok(after
+            .into_iter()
+            .filter_map(|(field, to)| {
+                let from = before.get(&field).cloned().unwrap_or(Value::Null);
+                (from != to).then_some(Self { field, from, to })
+            })
+            .collect())
+    }
+}
+
+/// An assistant was created, changed (with what changed) or deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistantChanged {
+    pub assistant: AssistantId,
+    pub name: String,
+    /// The user who made the change.
+    pub by: UserId,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+}
+
+/// A tool was created, changed (with what changed) or deleted.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolChanged {
+    pub tool: ToolId,
+    pub name: String,
+    pub by: UserId,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub changes: Vec<FieldChange>,
+}
+
+/// An assistant was given a tool, or had it taken away.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ToolLinkChanged {
+    pub assistant: AssistantId,
+    pub tool: ToolId,
+    pub by: UserId,
 }

@@ -1,0 +1,34 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::id::{AssistantId, AssistantThreadId, UserId};
+
+/// A user's one conversation thread with an assistant: `thread_id` is what the
+/// assistant's runtime keys its history by.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistantThread {
+    pub id: AssistantThreadId,
+    pub user_id: UserId,
+    pub assistant_id: AssistantId,
+    pub thread_id: String,
+    pub last_used: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl AssistantThread {
+    /// A new thread with a fresh `thread_id`.
+    #[must_use]
+    pub fn new(user: UserId, assistant: AssistantId, now: DateTime<Utc>) -> Self {
+        let id = AssistantThreadId::generate();
+        Self {
+            id,
+            user_id: user,
+            assistant_id: assistant,
+            thread_id: format!("thread_{}", id.0.simple()),
+            last_used: now,
+            created_at: now,
+            updated_at: now,
+        }
+    }
+}

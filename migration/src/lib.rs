@@ -10,6 +10,7 @@ mod m20261122_000001_accounts;
 mod m20261122_000002_projects;
 mod m20261122_000003_tasks;
 mod m20261122_000004_events;
+mod m20261122_000005_registry;
 mod names;
 
 /// The ordered list of migrations.
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000002_projects::Migration),
             Box::new(m20261122_000003_tasks::Migration),
             Box::new(m20261122_000004_events::Migration),
+            Box::new(m20261122_000005_registry::Migration),
         ]
     }
 }

@@ -43,6 +43,7 @@ pub(crate) enum Members {
     Handle,
     DisplayName,
     CreatedAt,
+    AssistantId,
 }
 
 #[derive(DeriveIden, Clone, Copy)]
@@ -117,4 +118,66 @@ pub(crate) enum Attachments {
     Sha256,
     StorageKey,
     CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Assistants {
+    Table,
+    Id,
+    Name,
+    IsSecretary,
+    Model,
+    Instructions,
+    AssistantType,
+    OpenaiAssistantId,
+    IsActive,
+    Revision,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Tools {
+    Table,
+    Id,
+    Name,
+    ToolType,
+    Description,
+    InputSchema,
+    AssistantId,
+    IsActive,
+    Revision,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum AssistantToolLink {
+    Table,
+    Id,
+    AssistantId,
+    ToolId,
+    SubAssistantId,
+    IsActive,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum UserAssistantThreads {
+    Table,
+    Id,
+    UserId,
+    AssistantId,
+    ThreadId,
+    LastUsed,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum RegistryRevision {
+    Table,
+    Id,
+    Revision,
 }

@@ -141,8 +141,9 @@ pub(crate) fn ports(store: &Store, blob_dir: &std::path::Path) -> Ports {
         projects: store.clone(),
         tasks: store.clone(),
         events: store.clone(),
-        attachments: store,
+        attachments: store.clone(),
         blobs: Arc::new(LocalBlobStore::new(blob_dir)),
+        registry: store.clone(),
         clock: Arc::new(SystemClock),
     }
 }

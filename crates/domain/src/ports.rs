@@ -5,6 +5,12 @@
 
 use std::sync::Arc;
 
+mod registry;
+
+#[cfg(any(test, feature = "mock"))]
+pub use registry::MockRegistryRepo;
+pub use registry::{AssistantQuery, AssistantUsage, RegistryRepo, ToolQuery};
+
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
@@ -167,6 +173,7 @@ pub struct Ports {
     pub events: Arc<dyn EventRepo>,
     pub attachments: Arc<dyn AttachmentRepo>,
     pub blobs: Arc<dyn BlobStore>,
+    pub registry: Arc<dyn RegistryRepo>,
     pub clock: Arc<dyn Clock>,
 }
 

@@ -6,12 +6,14 @@ mod accounts;
 mod attachments;
 mod events;
 mod projects;
+mod registry;
 mod tasks;
 
 pub use accounts::Accounts;
 pub use attachments::Attachments;
 pub use events::{Events, PostEvent};
 pub use projects::{NewProject, Projects};
+pub use registry::{Registry, ResolvedAssistant, ResolvedTool};
 pub use tasks::{CreateTask, TaskLinks, TaskView, Tasks};
 
 use crate::ports::Ports;
@@ -38,6 +40,7 @@ pub struct Services {
     pub tasks: Tasks,
     pub events: Events,
     pub attachments: Attachments,
+    pub registry: Registry,
 }
 
 impl Services {
@@ -49,11 +52,14 @@ impl Services {
             tasks: Tasks::new(ports.clone()),
             events: Events::new(ports.clone()),
             attachments: Attachments::new(ports.clone(), limits),
+            registry: Registry::new(ports.clone()),
         }
     }
 }
 
 #[cfg(test)]
 mod doubles;
+#[cfg(test)]
+mod registry_tests;
 #[cfg(test)]
 mod tests;

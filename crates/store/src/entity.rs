@@ -2,12 +2,17 @@
 //! stay inside this crate: the rest of the system sees domain types only.
 
 pub(crate) mod api_tokens;
+pub(crate) mod assistant_tool_link;
+pub(crate) mod assistants;
 pub(crate) mod attachments;
 pub(crate) mod events;
 pub(crate) mod labels;
 pub(crate) mod members;
 pub(crate) mod projects;
+pub(crate) mod registry_revision;
 pub(crate) mod task_labels;
 pub(crate) mod task_links;
 pub(crate) mod tasks;
+pub(crate) mod tools;
+pub(crate) mod user_assistant_threads;
 pub(crate) mod users;

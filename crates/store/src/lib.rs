@@ -14,6 +14,7 @@ mod entity;
 mod error;
 mod events;
 mod projects;
+mod registry;
 mod tasks;
 mod users;
 

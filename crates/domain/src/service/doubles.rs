@@ -8,8 +8,8 @@ use chrono::{TimeZone as _, Utc};
 use crate::clock::MockClock;
 use crate::id::{MemberId, ProjectId, UserId};
 use crate::ports::{
-    MockAttachmentRepo, MockBlobStore, MockEventRepo, MockProjectRepo, MockTaskRepo, MockUserRepo,
-    Ports,
+    MockAttachmentRepo, MockBlobStore, MockEventRepo, MockProjectRepo, MockRegistryRepo,
+    MockTaskRepo, MockUserRepo, Ports,
 };
 use crate::tracker::{Priority, Task, TaskStatus};
 use crate::workspace::{Handle, Member, MemberKind, Principal, Project, ProjectKey};
@@ -20,6 +20,7 @@ pub(crate) struct Doubles {
     pub projects: MockProjectRepo,
     pub tasks: MockTaskRepo,
     pub events: MockEventRepo,
+    pub registry: MockRegistryRepo,
 }
 
 impl Doubles {
@@ -35,6 +36,7 @@ impl Doubles {
             events: Arc::new(self.events),
             attachments: Arc::new(MockAttachmentRepo::new()),
             blobs: Arc::new(MockBlobStore::new()),
+            registry: Arc::new(self.registry),
             clock: Arc::new(clock),
         }
     }

@@ -12,5 +12,6 @@ mod blobs;
 mod caching;
 mod events;
 mod migrations;
+mod registry;
 mod tasks;
 mod workspace;

@@ -1,0 +1,112 @@
+//! The registry's storage port.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+
+use crate::Result;
+use crate::id::{AssistantId, AssistantThreadId, ToolId, UserId};
+use crate::log::Event;
+use crate::registry::{
+    Assistant, AssistantKind, AssistantThread, Delegation, Tool, ToolKind, ToolLink,
+};
+
+/// Which assistants a listing shows, by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AssistantQuery {
+    pub is_active: Option<bool>,
+    pub assistant_type: Option<AssistantKind>,
+    pub is_secretary: Option<bool>,
+    /// Only assistants whose name sorts after this one.
+    pub after_name: Option<String>,
+    pub limit: u32,
+}
+
+/// Which tools a listing shows, by name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ToolQuery {
+    pub is_active: Option<bool>,
+    pub tool_type: Option<ToolKind>,
+    pub after_name: Option<String>,
+    pub limit: u32,
+}
+
+/// What still refers to an assistant, by name, so a refusal can say so.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct AssistantUsage {
+    /// `sub_assistant` tools that delegate to it.
+    pub tools: Vec<String>,
+    /// Assistants that are linked to a tool delegating to it, or that it is linked to
+    /// tools of (its own links).
+    pub links: usize,
+    /// Agent members (`@handle`s) that are this assistant.
+    pub members: Vec<String>,
+    pub threads: usize,
+}
+
+impl AssistantUsage {
+    #[must_use]
+    pub fn is_unused(&self) -> bool {
+        self.tools.is_empty() && self.links == 0 && self.members.is_empty() && self.threads == 0
+    }
+}
+
+/// Assistants, tools, their links and users' threads. Every change bumps the
+/// registry revision in its transaction.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait RegistryRepo: Send + Sync {
+    /// `Conflict` when the name is taken, or another active secretary exists.
+    async fn create_assistant(&self, assistant: &Assistant, events: &[Event]) -> Result<()>;
+    async fn get_assistant(&self, id: AssistantId) -> Result<Option<Assistant>>;
+    async fn list_assistants(&self, query: &AssistantQuery) -> Result<Vec<Assistant>>;
+    /// Stores the next revision. `StaleVersion` when the stored one is not
+    /// `assistant.revision - 1`; `Conflict` as for creation.
+    async fn update_assistant(&self, assistant: &Assistant, events: &[Event]) -> Result<()>;
+    /// `StaleVersion` when the stored revision is not `revision`; `Conflict`
+    /// naming what still refers to it.
+    async fn delete_assistant(
+        &self,
+        id: AssistantId,
+        revision: i64,
+        events: &[Event],
+    ) -> Result<()>;
+    async fn assistant_usage(&self, id: AssistantId) -> Result<AssistantUsage>;
+
+    /// `Conflict` when the name is taken.
+    async fn create_tool(&self, tool: &Tool, events: &[Event]) -> Result<()>;
+    async fn get_tool(&self, id: ToolId) -> Result<Option<Tool>>;
+    async fn list_tools(&self, query: &ToolQuery) -> Result<Vec<Tool>>;
+    /// As [`RegistryRepo::update_assistant`]; also `Conflict` naming the loop when a
+    /// changed delegation would let an assistant reach itself.
+    async fn update_tool(&self, tool: &Tool, events: &[Event]) -> Result<()>;
+    /// `StaleVersion` on a revision mismatch; `Conflict` while assistants use it.
+    async fn delete_tool(&self, id: ToolId, revision: i64, events: &[Event]) -> Result<()>;
+
+    /// `Conflict` when the assistant has the tool already, or naming the loop when
+    /// the link would let an assistant reach itself through sub-assistants.
+    async fn link_tool(&self, link: &ToolLink, events: &[Event]) -> Result<()>;
+    /// `false`, writing nothing, when there was no such link.
+    async fn unlink_tool(
+        &self,
+        assistant: AssistantId,
+        tool: ToolId,
+        events: &[Event],
+    ) -> Result<bool>;
+    /// An assistant's links with their tools, by tool name.
+    async fn tool_links(&self, assistant: AssistantId) -> Result<Vec<(ToolLink, Tool)>>;
+    /// Every delegation edge, inactive ones included.
+    async fn delegations(&self) -> Result<Vec<Delegation>>;
+
+    /// The user's thread with the assistant: `candidate` stored if there was none.
+    async fn thread_for(&self, candidate: &AssistantThread) -> Result<AssistantThread>;
+    async fn list_threads(&self, user: UserId) -> Result<Vec<AssistantThread>>;
+    /// Sets `last_used`; `None` when there is no such thread.
+    async fn touch_thread(
+        &self,
+        id: AssistantThreadId,
+        at: DateTime<Utc>,
+    ) -> Result<Option<AssistantThread>>;
+
+    /// The registry revision: bumped by every change above.
+    async fn revision(&self) -> Result<i64>;
+}

@@ -1,0 +1,474 @@
+//! The registry use cases: admins change assistants, tools and links; every
+//! authenticated caller reads them; each user keeps threads with assistants.
+
+use serde_json::{Value, json};
+
+use super::access;
+use crate::id::{AssistantId, AssistantThreadId, ToolId};
+use crate::log::payload::{AssistantChanged, FieldChange, ToolChanged, ToolLinkChanged};
+use crate::log::{Event, EventKind};
+use crate::ports::{AssistantQuery, Ports, ToolQuery};
+use crate::registry::{
+    Assistant, AssistantDraft, AssistantThread, Tool, ToolDraft, ToolKind, ToolLink,
+};
+use crate::workspace::Principal;
+use crate::{Error, Result};
+
+/// How deep sub-assistant trees are resolved; the graph is acyclic, this only
+/// bounds the answer's size.
+const MAX_DEPTH: usize = 8;
+
+/// An assistant with everything a runtime needs to run it: its active tools and,
+/// for each sub-assistant tool, the sub-assistant resolved the same way.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedAssistant {
+    pub assistant: Assistant,
+    pub tools: Vec<ResolvedTool>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ResolvedTool {
+    pub tool: Tool,
+    pub sub_assistant: Option<Box<ResolvedAssistant>>,
+}
+
+impl ResolvedAssistant {
+    /// The tool list in the OpenAI function-calling format.
+    #[must_use]
+    pub fn openai_tools(&self) -> Vec<Value> {
+        self.tools
+            .iter()
+            .map(|t| {
+                json!({
+                    "type": "function",
+                    "function": {
+                        "name": t.tool.draft.name.as_str(),
+                        "description": t.tool.draft.description,
+                        "parameters": t.tool.draft.input_schema,
+                    }
+                })
+            })
+            .collect()
+    }
+}
+
+/// The assistant registry.
+#[derive(Clone, Debug)]
+pub struct Registry {
+    ports: Ports,
+}
+
+impl Registry {
+    pub(crate) fn new(ports: Ports) -> Self {
+        Self { ports }
+    }
+
+    /// # Errors
+    /// `Forbidden` for a non-admin; `Validation`; `Conflict` for a taken name or a
+    /// second active secretary.
+    pub async fn create_assistant(
+        &self,
+        who: &Principal,
+        draft: AssistantDraft,
+    ) -> Result<Assistant> {
+        access::admin_only(who)?;
+        let now = self.ports.clock.now();
+        let assistant = Assistant::new(AssistantId::generate(), draft, now)?;
+        let event = assistant_event(EventKind::AssistantCreated, &assistant, who, Vec::new())?;
+        self.ports
+            .registry
+            .create_assistant(&assistant, &[event])
+            .await?;
+        Ok(assistant)
+    }
+
+    /// # Errors
+    /// `NotFound`.
+    pub async fn assistant(&self, _who: &Principal, id: AssistantId) -> Result<Assistant> {
+        self.ports
+            .registry
+            .get_assistant(id)
+            .await?
+            .ok_or(Error::NotFound {
+                entity: "assistant",
+            })
+    }
+
+    /// # Errors
+    /// Whatever the store reports.
+    pub async fn assistants(
+        &self,
+        _who: &Principal,
+        query: &AssistantQuery,
+    ) -> Result<Vec<Assistant>> {
+        self.ports.registry.list_assistants(query).await
+    }
+
+    /// Replaces the assistant's settable fields. With `expected`, the write happens
+    /// only if the assistant is still at that revision.
+    ///
+    /// # Errors
+    /// `Forbidden`, `NotFound`, `Validation`, `StaleVersion`, `Conflict`.
+    pub async fn update_assistant(
+        &self,
+        who: &Principal,
+        id: AssistantId,
+        draft: AssistantDraft,
+        expected: Option<i64>,
+    ) -> Result<Assistant> {
+        access::admin_only(who)?;
+        let current = self.assistant(who, id).await?;
+        check_revision(expected, current.revision)?;
+        let (next, changes) = current.revise(draft, self.ports.clock.now())?;
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        let event = assistant_event(EventKind::AssistantUpdated, &next, who, changes)?;
+        self.ports
+            .registry
+            .update_assistant(&next, &[event])
+            .await?;
+        Ok(next)
+    }
+
+    /// Deletes an unused assistant; with `deactivate`, switches it off instead (and
+    /// keeps what refers to it).
+    ///
+    /// # Errors
+    /// `Conflict` naming what still uses it; `Forbidden`, `NotFound`, `StaleVersion`.
+    pub async fn delete_assistant(
+        &self,
+        who: &Principal,
+        id: AssistantId,
+        expected: Option<i64>,
+        deactivate: bool,
+    ) -> Result<Option<Assistant>> {
+        access::admin_only(who)?;
+        let current = self.assistant(who, id).await?;
+        check_revision(expected, current.revision)?;
+        if deactivate {
+            let draft = AssistantDraft {
+                is_active: false,
+                ..current.draft.clone()
+            };
+            return self
+                .update_assistant(who, id, draft, Some(current.revision))
+                .await
+                .map(Some);
+        }
+        let usage = self.ports.registry.assistant_usage(id).await?;
+        if !usage.is_unused() {
+            return Err(Error::Conflict(format!(
+                "the assistant is still used by {}; remove those first or deactivate it \
+                 (?deactivate=true)",
+                describe_usage(&usage)
+            )));
+        }
+        let event = assistant_event(EventKind::AssistantDeleted, &current, who, Vec::new())?;
+        self.ports
+            .registry
+            .delete_assistant(id, current.revision, &[event])
+            .await?;
+        Ok(None)
+    }
+
+    /// # Errors
+    /// `Forbidden`; `Validation` (also for a sub-assistant that does not exist);
+    /// `Conflict` for a taken name.
+    pub async fn create_tool(&self, who: &Principal, draft: ToolDraft) -> Result<Tool> {
+        access::admin_only(who)?;
+        self.check_delegate(&draft).await?;
+        let now = self.ports.clock.now();
+        let tool = Tool::new(ToolId::generate(), draft, now)?;
+        let event = tool_event(EventKind::ToolCreated, &tool, who, Vec::new())?;
+        self.ports.registry.create_tool(&tool, &[event]).await?;
+        Ok(tool)
+    }
+
+    /// # Errors
+    /// `NotFound`.
+    pub async fn tool(&self, _who: &Principal, id: ToolId) -> Result<Tool> {
+        self.ports
+            .registry
+            .get_tool(id)
+            .await?
+            .ok_or(Error::NotFound { entity: "tool" })
+    }
+
+    /// # Errors
+    /// Whatever the store reports.
+    pub async fn tools(&self, _who: &Principal, query: &ToolQuery) -> Result<Vec<Tool>> {
+        self.ports.registry.list_tools(query).await
+    }
+
+    /// # Errors
+    /// As [`Registry::update_assistant`], plus `Conflict` naming the loop when a
+    /// changed sub-assistant would let an assistant reach itself.
+    pub async fn update_tool(
+        &self,
+        who: &Principal,
+        id: ToolId,
+        draft: ToolDraft,
+        expected: Option<i64>,
+    ) -> Result<Tool> {
+        access::admin_only(who)?;
+        let current = self.tool(who, id).await?;
+        check_revision(expected, current.revision)?;
+        self.check_delegate(&draft).await?;
+        let (next, changes) = current.revise(draft, self.ports.clock.now())?;
+        if changes.is_empty() {
+            return Ok(current);
+        }
+        let event = tool_event(EventKind::ToolUpdated, &next, who, changes)?;
+        self.ports.registry.update_tool(&next, &[event]).await?;
+        Ok(next)
+    }
+
+    /// # Errors
+    /// `Conflict` while assistants use the tool; `Forbidden`, `NotFound`,
+    /// `StaleVersion`.
+    pub async fn delete_tool(
+        &self,
+        who: &Principal,
+        id: ToolId,
+        expected: Option<i64>,
+    ) -> Result<()> {
+        access::admin_only(who)?;
+        let current = self.tool(who, id).await?;
+        check_revision(expected, current.revision)?;
+        let event = tool_event(EventKind::ToolDeleted, &current, who, Vec::new())?;
+        self.ports
+            .registry
+            .delete_tool(id, current.revision, &[event])
+            .await
+    }
+
+    /// Gives an assistant a tool.
+    ///
+    /// # Errors
+    /// `Conflict` when it has it already or when the link would close a
+    /// sub-assistant loop; `Forbidden`, `NotFound`.
+    pub async fn link_tool(
+        &self,
+        who: &Principal,
+        assistant: AssistantId,
+        tool: ToolId,
+    ) -> Result<ToolLink> {
+        access::admin_only(who)?;
+        self.assistant(who, assistant).await?;
+        let tool = self.tool(who, tool).await?;
+        let link = ToolLink::new(assistant, &tool, self.ports.clock.now());
+        let event = link_event(EventKind::ToolLinked, &link, who)?;
+        self.ports.registry.link_tool(&link, &[event]).await?;
+        Ok(link)
+    }
+
+    /// # Errors
+    /// `NotFound` when the assistant does not have the tool; `Forbidden`.
+    pub async fn unlink_tool(
+        &self,
+        who: &Principal,
+        assistant: AssistantId,
+        tool: ToolId,
+    ) -> Result<()> {
+        access::admin_only(who)?;
+        let now = self.ports.clock.now();
+        let event = Event::global(
+            EventKind::ToolUnlinked(ToolLinkChanged {
+                assistant,
+                tool,
+                by: who.user_id,
+            }),
+            now,
+        )?;
+        if self
+            .ports
+            .registry
+            .unlink_tool(assistant, tool, &[event])
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(Error::NotFound {
+                entity: "tool link",
+            })
+        }
+    }
+
+    /// # Errors
+    /// `NotFound` for an unknown assistant.
+    pub async fn tools_of(
+        &self,
+        who: &Principal,
+        assistant: AssistantId,
+    ) -> Result<Vec<(ToolLink, Tool)>> {
+        self.assistant(who, assistant).await?;
+        self.ports.registry.tool_links(assistant).await
+    }
+
+    /// The assistant with its active tools and sub-assistant trees.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown assistant.
+    pub async fn resolve(&self, who: &Principal, id: AssistantId) -> Result<ResolvedAssistant> {
+        let root = self.assistant(who, id).await?;
+        self.resolve_from(root, 0).await
+    }
+
+    async fn resolve_from(&self, assistant: Assistant, depth: usize) -> Result<ResolvedAssistant> {
+        let mut tools = Vec::new();
+        for (link, tool) in self.ports.registry.tool_links(assistant.id).await? {
+            if !link.is_active || !tool.draft.is_active {
+                continue;
+            }
+            let sub_assistant = match tool.draft.assistant_id {
+                Some(sub) if depth < MAX_DEPTH => {
+                    match self.ports.registry.get_assistant(sub).await? {
+                        Some(sub) if sub.draft.is_active => {
+                            Some(Box::new(Box::pin(self.resolve_from(sub, depth + 1)).await?))
+                        }
+                        // A tool delegating to a switched-off assistant is not offered.
+                        _ => continue,
+                    }
+                }
+                _ => None,
+            };
+            tools.push(ResolvedTool {
+                tool,
+                sub_assistant,
+            });
+        }
+        Ok(ResolvedAssistant { assistant, tools })
+    }
+
+    /// The caller's thread with the assistant, created on first use.
+    ///
+    /// # Errors
+    /// `NotFound` for an unknown assistant.
+    pub async fn thread(&self, who: &Principal, assistant: AssistantId) -> Result<AssistantThread> {
+        self.assistant(who, assistant).await?;
+        let candidate = AssistantThread::new(who.user_id, assistant, self.ports.clock.now());
+        self.ports.registry.thread_for(&candidate).await
+    }
+
+    /// # Errors
+    /// Whatever the store reports.
+    pub async fn threads(&self, who: &Principal) -> Result<Vec<AssistantThread>> {
+        self.ports.registry.list_threads(who.user_id).await
+    }
+
+    /// Marks the caller's thread used now.
+    ///
+    /// # Errors
+    /// `NotFound` for a thread that is not the caller's.
+    pub async fn touch_thread(
+        &self,
+        who: &Principal,
+        id: AssistantThreadId,
+    ) -> Result<AssistantThread> {
+        let not_found = || Error::NotFound { entity: "thread" };
+        let mine = self.threads(who).await?.into_iter().any(|t| t.id == id);
+        if !mine {
+            return Err(not_found());
+        }
+        self.ports
+            .registry
+            .touch_thread(id, self.ports.clock.now())
+            .await?
+            .ok_or_else(not_found)
+    }
+
+    /// The registry revision, bumped by every change.
+    ///
+    /// # Errors
+    /// Whatever the store reports.
+    pub async fn revision(&self) -> Result<i64> {
+        self.ports.registry.revision().await
+    }
+
+    async fn check_delegate(&self, draft: &ToolDraft) -> Result<()> {
+        if draft.tool_type != ToolKind::SubAssistant {
+            return Ok(());
+        }
+        let Some(id) = draft.assistant_id else {
+            return Ok(()); // the draft's own check reports it
+        };
+        match self.ports.registry.get_assistant(id).await? {
+            Some(_) => Ok(()),
+            None => Err(Error::validation("assistant_id", "no such assistant")),
+        }
+    }
+}
+
+fn check_revision(expected: Option<i64>, actual: i64) -> Result<()> {
+    match expected {
+        Some(expected) if expected != actual => Err(Error::StaleVersion { expected, actual }),
+        _ => Ok(()),
+    }
+}
+
+fn assistant_event(
+    kind: fn(AssistantChanged) -> EventKind,
+    assistant: &Assistant,
+    who: &Principal,
+    changes: Vec<FieldChange>,
+) -> Result<Event> {
+    Event::global(
+        kind(AssistantChanged {
+            assistant: assistant.id,
+            name: assistant.draft.name.clone(),
+            by: who.user_id,
+            changes,
+        }),
+        assistant.updated_at,
+    )
+}
+
+fn tool_event(
+    kind: fn(ToolChanged) -> EventKind,
+    tool: &Tool,
+    who: &Principal,
+    changes: Vec<FieldChange>,
+) -> Result<Event> {
+    Event::global(
+        kind(ToolChanged {
+            tool: tool.id,
+            name: tool.draft.name.as_str().to_owned(),
+            by: who.user_id,
+            changes,
+        }),
+        tool.updated_at,
+    )
+}
+
+fn link_event(
+    kind: fn(ToolLinkChanged) -> EventKind,
+    link: &ToolLink,
+    who: &Principal,
+) -> Result<Event> {
+    Event::global(
+        kind(ToolLinkChanged {
+            assistant: link.assistant_id,
+            tool: link.tool_id,
+            by: who.user_id,
+        }),
+        link.created_at,
+    )
+}
+
+fn describe_usage(usage: &crate::ports::AssistantUsage) -> String {
+    let mut parts = Vec::new();
+    if !usage.tools.is_empty() {
+        parts.push(format!("sub-assistant tools {}", usage.tools.join(", ")));
+    }
+    if usage.links > 0 {
+        parts.push(format!("{} tool links", usage.links));
+    }
+    if !usage.members.is_empty() {
+        parts.push(format!("agent members @{}", usage.members.join(", @")));
+    }
+    if usage.threads > 0 {
+        parts.push(format!("{} user threads", usage.threads));
+    }
+    parts.join("; ")
+}

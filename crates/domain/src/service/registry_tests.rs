@@ -1,0 +1,129 @@
+//! Registry use-case tests over mockall doubles of the ports.
+
+use chrono::Utc;
+
+use super::Services;
+use super::doubles::{Doubles, principal};
+use crate::ErrorKind;
+use crate::id::AssistantId;
+use crate::ports::AssistantUsage;
+use crate::registry::{Assistant, AssistantDraft, AssistantKind};
+use crate::service::Limits;
+use crate::workspace::Principal;
+
+fn admin() -> Principal {
+    Principal {
+        is_admin: true,
+        ..principal()
+    }
+}
+
+fn assistant(name: &str) -> Assistant {
+    let draft = AssistantDraft {
+        name: name.into(),
+        is_secretary: false,
+        model: "gpt-4o".into(),
+        instructions: String::new(),
+        assistant_type: AssistantKind::Llm,
+        openai_assistant_id: None,
+        is_active: true,
+    };
+    Assistant::new(AssistantId::generate(), draft, Utc::now()).unwrap()
+}
+
+/// Doubles whose registry holds `stored`.
+fn storing(stored: &Assistant) -> Doubles {
+    let mut doubles = Doubles::default();
+    let found = stored.clone();
+    doubles
+        .registry
+        .expect_get_assistant()
+        .returning(move |_| Ok(Some(found.clone())));
+    doubles
+}
+
+#[tokio::test]
+async fn deleting_an_assistant_in_use_says_by_what_and_deletes_nothing() {
+    let stored = assistant("Planner");
+    let mut doubles = storing(&stored);
+    doubles.registry.expect_assistant_usage().returning(|_| {
+        Ok(AssistantUsage {
+            tools: vec!["ask_planner".into()],
+            links: 2,
+            members: vec!["planner".into()],
+            threads: 0,
+        })
+    });
+    doubles.registry.expect_delete_assistant().never();
+    let services = Services::new(&doubles.into_ports(), Limits::default());
+
+    let err = services
+        .registry
+        .delete_assistant(&admin(), stored.id, None, false)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict);
+    let text = err.to_string();
+    for what in ["ask_planner", "2 tool links", "@planner", "deactivate"] {
+        assert!(text.contains(what), "{text}");
+    }
+}
+
+#[tokio::test]
+async fn a_write_from_a_stale_read_is_refused_before_touching_the_store() {
+    let stored = assistant("Planner");
+    let mut doubles = storing(&stored);
+    doubles.registry.expect_update_assistant().never();
+    let services = Services::new(&doubles.into_ports(), Limits::default());
+
+    let mut draft = stored.draft.clone();
+    draft.model = "gpt-5".into();
+    let err = services
+        .registry
+        .update_assistant(&admin(), stored.id, draft, Some(stored.revision + 1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::StaleVersion);
+}
+
+#[tokio::test]
+async fn only_an_admin_changes_the_registry() {
+    let mut doubles = Doubles::default();
+    doubles.registry.expect_create_assistant().never();
+    let services = Services::new(&doubles.into_ports(), Limits::default());
+    let err = services
+        .registry
+        .create_assistant(&principal(), assistant("X").draft)
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Forbidden);
+}
+
+#[tokio::test]
+async fn an_update_records_each_changed_field_from_and_to() {
+    let stored = assistant("Planner");
+    let mut doubles = storing(&stored);
+    doubles
+        .registry
+        .expect_update_assistant()
+        .times(1)
+        .returning(|next, events| {
+            assert_eq!(next.revision, 2);
+            let payload = events[0].kind.payload().unwrap();
+            assert_eq!(events[0].kind.type_name(), "assistant_updated");
+            assert_eq!(
+                payload["changes"],
+                serde_json::json!([{"field": "model", "from": "gpt-4o", "to": "gpt-5"}])
+            );
+            Ok(())
+        });
+    let services = Services::new(&doubles.into_ports(), Limits::default());
+    let mut draft = stored.draft.clone();
+    draft.model = "gpt-5".into();
+    let next = services
+        .registry
+        .update_assistant(&admin(), stored.id, draft, Some(1))
+        .await
+        .unwrap();
+    assert_eq!(next.draft.model, "gpt-5");
+}

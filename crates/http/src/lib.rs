@@ -9,6 +9,7 @@ mod auth;
 mod events;
 mod problem;
 mod projects;
+mod registry;
 mod tasks;
 
 use agentry_domain::service::Services;
@@ -30,6 +31,8 @@ enum Tag {
     Events,
     /// Files attached to events.
     Attachments,
+    /// Assistants, their tools, sub-assistants and threads.
+    Registry,
 }
 
 type Apis = (
@@ -38,6 +41,7 @@ type Apis = (
     tasks::TasksApi,
     events::EventsApi,
     attachments::AttachmentsApi,
+    registry::RegistryApi,
 );
 
 /// HTTP settings the composition root decides.
@@ -62,6 +66,9 @@ fn service(services: &Services) -> OpenApiService<Apis, ()> {
             services: services.clone(),
         },
         attachments::AttachmentsApi {
+            services: services.clone(),
+        },
+        registry::RegistryApi {
             services: services.clone(),
         },
     );

@@ -61,6 +61,9 @@ pub enum ApiError {
     /// change, or a stale version.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
+    /// `If-Match` named a revision that is no longer current (registry resources).
+    #[oai(status = 412, content_type = "application/problem+json")]
+    PreconditionFailed(Json<Problem>),
     /// The body is larger than allowed.
     #[oai(status = 413, content_type = "application/problem+json")]
     TooLarge(Json<Problem>),

@@ -39,6 +39,7 @@ macro_rules! mirror_enum {
         }
     };
 }
+pub(crate) use mirror_enum;
 
 mirror_enum!(
     TaskStatusDto,
@@ -184,12 +185,12 @@ pub enum NoContent {
     NoContent,
 }
 
-fn etag(version: i64) -> String {
+pub(crate) fn etag(version: i64) -> String {
     format!("\"{version}\"")
 }
 
 /// The version named by an `If-Match` header: `"3"`, `W/"3"` or `3`; `*` names none.
-fn expected_version(if_match: Option<&str>) -> ApiResult<Option<i64>> {
+pub(crate) fn expected_version(if_match: Option<&str>) -> ApiResult<Option<i64>> {
     let Some(raw) = if_match.map(str::trim) else {
         return Ok(None);
     };

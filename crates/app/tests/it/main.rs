@@ -12,5 +12,6 @@ mod access;
 mod attachments;
 mod events;
 mod openapi;
+mod registry;
 mod startup;
 mod tasks;

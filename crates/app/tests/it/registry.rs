@@ -1,0 +1,267 @@
+use poem::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, api_test, assert_problem, id};
+
+api_test!(
+    an_admin_registers_an_assistant_with_a_tool_and_reads_it_back_resolved,
+    a_stale_if_match_answers_412_and_changes_nothing,
+    a_sub_assistant_loop_answers_409_naming_it,
+    a_broken_input_schema_answers_422_and_writes_nothing,
+    an_assistant_in_use_is_not_deleted_but_can_be_deactivated,
+);
+
+fn assistant(name: &str) -> Value {
+    json!({"name": name, "model": "gpt-4o", "instructions": format!("You are {name}."),
+           "assistant_type": "llm"})
+}
+
+fn weather_tool() -> Value {
+    json!({"name": "get_weather", "tool_type": "weather", "description": "Weather for a city",
+           "input_schema": {"type": "object", "properties": {"city": {"type": "string"}},
+                            "required": ["city"]}})
+}
+
+fn delegating(name: &str, to: &str) -> Value {
+    json!({"name": name, "tool_type": "sub_assistant", "assistant_id": to,
+           "input_schema": {"type": "object", "properties": {"question": {"type": "string"}}}})
+}
+
+impl TestApp {
+    async fn created(&self, path: &str, body: Value) -> String {
+        let reply = self.post(path, &self.admin, body).await;
+        assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+        id(&reply.body)
+    }
+
+    async fn patch_if_match(&self, path: &str, body: Value, etag: &str) -> crate::helpers::Reply {
+        let body = Some(("application/json", body.to_string().into_bytes()));
+        self.send(
+            Method::PATCH,
+            path,
+            Some(&self.admin),
+            body,
+            &[("If-Match", etag)],
+        )
+        .await
+    }
+
+    async fn link(&self, assistant: &str, tool: &str) -> crate::helpers::Reply {
+        self.post(
+            &format!("/api/v1/assistants/{assistant}/tools/{tool}"),
+            &self.admin,
+            json!(null),
+        )
+        .await
+    }
+}
+
+async fn an_admin_registers_an_assistant_with_a_tool_and_reads_it_back_resolved(app: TestApp) {
+    let secretary = app
+        .created("/api/v1/assistants", assistant("Secretary"))
+        .await;
+    let helper = app.created("/api/v1/assistants", assistant("Helper")).await;
+    let weather = app.created("/api/v1/tools", weather_tool()).await;
+    let ask_helper = app
+        .created("/api/v1/tools", delegating("ask_helper", &helper))
+        .await;
+    assert_eq!(
+        app.link(&secretary, &weather).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.link(&secretary, &ask_helper).await.status,
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.link(&helper, &weather).await.status,
+        StatusCode::CREATED
+    );
+
+    let resolved = app
+        .get(
+            &format!("/api/v1/assistants/{secretary}/resolved"),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(resolved.status, StatusCode::OK, "{resolved:?}");
+    let tools = resolved.body["tools"].as_array().unwrap();
+    let names: Vec<&str> = tools
+        .iter()
+        .map(|t| t["tool"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["ask_helper", "get_weather"]);
+    assert_eq!(tools[0]["sub_assistant"]["assistant"]["name"], "Helper");
+    assert_eq!(
+        tools[0]["sub_assistant"]["tools"][0]["tool"]["name"],
+        "get_weather"
+    );
+
+    let openai = app
+        .get(
+            &format!("/api/v1/assistants/{secretary}/resolved/openai-tools"),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(
+        openai.body["tools"][1],
+        json!({"type": "function", "function": {"name": "get_weather",
+               "description": "Weather for a city", "parameters": weather_tool()["input_schema"]}})
+    );
+
+    // Anyone signed in reads; only admins write.
+    let ada = app.user("Ada").await;
+    assert_eq!(
+        app.get(&format!("/api/v1/assistants/{secretary}"), &ada)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let refused = app
+        .post("/api/v1/assistants", &ada, assistant("Mine"))
+        .await;
+    assert_problem(&refused, StatusCode::FORBIDDEN, "forbidden");
+
+    let logged = app
+        .get(
+            "/api/v1/events?types=assistant_created,tool_created,tool_linked&limit=50",
+            &app.admin,
+        )
+        .await;
+    assert_eq!(
+        logged.body["events"].as_array().unwrap().len(),
+        2 + 2 + 3,
+        "{logged:?}"
+    );
+    let revision = app.get("/api/v1/registry/revision", &ada).await;
+    assert_eq!(revision.body["revision"], 7);
+}
+
+async fn a_stale_if_match_answers_412_and_changes_nothing(app: TestApp) {
+    let planner = app
+        .created("/api/v1/assistants", assistant("Planner"))
+        .await;
+    let path = format!("/api/v1/assistants/{planner}");
+    let first = app
+        .patch_if_match(&path, json!({"model": "gpt-5"}), "\"1\"")
+        .await;
+    assert_eq!(first.status, StatusCode::OK, "{first:?}");
+    assert_eq!(first.headers["etag"], "\"2\"");
+    let stale = app
+        .patch_if_match(&path, json!({"model": "o3"}), "\"1\"")
+        .await;
+    assert_problem(&stale, StatusCode::PRECONDITION_FAILED, "stale-revision");
+    let now = app.get(&path, &app.admin).await;
+    assert_eq!(
+        (now.body["model"].as_str(), now.body["revision"].as_i64()),
+        (Some("gpt-5"), Some(2))
+    );
+    let changed = app
+        .get(
+            "/api/v1/events?types=assistant_updated&limit=10",
+            &app.admin,
+        )
+        .await;
+    assert_eq!(
+        changed.body["events"][0]["payload"]["changes"],
+        json!([{"field": "model", "from": "gpt-4o", "to": "gpt-5"}])
+    );
+}
+
+async fn a_sub_assistant_loop_answers_409_naming_it(app: TestApp) {
+    let alpha = app.created("/api/v1/assistants", assistant("Alpha")).await;
+    let beta = app.created("/api/v1/assistants", assistant("Beta")).await;
+    let ask_beta = app
+        .created("/api/v1/tools", delegating("ask_beta", &beta))
+        .await;
+    let ask_alpha = app
+        .created("/api/v1/tools", delegating("ask_alpha", &alpha))
+        .await;
+    assert_eq!(
+        app.link(&alpha, &ask_beta).await.status,
+        StatusCode::CREATED
+    );
+    let looped = app.link(&beta, &ask_alpha).await;
+    assert_problem(&looped, StatusCode::CONFLICT, "conflict");
+    assert!(
+        looped.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Beta → Alpha → Beta"),
+        "{looped:?}"
+    );
+    let tools = app
+        .get(&format!("/api/v1/assistants/{beta}/tools"), &app.admin)
+        .await;
+    assert_eq!(tools.body, json!([]));
+}
+
+async fn a_broken_input_schema_answers_422_and_writes_nothing(app: TestApp) {
+    for (schema, field) in [
+        (json!({"type": "objekt"}), "input_schema"),
+        (json!({"type": "string"}), "input_schema"),
+    ] {
+        let mut tool = weather_tool();
+        tool["input_schema"] = schema;
+        let reply = app.post("/api/v1/tools", &app.admin, tool).await;
+        assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert_eq!(reply.body["field"], field);
+    }
+    let mut bad_name = weather_tool();
+    bad_name["name"] = json!("get weather");
+    let reply = app.post("/api/v1/tools", &app.admin, bad_name).await;
+    assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let orphan = app
+        .post(
+            "/api/v1/tools",
+            &app.admin,
+            delegating("ask_nobody", "01a202a7-99f1-73cd-9858-4075c5ed4a74"),
+        )
+        .await;
+    assert_problem(&orphan, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(app.get("/api/v1/tools", &app.admin).await.body, json!([]));
+    assert_eq!(
+        app.get("/api/v1/registry/revision", &app.admin).await.body["revision"],
+        0
+    );
+}
+
+async fn an_assistant_in_use_is_not_deleted_but_can_be_deactivated(app: TestApp) {
+    let helper = app.created("/api/v1/assistants", assistant("Helper")).await;
+    app.created("/api/v1/tools", delegating("ask_helper", &helper))
+        .await;
+    let path = format!("/api/v1/assistants/{helper}");
+    let refused = app
+        .call(Method::DELETE, &path, Some(&app.admin), None)
+        .await;
+    assert_problem(&refused, StatusCode::CONFLICT, "conflict");
+    assert!(
+        refused.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ask_helper"),
+        "{refused:?}"
+    );
+
+    let deactivated = app
+        .call(
+            Method::DELETE,
+            &format!("{path}?deactivate=true"),
+            Some(&app.admin),
+            None,
+        )
+        .await;
+    assert_eq!(deactivated.status, StatusCode::OK, "{deactivated:?}");
+    assert_eq!(deactivated.body["is_active"], false);
+
+    let unused = app.created("/api/v1/assistants", assistant("Unused")).await;
+    let gone = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/assistants/{unused}"),
+            Some(&app.admin),
+            None,
+        )
+        .await;
+    assert_eq!(gone.status, StatusCode::NO_CONTENT, "{gone:?}");
+}

@@ -64,6 +64,7 @@ pub async fn run(store: &agentry_store::Store) -> anyhow::Result<()> {
         user_id: user,
         handle: handle.into(),
         display_name: None,
+        assistant_id: None,
     };
     let coder_member = services
         .projects

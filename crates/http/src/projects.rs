@@ -1,6 +1,6 @@
 //! Projects, their members and labels.
 
-use agentry_domain::id::{ProjectId, UserId};
+use agentry_domain::id::{AssistantId, ProjectId, UserId};
 use agentry_domain::service::{NewProject, Services};
 use agentry_domain::tracker::Label;
 use agentry_domain::workspace::{Member, MemberKind, NewMember, Project};
@@ -83,6 +83,8 @@ pub struct MemberOut {
     /// Without the `@`.
     pub handle: String,
     pub display_name: String,
+    /// For an agent: the registry assistant it is.
+    pub assistant_id: Option<Uuid>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -95,6 +97,7 @@ impl From<&Member> for MemberOut {
             user_id: m.user_id.map(|u| u.0),
             handle: m.handle.as_str().to_owned(),
             display_name: m.display_name.clone(),
+            assistant_id: m.assistant_id.map(|a| a.0),
             created_at: m.created_at,
         }
     }
@@ -109,6 +112,8 @@ pub struct AddMember {
     /// Unique in the project; a leading `@` is accepted.
     pub handle: String,
     pub display_name: Option<String>,
+    /// Only for an agent: the registry assistant it is (`/assistants/{id}`).
+    pub assistant_id: Option<Uuid>,
 }
 
 #[derive(Debug, Object)]
@@ -214,6 +219,7 @@ impl ProjectsApi {
             user_id: body.user_id.map(UserId),
             handle: body.handle,
             display_name: body.display_name,
+            assistant_id: body.assistant_id.map(AssistantId),
         };
         let member = self
             .services

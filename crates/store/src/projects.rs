@@ -1,6 +1,6 @@
 //! Projects, members and labels.
 
-use agentry_domain::id::{LabelId, MemberId, ProjectId, UserId};
+use agentry_domain::id::{AssistantId, LabelId, MemberId, ProjectId, UserId};
 use agentry_domain::log::Event;
 use agentry_domain::ports::ProjectRepo;
 use agentry_domain::tracker::Label;
@@ -35,6 +35,7 @@ pub(crate) fn member_from(row: members::Model) -> Result<Member> {
         user_id: row.user_id.map(UserId),
         handle: Handle::parse(&row.handle).map_err(|e| corrupt("handle", e))?,
         display_name: row.display_name,
+        assistant_id: row.assistant_id.map(AssistantId),
         created_at: row.created_at,
     })
 }
@@ -47,6 +48,7 @@ fn member_row(m: &Member) -> members::ActiveModel {
         user_id: Set(m.user_id.map(|u| u.0)),
         handle: Set(m.handle.as_str().to_owned()),
         display_name: Set(m.display_name.clone()),
+        assistant_id: Set(m.assistant_id.map(|a| a.0)),
         created_at: Set(m.created_at),
     }
 }

@@ -13,7 +13,7 @@ use agentry_domain::registry::{Assistant, AssistantThread, Delegation, Tool, Too
 use agentry_domain::{Error, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Alias, Expr};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, ExprTrait as _,
     PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, SqlErr,
@@ -100,7 +100,7 @@ impl Store {
             .await
             .map_err(internal)?;
         let members = members::Entity::find()
-            .filter(Expr::col(Alias::new("assistant_id")).eq(id.0))
+            .filter(members::Column::AssistantId.eq(id.0))
             .order_by_asc(members::Column::Handle)
             .all(conn)
             .await

@@ -9,6 +9,7 @@ api_test!(
     a_sub_assistant_loop_answers_409_naming_it,
     a_broken_input_schema_answers_422_and_writes_nothing,
     an_assistant_in_use_is_not_deleted_but_can_be_deactivated,
+    an_agent_member_is_an_assistant_which_then_cannot_be_deleted,
 );
 
 fn assistant(name: &str) -> Value {
@@ -264,4 +265,40 @@ async fn an_assistant_in_use_is_not_deleted_but_can_be_deactivated(app: TestApp)
         )
         .await;
     assert_eq!(gone.status, StatusCode::NO_CONTENT, "{gone:?}");
+}
+
+async fn an_agent_member_is_an_assistant_which_then_cannot_be_deleted(app: TestApp) {
+    let coder = app.created("/api/v1/assistants", assistant("Coder")).await;
+    let ada = app.user("Ada").await;
+    let (project, _) = app.project(&ada, "TE").await;
+    let members = format!("/api/v1/projects/{project}/members");
+    let agent = app
+        .post(
+            &members,
+            &ada,
+            json!({"kind": "agent", "handle": "coder", "assistant_id": coder}),
+        )
+        .await;
+    assert_eq!(agent.status, StatusCode::CREATED, "{agent:?}");
+    assert_eq!(agent.body["assistant_id"], coder.as_str());
+    for bad in [
+        json!({"kind": "human", "user_id": null, "handle": "x", "assistant_id": coder}),
+        json!({"kind": "agent", "handle": "ghost", "assistant_id": "01a202a7-99f1-73cd-9858-4075c5ed4a74"}),
+    ] {
+        let reply = app.post(&members, &ada, bad).await;
+        assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY, "{reply:?}");
+    }
+    let refused = app
+        .call(
+            Method::DELETE,
+            &format!("/api/v1/assistants/{coder}"),
+            Some(&app.admin),
+            None,
+        )
+        .await;
+    assert_problem(&refused, StatusCode::CONFLICT, "conflict");
+    assert!(
+        refused.body["detail"].as_str().unwrap().contains("@coder"),
+        "{refused:?}"
+    );
 }

@@ -50,6 +50,7 @@ impl Doubles {
             user_id: Some(who.user_id),
             handle: Handle::parse("ada").unwrap(),
             display_name: "Ada".into(),
+            assistant_id: None,
             created_at: project.created_at,
         };
         let (p, m) = (project.clone(), member.clone());

@@ -52,6 +52,7 @@ impl Projects {
                 user_id: Some(user.id),
                 handle,
                 display_name: Some(user.name.clone()),
+                assistant_id: None,
             },
             now,
         )?;
@@ -107,6 +108,16 @@ impl Projects {
             && self.ports.users.get_user(user_id).await?.is_none()
         {
             return Err(Error::validation("user_id", "no such user"));
+        }
+        if let Some(assistant) = input.assistant_id
+            && self
+                .ports
+                .registry
+                .get_assistant(assistant)
+                .await?
+                .is_none()
+        {
+            return Err(Error::validation("assistant_id", "no such assistant"));
         }
         let now = self.ports.clock.now();
         let member = Member::new(project, input, now)?;

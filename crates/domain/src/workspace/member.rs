@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::Handle;
-use crate::id::{MemberId, ProjectId, UserId};
+use crate::id::{AssistantId, MemberId, ProjectId, UserId};
 use crate::{Error, Result};
 
 /// Whether a member is a person or an AI agent.
@@ -43,6 +43,8 @@ pub struct Member {
     pub user_id: Option<UserId>,
     pub handle: Handle,
     pub display_name: String,
+    /// For an agent: the registry assistant it is.
+    pub assistant_id: Option<AssistantId>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -53,6 +55,8 @@ pub struct NewMember {
     pub user_id: Option<UserId>,
     pub handle: String,
     pub display_name: Option<String>,
+    /// Only for an agent: the registry assistant it is.
+    pub assistant_id: Option<AssistantId>,
 }
 
 impl Member {
@@ -62,6 +66,12 @@ impl Member {
         let handle = Handle::parse(&input.handle)?;
         if input.kind == MemberKind::Human && input.user_id.is_none() {
             return Err(Error::validation("user_id", "a human member needs a user"));
+        }
+        if input.kind == MemberKind::Human && input.assistant_id.is_some() {
+            return Err(Error::validation(
+                "assistant_id",
+                "only an agent member is an assistant",
+            ));
         }
         let display_name = match input.display_name {
             Some(name) => crate::text::required("display_name", &name, 100)?,
@@ -74,6 +84,7 @@ impl Member {
             user_id: input.user_id,
             handle,
             display_name,
+            assistant_id: input.assistant_id,
             created_at: now,
         })
     }

@@ -10,6 +10,7 @@ pub struct Model {
     pub user_id: Option<Uuid>,
     pub handle: String,
     pub display_name: String,
+    pub assistant_id: Option<Uuid>,
     pub created_at: DateTimeUtc,
 }
 

@@ -84,6 +84,7 @@ pub async fn project(store: &Store, key: &str) -> (Project, Member, User) {
             user_id: Some(user.id),
             handle: format!("owner-{}", key.to_lowercase()),
             display_name: None,
+            assistant_id: None,
         },
         now,
     )

@@ -107,6 +107,7 @@ async fn a_handle_is_unique_per_project_but_not_across_projects(store: Store) {
                 user_id: None,
                 handle: "@coder".into(),
                 display_name: None,
+                assistant_id: None,
             },
             utc_now(),
         )

@@ -42,6 +42,7 @@ impl App {
         let ports = ports(&store, &config.blob_dir);
         let limits = Limits {
             max_attachment_bytes: config.max_attachment_bytes,
+            cache_resolved: config.registry_cache,
         };
         let services = Services::new(&ports, limits);
         let configured = match &config.admin_token {

@@ -83,6 +83,15 @@ pub struct ApiConfig {
     /// The largest attachment accepted, in bytes.
     #[arg(long = "max-attachment-bytes", env = "AGENTRY_MAX_ATTACHMENT_BYTES", default_value_t = 25 * 1024 * 1024)]
     pub max_attachment_bytes: usize,
+    /// Serve resolved assistant configuration from the in-process cache (changes
+    /// reach every replica within a second). Turn off only to measure its effect.
+    #[arg(
+        long = "registry-cache",
+        env = "AGENTRY_REGISTRY_CACHE",
+        default_value_t = true,
+        action = clap::ArgAction::Set
+    )]
+    pub registry_cache: bool,
     /// Log format.
     #[arg(long = "log-format", env = "AGENTRY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,

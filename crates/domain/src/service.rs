@@ -22,12 +22,15 @@ use crate::ports::Ports;
 #[derive(Clone, Copy, Debug)]
 pub struct Limits {
     pub max_attachment_bytes: usize,
+    /// Serve resolved assistants from the in-process cache (off only to measure it).
+    pub cache_resolved: bool,
 }
 
 impl Default for Limits {
     fn default() -> Self {
         Self {
             max_attachment_bytes: 25 * 1024 * 1024,
+            cache_resolved: true,
         }
     }
 }
@@ -52,7 +55,7 @@ impl Services {
             tasks: Tasks::new(ports.clone()),
             events: Events::new(ports.clone()),
             attachments: Attachments::new(ports.clone(), limits),
-            registry: Registry::new(ports.clone()),
+            registry: Registry::new(ports.clone(), limits.cache_resolved),
         }
     }
 }

@@ -12,6 +12,7 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use crate::appender::Appender;
 use crate::cache::Caches;
+use crate::watch::RevisionWatch;
 
 /// Which database a store talks to.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,6 +45,7 @@ pub struct Store {
     pub(crate) write: DatabaseConnection,
     pub(crate) appender: Appender,
     pub(crate) caches: Arc<Caches>,
+    pub(crate) registry_watch: RevisionWatch,
     backend: Backend,
 }
 
@@ -79,6 +81,7 @@ impl Store {
         Self {
             appender: Appender::spawn(write.clone()),
             caches: Arc::default(),
+            registry_watch: RevisionWatch::spawn(read.clone(), backend),
             read,
             write,
             backend,

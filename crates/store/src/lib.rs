@@ -17,6 +17,7 @@ mod projects;
 mod registry;
 mod tasks;
 mod users;
+mod watch;
 
 #[cfg(feature = "testing")]
 pub mod testing;

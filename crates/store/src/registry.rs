@@ -15,7 +15,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait as _, ConnectionTrait, DbErr, EntityTrait as _, ExprTrait as _,
+    ColumnTrait as _, ConnectionTrait, DbBackend, DbErr, EntityTrait as _, ExprTrait as _,
     PaginatorTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, SqlErr,
     TransactionTrait as _,
 };
@@ -31,7 +31,8 @@ use crate::entity::{
 };
 use crate::error::internal;
 
-/// Bumps the registry revision; the first statement of every registry write.
+/// Bumps the registry revision; the first statement of every registry write. On
+/// PostgreSQL the change is also announced, which happens only if it commits.
 async fn bump(conn: &impl ConnectionTrait) -> Result<()> {
     registry_revision::Entity::update_many()
         .col_expr(
@@ -42,6 +43,14 @@ async fn bump(conn: &impl ConnectionTrait) -> Result<()> {
         .exec(conn)
         .await
         .map_err(internal)?;
+    if conn.get_database_backend() == DbBackend::Postgres {
+        conn.execute_unprepared(&format!(
+            "SELECT pg_notify('{}', revision::text) FROM registry_revision WHERE id = 1",
+            crate::watch::CHANNEL
+        ))
+        .await
+        .map_err(internal)?;
+    }
     Ok(())
 }
 
@@ -129,7 +138,9 @@ impl RegistryRepo for Store {
             .await
             .map_err(assistant_conflict(&assistant.draft.name))?;
         crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)
+        txn.commit().await.map_err(internal)?;
+        self.registry_watch.refresh(&self.write).await;
+        Ok(())
     }
 
     async fn get_assistant(&self, id: AssistantId) -> Result<Option<Assistant>> {
@@ -184,7 +195,9 @@ impl RegistryRepo for Store {
             return Err(stale(expected, current.map(|c| c.revision), "assistant"));
         }
         crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)
+        txn.commit().await.map_err(internal)?;
+        self.registry_watch.refresh(&self.write).await;
+        Ok(())
     }
 
     async fn delete_assistant(
@@ -216,7 +229,9 @@ impl RegistryRepo for Store {
             return Err(stale(revision, current.map(|c| c.revision), "assistant"));
         }
         crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)
+        txn.commit().await.map_err(internal)?;
+        self.registry_watch.refresh(&self.write).await;
+        Ok(())
     }
 
     async fn assistant_usage(&self, id: AssistantId) -> Result<AssistantUsage> {
@@ -231,7 +246,9 @@ impl RegistryRepo for Store {
             .await
             .map_err(tool_conflict(tool.draft.name.as_str()))?;
         crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)
+        txn.commit().await.map_err(internal)?;
+        self.registry_watch.refresh(&self.write).await;
+        Ok(())
     }
 
     async fn get_tool(&self, id: ToolId) -> Result<Option<Tool>> {
@@ -309,7 +326,9 @@ impl RegistryRepo for Store {
             .await
             .map_err(internal)?;
         crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)
+        txn.commit().await.map_err(internal)?;
+        self.registry_watch.refresh(&self.write).await;
+        Ok(())
     }
 
     async fn delete_tool(&self, id: ToolId, revision: i64, events: &[Event]) -> Result<()> {
@@ -339,7 +358,9 @@ impl RegistryRepo for Store {
             return Err(stale(revision, current.map(|c| c.revision), "tool"));
         }
         crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)
+        txn.commit().await.map_err(internal)?;
+        self.registry_watch.refresh(&self.write).await;
+        Ok(())
     }
 
     async fn link_tool(&self, link: &ToolLink, events: &[Event]) -> Result<()> {
@@ -372,7 +393,9 @@ impl RegistryRepo for Store {
                 _ => Error::internal(err),
             })?;
         crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)
+        txn.commit().await.map_err(internal)?;
+        self.registry_watch.refresh(&self.write).await;
+        Ok(())
     }
 
     async fn unlink_tool(
@@ -394,6 +417,7 @@ impl RegistryRepo for Store {
         }
         crate::events::insert(&txn, events).await?;
         txn.commit().await.map_err(internal)?;
+        self.registry_watch.refresh(&self.write).await;
         Ok(true)
     }
 
@@ -479,6 +503,10 @@ impl RegistryRepo for Store {
             .await
             .map_err(internal)?
             .map(thread_from))
+    }
+
+    fn known_revision(&self) -> i64 {
+        self.registry_watch.get()
     }
 
     async fn revision(&self) -> Result<i64> {

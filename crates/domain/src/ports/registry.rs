@@ -109,4 +109,7 @@ pub trait RegistryRepo: Send + Sync {
 
     /// The registry revision: bumped by every change above.
     async fn revision(&self) -> Result<i64>;
+    /// The newest revision this process knows of without asking the database: its
+    /// own changes at once, other processes' within about a second.
+    fn known_revision(&self) -> i64;
 }

@@ -1,6 +1,9 @@
 //! The registry use cases: admins change assistants, tools and links; every
 //! authenticated caller reads them; each user keeps threads with assistants.
 
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
 use serde_json::{Value, json};
 
 use super::access;
@@ -52,15 +55,23 @@ impl ResolvedAssistant {
     }
 }
 
+/// Resolved assistants by id, each with the registry revision it was built at.
+type ResolvedCache = Arc<Mutex<HashMap<AssistantId, (i64, ResolvedAssistant)>>>;
+
 /// The assistant registry.
 #[derive(Clone, Debug)]
 pub struct Registry {
     ports: Ports,
+    /// `None` when configured off: every resolution reads the store.
+    resolved: Option<ResolvedCache>,
 }
 
 impl Registry {
-    pub(crate) fn new(ports: Ports) -> Self {
-        Self { ports }
+    pub(crate) fn new(ports: Ports, cache_resolved: bool) -> Self {
+        Self {
+            ports,
+            resolved: cache_resolved.then(ResolvedCache::default),
+        }
     }
 
     /// # Errors
@@ -310,9 +321,28 @@ impl Registry {
     ///
     /// # Errors
     /// `NotFound` for an unknown assistant.
+    ///
+    /// Served from the in-process cache while the registry revision is the one the
+    /// entry was built at; any registry change, in this process or another, moves
+    /// the revision on (see [`crate::ports::RegistryRepo::known_revision`]).
     pub async fn resolve(&self, who: &Principal, id: AssistantId) -> Result<ResolvedAssistant> {
+        let Some(cache) = &self.resolved else {
+            let root = self.assistant(who, id).await?;
+            return self.resolve_from(root, 0).await;
+        };
+        // Read before building: a change made meanwhile leaves the entry stale-tagged.
+        let revision = self.ports.registry.known_revision();
+        if let Some((built_at, hit)) = lock(cache).get(&id)
+            && *built_at == revision
+        {
+            return Ok(hit.clone());
+        }
         let root = self.assistant(who, id).await?;
-        self.resolve_from(root, 0).await
+        let resolved = self.resolve_from(root, 0).await?;
+        let mut entries = lock(cache);
+        entries.retain(|_, (built_at, _)| *built_at == revision);
+        entries.insert(id, (revision, resolved.clone()));
+        Ok(resolved)
     }
 
     async fn resolve_from(&self, assistant: Assistant, depth: usize) -> Result<ResolvedAssistant> {
@@ -398,6 +428,13 @@ impl Registry {
             None => Err(Error::validation("assistant_id", "no such assistant")),
         }
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // The map stays consistent whatever panicked while holding it.
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn check_revision(expected: Option<i64>, actual: i64) -> Result<()> {

@@ -127,3 +127,32 @@ async fn an_update_records_each_changed_field_from_and_to() {
         .unwrap();
     assert_eq!(next.draft.model, "gpt-5");
 }
+
+#[tokio::test]
+async fn resolution_is_cached_until_the_registry_revision_moves() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicI64, Ordering};
+
+    let stored = assistant("Planner");
+    let mut doubles = storing(&stored);
+    let revision = Arc::new(AtomicI64::new(7));
+    let seen = Arc::clone(&revision);
+    doubles
+        .registry
+        .expect_known_revision()
+        .returning(move || seen.load(Ordering::SeqCst));
+    // Built once at revision 7, once more after the move to 8.
+    doubles
+        .registry
+        .expect_tool_links()
+        .times(2)
+        .returning(|_| Ok(vec![]));
+    let services = Services::new(&doubles.into_ports(), Limits::default());
+    for _ in 0..3 {
+        services.registry.resolve(&principal(), stored.id).await.unwrap();
+    }
+    revision.store(8, Ordering::SeqCst);
+    for _ in 0..3 {
+        services.registry.resolve(&principal(), stored.id).await.unwrap();
+    }
+}

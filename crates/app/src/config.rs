@@ -152,4 +152,15 @@ pub enum MigrateCommand {
     Fresh,
     /// Create a demo project with members, labels, tasks and events.
     Seed,
+    /// Import assistants, tools and links from a JSON document (docs/registry-import.md):
+    /// validate everything, back up the current registry, write all or nothing,
+    /// then check the result. Names are keys: re-running the same file changes nothing.
+    ImportAssistants {
+        file: PathBuf,
+        /// Validate and show what would change; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Write the registry as a JSON document (the import format) to FILE or stdout.
+    ExportAssistants { file: Option<PathBuf> },
 }

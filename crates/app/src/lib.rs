@@ -6,6 +6,7 @@
 mod app;
 mod config;
 mod migrate;
+mod registry_io;
 mod seed;
 mod telemetry;
 

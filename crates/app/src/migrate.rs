@@ -38,6 +38,12 @@ pub async fn run(config: MigrateConfig) -> anyhow::Result<()> {
             print_status(&store).await?;
         }
         MigrateCommand::Seed => crate::seed::run(&store).await?,
+        MigrateCommand::ImportAssistants { file, dry_run } => {
+            crate::registry_io::import(&store, &file, dry_run).await?;
+        }
+        MigrateCommand::ExportAssistants { file } => {
+            crate::registry_io::export(&store, file.as_deref()).await?;
+        }
     }
     store.close().await.context("closing the database")?;
     Ok(())

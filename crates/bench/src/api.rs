@@ -27,14 +27,25 @@ impl Api {
 
     /// POSTs JSON and returns the body of a 2xx answer.
     pub async fn post(&self, token: &str, path: &str, body: &Value) -> anyhow::Result<Value> {
+        self.send(reqwest::Method::POST, token, path, body).await
+    }
+
+    /// Sends JSON with `method` and returns the body of a 2xx answer.
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        token: &str,
+        path: &str,
+        body: &Value,
+    ) -> anyhow::Result<Value> {
         let response = self
             .http
-            .post(format!("{}{path}", self.base))
+            .request(method.clone(), format!("{}{path}", self.base))
             .bearer_auth(token)
             .json(body)
             .send()
             .await
-            .with_context(|| format!("POST {path}"))?;
+            .with_context(|| format!("{method} {path}"))?;
         answer(response, path).await
     }
 

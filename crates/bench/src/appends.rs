@@ -113,8 +113,8 @@ async fn raw_rate(target: &Target, project: Uuid, window: Duration) -> anyhow::R
     Ok(rate(written, start.elapsed()))
 }
 
-/// `clients` tasks, each posting chat messages one after another on its own
-/// keep-alive connection, counted over the window after a short warm-up.
+/// `clients` clients, each posting chat messages one after another on its own
+/// keep-alive connection.
 async fn http_rate(
     api: &Api,
     token: &str,
@@ -122,22 +122,38 @@ async fn http_rate(
     clients: usize,
     window: Duration,
 ) -> anyhow::Result<f64> {
+    let (api, token) = (api.clone(), token.to_owned());
+    concurrent_rate(clients, window, move |client, n| {
+        let (api, token) = (api.clone(), token.clone());
+        async move {
+            let body = json!({
+                "project_id": project,
+                "type": "chat_message",
+                "payload": { "content": format!("client {client} message {n}") },
+            });
+            api.post(&token, "/api/v1/events", &body).await.map(drop)
+        }
+    })
+    .await
+}
+
+/// Operations per second of `clients` concurrent loops of `op(client, n)`,
+/// counted over the window after a warm-up that is not.
+pub async fn concurrent_rate<F, Fut>(clients: usize, window: Duration, op: F) -> anyhow::Result<f64>
+where
+    F: Fn(usize, u64) -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+{
     let counted = Arc::new(AtomicU64::new(0));
     let counting = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let deadline = Instant::now() + WARM_UP + window;
     let mut workers = Vec::with_capacity(clients);
     for client in 0..clients {
-        let (api, token) = (api.clone(), token.to_owned());
-        let (counted, counting) = (counted.clone(), counting.clone());
+        let (op, counted, counting) = (op.clone(), counted.clone(), counting.clone());
         workers.push(tokio::spawn(async move {
             let mut n = 0_u64;
             while Instant::now() < deadline {
-                let body = json!({
-                    "project_id": project,
-                    "type": "chat_message",
-                    "payload": { "content": format!("client {client} message {n}") },
-                });
-                api.post(&token, "/api/v1/events", &body).await?;
+                op(client, n).await?;
                 if counting.load(Ordering::Relaxed) {
                     counted.fetch_add(1, Ordering::Relaxed);
                 }
@@ -158,6 +174,6 @@ async fn http_rate(
 const WARM_UP: Duration = Duration::from_millis(500);
 
 #[expect(clippy::cast_precision_loss, reason = "counts far below 2^52")]
-fn rate(count: u64, elapsed: Duration) -> f64 {
+pub fn rate(count: u64, elapsed: Duration) -> f64 {
     count as f64 / elapsed.as_secs_f64()
 }

@@ -5,6 +5,7 @@
 mod api;
 mod appends;
 mod feed;
+mod registry;
 mod report;
 mod target;
 
@@ -61,10 +62,7 @@ async fn target(backend: Backend, args: &Args) -> anyhow::Result<Target> {
     }
 }
 
-async fn run(
-    backend: Backend,
-    args: &Args,
-) -> anyhow::Result<(&'static str, appends::Appends, Vec<feed::FeedFigure>)> {
+async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
     let appending = target(backend, args).await?;
     let name = appending.name;
     println!("== {name}");
@@ -85,7 +83,26 @@ async fn run(
     }
     small.stop().await?;
     large.stop().await?;
-    Ok((name, appends, feeds))
+
+    let configured = target(backend, args).await?;
+    let registry = registry::measure(&configured, window, args.clients).await?;
+    println!("{registry}");
+    configured.stop().await?;
+    Ok(Run {
+        name,
+        appends,
+        feeds,
+        registry,
+    })
+}
+
+/// The figures of one database.
+#[derive(Debug)]
+pub struct Run {
+    pub name: &'static str,
+    pub appends: appends::Appends,
+    pub feeds: Vec<feed::FeedFigure>,
+    pub registry: registry::RegistryFigures,
 }
 
 /// The small log of the feed comparison.
@@ -106,8 +123,7 @@ async fn main() -> anyhow::Result<()> {
         }
     }
     for backend in backends {
-        let (name, appends, feeds) = run(backend, &args).await?;
-        report.add(name, appends, feeds);
+        report.add(run(backend, &args).await?);
     }
     let markdown = report.markdown();
     println!("\n{markdown}");

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use anyhow::Context as _;
 
-use crate::appends::Appends;
+use crate::Run;
 use crate::feed::{FeedFigure, millis};
 
 const BEGIN: &str = "<!-- bench:begin -->";
@@ -44,7 +44,7 @@ impl Machine {
 #[derive(Debug)]
 pub struct Report {
     machine: Machine,
-    runs: Vec<(&'static str, Appends, Vec<FeedFigure>)>,
+    runs: Vec<Run>,
 }
 
 impl Report {
@@ -55,8 +55,8 @@ impl Report {
         }
     }
 
-    pub fn add(&mut self, database: &'static str, appends: Appends, feeds: Vec<FeedFigure>) {
-        self.runs.push((database, appends, feeds));
+    pub fn add(&mut self, run: Run) {
+        self.runs.push(run);
     }
 
     pub fn markdown(&self) -> String {
@@ -76,7 +76,12 @@ impl Report {
             "| Database | Raw single-row inserts | HTTP, 1 client | ratio | HTTP, N clients | ratio |\n\
              |---|---:|---:|---:|---:|---:|\n",
         );
-        for (db, a, _) in &self.runs {
+        for Run {
+            name: db,
+            appends: a,
+            ..
+        } in &self.runs
+        {
             let _ = writeln!(
                 out,
                 "| {db} | {:.0} | {:.0} | {:.2}× | {:.0} (N={}) | {:.2}× |",
@@ -90,7 +95,10 @@ impl Report {
         }
         out.push_str("\n### Feed page latency through HTTP (limit 50)\n\n");
         out.push_str("| Database | Events | Query | p50 ms | p99 ms |\n|---|---:|---|---:|---:|\n");
-        for (db, _, feeds) in &self.runs {
+        for Run {
+            name: db, feeds, ..
+        } in &self.runs
+        {
             for f in feeds {
                 let _ = writeln!(
                     out,
@@ -104,10 +112,37 @@ impl Report {
         }
         out.push_str("\n### p50 at the largest log over p50 at the smallest\n\n");
         out.push_str("| Database | Query | ratio |\n|---|---|---:|\n");
-        for (db, _, feeds) in &self.runs {
+        for Run {
+            name: db, feeds, ..
+        } in &self.runs
+        {
             for (query, ratio) in growth(feeds) {
                 let _ = writeln!(out, "| {db} | {query} | {ratio:.2} |");
             }
+        }
+        out.push_str("\n### Registry: resolved configuration\n\n");
+        out.push_str(
+            "| Database | Clients | Cached reads/s | Uncached reads/s | ratio | \
+             Change seen by another replica p50 ms | p99 ms | max ms |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|\n",
+        );
+        for Run {
+            name: db,
+            registry: r,
+            ..
+        } in &self.runs
+        {
+            let _ = writeln!(
+                out,
+                "| {db} | {} | {:.0} | {:.0} | {:.1}× | {:.1} | {:.1} | {:.1} |",
+                r.clients,
+                r.cached,
+                r.uncached,
+                r.speedup(),
+                millis(r.propagation_p50),
+                millis(r.propagation_p99),
+                millis(r.propagation_max)
+            );
         }
         out
     }

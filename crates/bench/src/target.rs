@@ -20,7 +20,9 @@ pub struct Target {
     pub direct: Store,
     stop: oneshot::Sender<()>,
     server: JoinHandle<anyhow::Result<()>>,
-    _db: TestDatabase,
+    url: String,
+    /// The throwaway database, owned by the first server on it.
+    _db: Option<TestDatabase>,
     _blobs: tempfile::TempDir,
 }
 
@@ -37,8 +39,25 @@ impl Target {
     }
 
     async fn start(name: &'static str, db: TestDatabase) -> anyhow::Result<Self> {
+        let url = db.url().to_owned();
+        Self::serve(name, url, Some(db), true).await
+    }
+
+    /// Another server on this one's database, as a second replica would be;
+    /// `registry_cache` as configured.
+    pub async fn replica(&self, registry_cache: bool) -> anyhow::Result<Self> {
+        Self::serve(self.name, self.url.clone(), None, registry_cache).await
+    }
+
+    async fn serve(
+        name: &'static str,
+        url: String,
+        db: Option<TestDatabase>,
+        registry_cache: bool,
+    ) -> anyhow::Result<Self> {
         let blobs = tempfile::tempdir()?;
-        let mut config = ApiConfig::for_database(db.url());
+        let mut config = ApiConfig::for_database(&url);
+        config.registry_cache = registry_cache;
         config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
         config.blob_dir = blobs.path().to_owned();
         let app = App::build(config).await?;
@@ -48,13 +67,14 @@ impl Target {
         let server = tokio::spawn(app.serve(listener, async {
             let _ = stopped.await;
         }));
-        let direct = Store::connect(db.url(), &Options::default()).await?;
+        let direct = Store::connect(&url, &Options::default()).await?;
         Ok(Self {
             name,
             api: Api::new(base, ADMIN_TOKEN)?,
             direct,
             stop,
             server,
+            url,
             _db: db,
             _blobs: blobs,
         })

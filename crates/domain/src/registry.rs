@@ -3,6 +3,7 @@
 //! conversation thread with an assistant. Configuration that used to be code.
 
 mod assistant;
+mod document;
 mod graph;
 mod record;
 mod schema;
@@ -10,6 +11,10 @@ mod thread;
 mod tool;
 
 pub use assistant::{Assistant, AssistantDraft, AssistantKind};
+pub use document::{
+    AssistantEntry, FORMAT, ImportPlan, Problem, RegistryDocument, RegistrySnapshot, ToolEntry,
+    plan_import,
+};
 pub use graph::{Delegation, find_cycle};
 pub use record::{Draft, Revisioned};
 pub use schema::check_input_schema;

@@ -4,12 +4,15 @@
 //! changing (SQLite has one writer anyway).
 
 mod graph;
+mod import;
 mod rows;
 
 use agentry_domain::id::{AssistantId, AssistantThreadId, ToolId, UserId};
 use agentry_domain::log::Event;
 use agentry_domain::ports::{AssistantQuery, AssistantUsage, RegistryRepo, ToolQuery};
-use agentry_domain::registry::{Assistant, AssistantThread, Delegation, Tool, ToolLink};
+use agentry_domain::registry::{
+    Assistant, AssistantThread, Delegation, ImportPlan, RegistrySnapshot, Tool, ToolLink,
+};
 use agentry_domain::{Error, Result};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -503,6 +506,26 @@ impl RegistryRepo for Store {
             .await
             .map_err(internal)?
             .map(thread_from))
+    }
+
+    async fn snapshot(&self) -> Result<RegistrySnapshot> {
+        let txn = self.read.begin().await.map_err(internal)?;
+        let snapshot = import::snapshot(&txn).await?;
+        txn.commit().await.map_err(internal)?;
+        Ok(snapshot)
+    }
+
+    async fn apply_import(&self, plan: &ImportPlan, events: &[Event]) -> Result<()> {
+        let txn = self.write.begin().await.map_err(internal)?;
+        bump(&txn).await?;
+        import::apply(&txn, plan).await?;
+        // Checked on the result, inside the transaction: nothing else can change it.
+        let edges = graph::edges(&txn, None).await?;
+        graph::refuse_loops(&txn, &[], &edges).await?;
+        crate::events::insert(&txn, events).await?;
+        txn.commit().await.map_err(internal)?;
+        self.registry_watch.refresh(&self.write).await;
+        Ok(())
     }
 
     fn known_revision(&self) -> i64 {

@@ -13,6 +13,7 @@ pub struct TestApp {
     pub client: TestClient<BoxEndpoint<'static, poem::Response>>,
     pub admin: String,
     pub app: App,
+    pub database_url: String,
     _db: TestDatabase,
     _blobs: tempfile::TempDir,
 }
@@ -40,6 +41,7 @@ pub async fn spawn_app(db: TestDatabase) -> TestApp {
         client: TestClient::new(endpoint),
         admin: ADMIN_TOKEN.into(),
         app,
+        database_url: db.url().to_owned(),
         _db: db,
         _blobs: blobs,
     }

@@ -13,5 +13,6 @@ mod attachments;
 mod events;
 mod openapi;
 mod registry;
+mod registry_import;
 mod startup;
 mod tasks;

@@ -7,7 +7,8 @@ use crate::Result;
 use crate::id::{AssistantId, AssistantThreadId, ToolId, UserId};
 use crate::log::Event;
 use crate::registry::{
-    Assistant, AssistantKind, AssistantThread, Delegation, Tool, ToolKind, ToolLink,
+    Assistant, AssistantKind, AssistantThread, Delegation, ImportPlan, RegistrySnapshot, Tool,
+    ToolKind, ToolLink,
 };
 
 /// Which assistants a listing shows, by name.
@@ -106,6 +107,13 @@ pub trait RegistryRepo: Send + Sync {
         id: AssistantThreadId,
         at: DateTime<Utc>,
     ) -> Result<Option<AssistantThread>>;
+
+    /// Every assistant, tool and link, read consistently.
+    async fn snapshot(&self) -> Result<RegistrySnapshot>;
+    /// Writes a planned import and its events in one transaction, or nothing:
+    /// `StaleVersion` if a record changed since the plan read it, `Conflict` on a
+    /// clash or a delegation loop.
+    async fn apply_import(&self, plan: &ImportPlan, events: &[Event]) -> Result<()>;
 
     /// The registry revision: bumped by every change above.
     async fn revision(&self) -> Result<i64>;

@@ -7,12 +7,13 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 
 use super::access;
-use crate::id::{AssistantId, AssistantThreadId, ToolId};
+use crate::id::{AssistantId, AssistantThreadId, ToolId, UserId};
 use crate::log::payload::{AssistantChanged, FieldChange, ToolChanged, ToolLinkChanged};
 use crate::log::{Event, EventKind};
 use crate::ports::{AssistantQuery, Ports, ToolQuery};
 use crate::registry::{
-    Assistant, AssistantDraft, AssistantThread, Tool, ToolDraft, ToolKind, ToolLink,
+    Assistant, AssistantDraft, AssistantThread, ImportPlan, Problem, RegistryDocument, Tool,
+    ToolDraft, ToolKind, ToolLink, plan_import,
 };
 use crate::workspace::Principal;
 use crate::{Error, Result};
@@ -414,6 +415,80 @@ impl Registry {
     /// Whatever the store reports.
     pub async fn revision(&self) -> Result<i64> {
         self.ports.registry.revision().await
+    }
+
+    /// The whole registry as a document (what `export-assistants` writes).
+    ///
+    /// # Errors
+    /// Whatever the store reports.
+    pub async fn export(&self) -> Result<RegistryDocument> {
+        Ok(self.ports.registry.snapshot().await?.to_document())
+    }
+
+    /// Validates a document against itself and the stored registry and, unless
+    /// `dry_run`, writes it all in one transaction, recording an event per change
+    /// made by `by`. Returns the plan (empty when nothing differs), or every
+    /// problem found with its JSON path.
+    ///
+    /// # Errors
+    /// Whatever the store reports, `StaleVersion` if the registry changed meanwhile.
+    pub async fn import(
+        &self,
+        by: UserId,
+        document: &Value,
+        dry_run: bool,
+    ) -> Result<std::result::Result<ImportPlan, Vec<Problem>>> {
+        let stored = self.ports.registry.snapshot().await?;
+        let now = self.ports.clock.now();
+        let plan = match plan_import(document, &stored, now) {
+            Ok(plan) => plan,
+            Err(problems) => return Ok(Err(problems)),
+        };
+        if dry_run || plan.is_empty() {
+            return Ok(Ok(plan));
+        }
+        let who = Principal {
+            user_id: by,
+            is_admin: true,
+        };
+        let mut events = Vec::new();
+        for a in &plan.create_assistants {
+            events.push(assistant_event(
+                EventKind::AssistantCreated,
+                a,
+                &who,
+                Vec::new(),
+            )?);
+        }
+        for a in &plan.update_assistants {
+            let before = stored.assistants.iter().find(|s| s.id == a.id);
+            let changes = match before {
+                Some(before) => FieldChange::between(&before.draft, &a.draft)?,
+                None => Vec::new(),
+            };
+            events.push(assistant_event(
+                EventKind::AssistantUpdated,
+                a,
+                &who,
+                changes,
+            )?);
+        }
+        for t in &plan.create_tools {
+            events.push(tool_event(EventKind::ToolCreated, t, &who, Vec::new())?);
+        }
+        for t in &plan.update_tools {
+            let before = stored.tools.iter().find(|s| s.id == t.id);
+            let changes = match before {
+                Some(before) => FieldChange::between(&before.draft, &t.draft)?,
+                None => Vec::new(),
+            };
+            events.push(tool_event(EventKind::ToolUpdated, t, &who, changes)?);
+        }
+        for l in &plan.add_links {
+            events.push(link_event(EventKind::ToolLinked, l, &who)?);
+        }
+        self.ports.registry.apply_import(&plan, &events).await?;
+        Ok(Ok(plan))
     }
 
     async fn check_delegate(&self, draft: &ToolDraft) -> Result<()> {

@@ -149,10 +149,18 @@ async fn resolution_is_cached_until_the_registry_revision_moves() {
         .returning(|_| Ok(vec![]));
     let services = Services::new(&doubles.into_ports(), Limits::default());
     for _ in 0..3 {
-        services.registry.resolve(&principal(), stored.id).await.unwrap();
+        services
+            .registry
+            .resolve(&principal(), stored.id)
+            .await
+            .unwrap();
     }
     revision.store(8, Ordering::SeqCst);
     for _ in 0..3 {
-        services.registry.resolve(&principal(), stored.id).await.unwrap();
+        services
+            .registry
+            .resolve(&principal(), stored.id)
+            .await
+            .unwrap();
     }
 }

@@ -1,0 +1,104 @@
+//! Writing a planned import in one transaction, and reading the whole registry.
+
+use agentry_domain::registry::{ImportPlan, RegistrySnapshot};
+use agentry_domain::{Error, Result};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _,
+};
+
+use super::rows::{assistant_from, assistant_row, link_from, link_row, tool_from, tool_row};
+use crate::entity::{assistant_tool_link as links, assistants, tools};
+use crate::error::internal;
+
+pub(super) async fn snapshot(conn: &impl ConnectionTrait) -> Result<RegistrySnapshot> {
+    let assistants = assistants::Entity::find()
+        .order_by_asc(assistants::Column::Name)
+        .all(conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(assistant_from)
+        .collect::<Result<_>>()?;
+    let tools = tools::Entity::find()
+        .order_by_asc(tools::Column::Name)
+        .all(conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(tool_from)
+        .collect::<Result<_>>()?;
+    let links = links::Entity::find()
+        .all(conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(link_from)
+        .collect();
+    Ok(RegistrySnapshot {
+        assistants,
+        tools,
+        links,
+    })
+}
+
+/// Assistants first (tools name them), then tools, then links. A record changed
+/// since the plan read it fails the whole import with `StaleVersion`.
+pub(super) async fn apply(conn: &impl ConnectionTrait, plan: &ImportPlan) -> Result<()> {
+    let conflict = |what: &'static str| {
+        move |err: sea_orm::DbErr| match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) => {
+                Error::Conflict(format!("{what}: {detail}"))
+            }
+            _ => Error::internal(err),
+        }
+    };
+    for a in &plan.create_assistants {
+        assistants::Entity::insert(assistant_row(a))
+            .exec_without_returning(conn)
+            .await
+            .map_err(conflict("assistant"))?;
+    }
+    for a in &plan.update_assistants {
+        let updated = assistants::Entity::update_many()
+            .set(assistant_row(a))
+            .filter(assistants::Column::Id.eq(a.id.0))
+            .filter(assistants::Column::Revision.eq(a.revision - 1))
+            .exec(conn)
+            .await
+            .map_err(conflict("assistant"))?;
+        if updated.rows_affected == 0 {
+            return Err(Error::StaleVersion {
+                expected: a.revision - 1,
+                actual: -1,
+            });
+        }
+    }
+    for t in &plan.create_tools {
+        tools::Entity::insert(tool_row(t))
+            .exec_without_returning(conn)
+            .await
+            .map_err(conflict("tool"))?;
+    }
+    for t in &plan.update_tools {
+        let updated = tools::Entity::update_many()
+            .set(tool_row(t))
+            .filter(tools::Column::Id.eq(t.id.0))
+            .filter(tools::Column::Revision.eq(t.revision - 1))
+            .exec(conn)
+            .await
+            .map_err(conflict("tool"))?;
+        if updated.rows_affected == 0 {
+            return Err(Error::StaleVersion {
+                expected: t.revision - 1,
+                actual: -1,
+            });
+        }
+    }
+    for l in &plan.add_links {
+        links::Entity::insert(link_row(l))
+            .exec_without_returning(conn)
+            .await
+            .map_err(conflict("tool link"))?;
+    }
+    Ok(())
+}

@@ -10,6 +10,8 @@ api_test!(
     a_broken_input_schema_answers_422_and_writes_nothing,
     an_assistant_in_use_is_not_deleted_but_can_be_deactivated,
     an_agent_member_is_an_assistant_which_then_cannot_be_deleted,
+    duplicates_answer_409_and_lists_filter_and_page_by_name,
+    each_user_has_one_thread_per_assistant_and_only_touches_their_own,
 );
 
 fn assistant(name: &str) -> Value {
@@ -301,4 +303,85 @@ async fn an_agent_member_is_an_assistant_which_then_cannot_be_deleted(app: TestA
         refused.body["detail"].as_str().unwrap().contains("@coder"),
         "{refused:?}"
     );
+}
+
+async fn duplicates_answer_409_and_lists_filter_and_page_by_name(app: TestApp) {
+    for name in ["Delta", "Alpha", "Charlie", "Bravo"] {
+        app.created("/api/v1/assistants", assistant(name)).await;
+    }
+    let mut openai = assistant("Echo");
+    openai["assistant_type"] = json!("openai_api");
+    openai["openai_assistant_id"] = json!("asst_1");
+    openai["is_active"] = json!(false);
+    app.created("/api/v1/assistants", openai).await;
+    let twin = app
+        .post("/api/v1/assistants", &app.admin, assistant("Alpha"))
+        .await;
+    assert_problem(&twin, StatusCode::CONFLICT, "conflict");
+
+    let names = |reply: crate::helpers::Reply| -> Vec<String> {
+        reply
+            .body
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let page = app.get("/api/v1/assistants?limit=2", &app.admin).await;
+    assert_eq!(names(page), ["Alpha", "Bravo"]);
+    let next = app
+        .get("/api/v1/assistants?limit=2&after=Bravo", &app.admin)
+        .await;
+    assert_eq!(names(next), ["Charlie", "Delta"]);
+    let inactive = app
+        .get("/api/v1/assistants?is_active=false", &app.admin)
+        .await;
+    assert_eq!(names(inactive), ["Echo"]);
+    let llm = app
+        .get("/api/v1/assistants?assistant_type=llm", &app.admin)
+        .await;
+    assert_eq!(names(llm).len(), 4);
+    let too_many = app.get("/api/v1/assistants?limit=500", &app.admin).await;
+    assert_problem(&too_many, StatusCode::BAD_REQUEST, "bad-request");
+
+    let alpha = id(&app.get("/api/v1/assistants?limit=1", &app.admin).await.body[0]);
+    let weather = app.created("/api/v1/tools", weather_tool()).await;
+    let again = app.post("/api/v1/tools", &app.admin, weather_tool()).await;
+    assert_problem(&again, StatusCode::CONFLICT, "conflict");
+    assert_eq!(app.link(&alpha, &weather).await.status, StatusCode::CREATED);
+    assert_problem(
+        &app.link(&alpha, &weather).await,
+        StatusCode::CONFLICT,
+        "conflict",
+    );
+    let tools = app.get("/api/v1/tools?tool_type=weather", &app.admin).await;
+    assert_eq!(tools.body.as_array().unwrap().len(), 1);
+}
+
+async fn each_user_has_one_thread_per_assistant_and_only_touches_their_own(app: TestApp) {
+    let planner = app
+        .created("/api/v1/assistants", assistant("Planner"))
+        .await;
+    let (ada, bob) = (app.user("Ada").await, app.user("Bob").await);
+    let path = format!("/api/v1/assistants/{planner}/thread");
+    let first = app.post(&path, &ada, json!(null)).await;
+    assert_eq!(first.status, StatusCode::OK, "{first:?}");
+    let again = app.post(&path, &ada, json!(null)).await;
+    assert_eq!(again.body["thread_id"], first.body["thread_id"]);
+    let bobs = app.post(&path, &bob, json!(null)).await;
+    assert_ne!(bobs.body["thread_id"], first.body["thread_id"]);
+
+    let touch = format!("/api/v1/threads/{}/touch", id(&first.body));
+    assert_eq!(
+        app.post(&touch, &ada, json!(null)).await.status,
+        StatusCode::OK
+    );
+    assert_problem(
+        &app.post(&touch, &bob, json!(null)).await,
+        StatusCode::NOT_FOUND,
+        "not-found",
+    );
+    let listed = app.get("/api/v1/threads", &ada).await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1);
 }

@@ -108,6 +108,10 @@ pub struct Run {
 /// The small log of the feed comparison.
 const SMALL_FEED: usize = 10_000;
 
+// The server runs in this process: the same allocator as `agentry-api`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::Tag;
 use crate::auth::Caller;
 use crate::problem::ApiResult;
+use crate::text::Text;
 
 #[derive(Debug, Object)]
 pub struct UserOut {
@@ -75,7 +76,7 @@ impl IssuedToken {
 #[oai(deny_unknown_fields)]
 pub struct CreateUser {
     #[oai(validator(min_length = 1, max_length = 100))]
-    pub name: String,
+    pub name: Text,
     #[oai(default)]
     pub is_admin: bool,
 }
@@ -91,7 +92,7 @@ pub struct CreatedUser {
 pub struct CreateToken {
     /// What the token is for, e.g. `laptop` or `ci`.
     #[oai(validator(min_length = 1, max_length = 100))]
-    pub name: String,
+    pub name: Text,
     /// Issue for another user (admins only); the caller by default.
     pub user_id: Option<Uuid>,
 }
@@ -127,7 +128,7 @@ impl AccountsApi {
         let (user, token, secret) = self
             .services
             .accounts
-            .create_user(&caller.0, &body.name, body.is_admin)
+            .create_user(&caller.0, &body.name.0, body.is_admin)
             .await?;
         Ok(Created::Created(Json(CreatedUser {
             user: (&user).into(),
@@ -153,7 +154,7 @@ impl AccountsApi {
         let (token, secret) = self
             .services
             .accounts
-            .issue_token(&caller.0, &body.name, user)
+            .issue_token(&caller.0, &body.name.0, user)
             .await?;
         Ok(Created::Created(Json(IssuedToken::new(&token, &secret))))
     }

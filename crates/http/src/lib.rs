@@ -11,6 +11,7 @@ mod problem;
 mod projects;
 mod registry;
 mod tasks;
+mod text;
 
 use agentry_domain::service::Services;
 use poem::http::{StatusCode, header};

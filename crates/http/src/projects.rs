@@ -14,6 +14,7 @@ use crate::Tag;
 use crate::accounts::Created;
 use crate::auth::Caller;
 use crate::problem::ApiResult;
+use crate::text::Text;
 
 #[derive(Debug, Object)]
 pub struct ProjectOut {
@@ -41,13 +42,13 @@ impl From<&Project> for ProjectOut {
 #[oai(deny_unknown_fields)]
 pub struct CreateProject {
     #[oai(validator(min_length = 1, max_length = 200))]
-    pub name: String,
+    pub name: Text,
     /// 2–10 letters or digits, starting with a letter; stored uppercase.
-    pub key: String,
+    pub key: Text,
     #[oai(default)]
-    pub description: String,
+    pub description: Text,
     /// The creator's `@handle` in the project; derived from their name if absent.
-    pub handle: Option<String>,
+    pub handle: Option<Text>,
 }
 
 #[derive(Debug, Object)]
@@ -110,8 +111,8 @@ pub struct AddMember {
     /// Required for a human; optional for an agent (its service account).
     pub user_id: Option<Uuid>,
     /// Unique in the project; a leading `@` is accepted.
-    pub handle: String,
-    pub display_name: Option<String>,
+    pub handle: Text,
+    pub display_name: Option<Text>,
     /// Only for an agent: the registry assistant it is (`/assistants/{id}`).
     pub assistant_id: Option<Uuid>,
 }
@@ -142,9 +143,9 @@ impl From<&Label> for LabelOut {
 #[oai(deny_unknown_fields)]
 pub struct CreateLabel {
     /// Unique in the project, ignoring case.
-    pub name: String,
+    pub name: Text,
     /// `#rrggbb`; grey by default.
-    pub color: Option<String>,
+    pub color: Option<Text>,
 }
 
 /// Projects, members and labels.
@@ -164,10 +165,10 @@ impl ProjectsApi {
     ) -> ApiResult<Created<CreatedProject>> {
         let Json(body) = body;
         let input = NewProject {
-            name: body.name,
-            key: body.key,
-            description: body.description,
-            handle: body.handle,
+            name: body.name.into(),
+            key: body.key.into(),
+            description: body.description.into(),
+            handle: body.handle.map(Into::into),
         };
         let (project, member) = self.services.projects.create(&caller.0, input).await?;
         Ok(Created::Created(Json(CreatedProject {
@@ -217,8 +218,8 @@ impl ProjectsApi {
         let input = NewMember {
             kind,
             user_id: body.user_id.map(UserId),
-            handle: body.handle,
-            display_name: body.display_name,
+            handle: body.handle.into(),
+            display_name: body.display_name.map(Into::into),
             assistant_id: body.assistant_id.map(AssistantId),
         };
         let member = self
@@ -264,8 +265,8 @@ impl ProjectsApi {
             .create_label(
                 &caller.0,
                 ProjectId(project_id.0),
-                &body.name,
-                body.color.as_deref(),
+                &body.name.0,
+                body.color.as_ref().map(AsRef::as_ref),
             )
             .await?;
         Ok(Created::Created(Json((&label).into())))

@@ -18,6 +18,7 @@ use crate::Tag;
 use crate::accounts::Created;
 use crate::auth::Caller;
 use crate::problem::{ApiResult, bad_request};
+use crate::text::Text;
 
 /// Declares a DTO enum mirroring a domain enum, converting both ways.
 macro_rules! mirror_enum {
@@ -101,9 +102,9 @@ impl From<&TaskView> for TaskOut {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct CreateTaskIn {
-    pub title: String,
+    pub title: Text,
     #[oai(default)]
-    pub description: String,
+    pub description: Text,
     /// `backlog` (default), `pending` or `in_progress`.
     pub status: Option<TaskStatusDto>,
     /// `medium` by default.
@@ -119,8 +120,8 @@ pub struct CreateTaskIn {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct PatchTaskIn {
-    pub title: Option<String>,
-    pub description: Option<String>,
+    pub title: Option<Text>,
+    pub description: Option<Text>,
     /// Must be an allowed transition from the current status (409 otherwise).
     pub status: Option<TaskStatusDto>,
     pub priority: Option<PriorityDto>,
@@ -228,8 +229,8 @@ impl TasksApi {
     ) -> ApiResult<TaskResponse> {
         let Json(body) = body;
         let input = CreateTask {
-            title: body.title,
-            description: body.description,
+            title: body.title.into(),
+            description: body.description.into(),
             status: body.status.map(Into::into),
             priority: body.priority.map(Into::into),
             assignee_id: body.assignee_id.map(MemberId),
@@ -322,8 +323,8 @@ impl TasksApi {
             MaybeUndefined::Value(id) => Some(Some(MemberId(id))),
         };
         let patch = TaskPatch {
-            title: body.title,
-            description: body.description,
+            title: body.title.map(Into::into),
+            description: body.description.map(Into::into),
             status: body.status.map(Into::into),
             priority: body.priority.map(Into::into),
             assignee,

@@ -250,6 +250,12 @@ async fn bad_task_input_answers_4xx_and_writes_nothing(app: TestApp) {
     let tasks = format!("/api/v1/projects/{project}/tasks");
     let cases = [
         (json!({"title": ""}), StatusCode::UNPROCESSABLE_ENTITY),
+        // A number or a boolean is not text: refused, not turned into "5".
+        (json!({"title": 5}), StatusCode::BAD_REQUEST),
+        (
+            json!({"title": "t", "description": true}),
+            StatusCode::BAD_REQUEST,
+        ),
         (
             json!({"title": "x\u{0}y"}),
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -12,6 +12,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use crate::problem::ApiResult;
+use crate::text::Text;
 
 crate::tasks::mirror_enum!(AssistantTypeDto, AssistantKind, Llm, OpenaiApi);
 crate::tasks::mirror_enum!(
@@ -32,18 +33,18 @@ fn default_true() -> bool {
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields)]
 pub struct AssistantIn {
-    pub name: String,
+    pub name: Text,
     /// The one assistant that answers users first; at most one active at a time.
     #[oai(default)]
     pub is_secretary: bool,
     /// The model it runs on, e.g. `gpt-4o`.
-    pub model: String,
+    pub model: Text,
     /// Its system prompt.
     #[oai(default)]
-    pub instructions: String,
+    pub instructions: Text,
     pub assistant_type: AssistantTypeDto,
     /// Required for `openai_api`, forbidden for `llm`.
-    pub openai_assistant_id: Option<String>,
+    pub openai_assistant_id: Option<Text>,
     #[oai(default = "default_true")]
     pub is_active: bool,
 }
@@ -51,12 +52,12 @@ pub struct AssistantIn {
 impl From<AssistantIn> for AssistantDraft {
     fn from(a: AssistantIn) -> Self {
         Self {
-            name: a.name,
+            name: a.name.into(),
             is_secretary: a.is_secretary,
-            model: a.model,
-            instructions: a.instructions,
+            model: a.model.into(),
+            instructions: a.instructions.into(),
             assistant_type: a.assistant_type.into(),
-            openai_assistant_id: a.openai_assistant_id,
+            openai_assistant_id: a.openai_assistant_id.map(Into::into),
             is_active: a.is_active,
         }
     }
@@ -66,12 +67,12 @@ impl From<AssistantIn> for AssistantDraft {
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields)]
 pub struct AssistantPatch {
-    pub name: Option<String>,
+    pub name: Option<Text>,
     pub is_secretary: Option<bool>,
-    pub model: Option<String>,
-    pub instructions: Option<String>,
+    pub model: Option<Text>,
+    pub instructions: Option<Text>,
     pub assistant_type: Option<AssistantTypeDto>,
-    pub openai_assistant_id: Option<String>,
+    pub openai_assistant_id: Option<Text>,
     pub is_active: Option<bool>,
 }
 
@@ -81,15 +82,15 @@ impl AssistantPatch {
             .assistant_type
             .map_or(current.assistant_type, Into::into);
         AssistantDraft {
-            name: self.name.unwrap_or_else(|| current.name.clone()),
+            name: self.name.map_or_else(|| current.name.clone(), Into::into),
             is_secretary: self.is_secretary.unwrap_or(current.is_secretary),
-            model: self.model.unwrap_or_else(|| current.model.clone()),
+            model: self.model.map_or_else(|| current.model.clone(), Into::into),
             instructions: self
                 .instructions
-                .unwrap_or_else(|| current.instructions.clone()),
+                .map_or_else(|| current.instructions.clone(), Into::into),
             // Switching to `llm` drops the OpenAI id unless one is given (and refused).
             openai_assistant_id: match (self.openai_assistant_id, assistant_type) {
-                (Some(id), _) => Some(id),
+                (Some(id), _) => Some(id.into()),
                 (None, AssistantKind::Llm) => None,
                 (None, AssistantKind::OpenaiApi) => current.openai_assistant_id.clone(),
             },
@@ -138,10 +139,10 @@ impl From<&Assistant> for AssistantOut {
 #[oai(deny_unknown_fields)]
 pub struct ToolIn {
     /// The function name a model calls: 1-64 of `A-Z a-z 0-9 _ -`, unique.
-    pub name: String,
+    pub name: Text,
     pub tool_type: ToolTypeDto,
     #[oai(default)]
-    pub description: String,
+    pub description: Text,
     /// A JSON Schema (an object schema) of the tool's arguments.
     pub input_schema: Value,
     /// The assistant a `sub_assistant` tool delegates to; forbidden otherwise.
@@ -153,9 +154,9 @@ pub struct ToolIn {
 impl ToolIn {
     pub fn draft(self) -> ApiResult<ToolDraft> {
         Ok(ToolDraft {
-            name: ToolName::parse(&self.name).map_err(|e| bad_request_422(&e))?,
+            name: ToolName::parse(&self.name.0).map_err(|e| bad_request_422(&e))?,
             tool_type: self.tool_type.into(),
-            description: self.description,
+            description: self.description.into(),
             input_schema: self.input_schema,
             assistant_id: self.assistant_id.map(AssistantId),
             is_active: self.is_active,
@@ -172,9 +173,9 @@ fn bad_request_422(error: &agentry_domain::Error) -> crate::problem::ApiError {
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields)]
 pub struct ToolPatch {
-    pub name: Option<String>,
+    pub name: Option<Text>,
     pub tool_type: Option<ToolTypeDto>,
-    pub description: Option<String>,
+    pub description: Option<Text>,
     pub input_schema: Option<Value>,
     pub assistant_id: Option<Uuid>,
     pub is_active: Option<bool>,
@@ -185,12 +186,12 @@ impl ToolPatch {
         let tool_type = self.tool_type.map_or(current.tool_type, Into::into);
         Ok(ToolDraft {
             name: match self.name {
-                Some(name) => ToolName::parse(&name).map_err(|e| bad_request_422(&e))?,
+                Some(name) => ToolName::parse(&name.0).map_err(|e| bad_request_422(&e))?,
                 None => current.name.clone(),
             },
             description: self
                 .description
-                .unwrap_or_else(|| current.description.clone()),
+                .map_or_else(|| current.description.clone(), Into::into),
             input_schema: self
                 .input_schema
                 .unwrap_or_else(|| current.input_schema.clone()),

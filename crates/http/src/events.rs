@@ -13,6 +13,7 @@ use uuid::Uuid;
 use crate::Tag;
 use crate::accounts::Created;
 use crate::auth::Caller;
+use crate::event_type::EventTypeOut;
 use crate::problem::ApiResult;
 
 #[derive(Debug, Object)]
@@ -20,10 +21,8 @@ pub struct EventOut {
     pub id: Uuid,
     /// Absent only for installation-wide events (users, tokens).
     pub project_id: Option<Uuid>,
-    /// `chat_message`, `task_comment`, `task_created`, `task_status`, `task_assigned`,
-    /// `task_unassigned`, `task_updated`, `task_label_add`, `task_label_remove`, …
     #[oai(rename = "type")]
-    pub kind: String,
+    pub kind: EventTypeOut,
     /// The member who acted; absent for the system.
     pub actor_id: Option<Uuid>,
     pub task_id: Option<Uuid>,
@@ -41,7 +40,7 @@ impl TryFrom<&Event> for EventOut {
         Ok(Self {
             id: e.id.0,
             project_id: e.project_id.map(|p| p.0),
-            kind: e.kind.type_name().to_owned(),
+            kind: (&e.kind).into(),
             actor_id: e.actor_id.map(|a| a.0),
             task_id: e.task_id.map(|t| t.0),
             parent_id: e.parent_id.map(|p| p.0),

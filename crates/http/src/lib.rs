@@ -6,6 +6,7 @@
 mod accounts;
 mod attachments;
 mod auth;
+mod event_type;
 mod events;
 mod problem;
 mod projects;

@@ -14,6 +14,7 @@ use crate::Tag;
 use crate::accounts::Created;
 use crate::auth::Caller;
 use crate::event_type::EventTypeOut;
+use crate::payload_schema::EventPayload;
 use crate::problem::ApiResult;
 
 #[derive(Debug, Object)]
@@ -29,7 +30,7 @@ pub struct EventOut {
     /// The event this one replies to.
     pub parent_id: Option<Uuid>,
     /// The type's payload, e.g. `{"from": "backlog", "to": "done"}` for `task_status`.
-    pub payload: Value,
+    pub payload: EventPayload,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -44,7 +45,7 @@ impl TryFrom<&Event> for EventOut {
             actor_id: e.actor_id.map(|a| a.0),
             task_id: e.task_id.map(|t| t.0),
             parent_id: e.parent_id.map(|p| p.0),
-            payload: e.kind.payload()?,
+            payload: EventPayload(e.kind.payload()?),
             created_at: e.created_at,
             updated_at: e.updated_at,
         })

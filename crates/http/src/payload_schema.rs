@@ -3,8 +3,6 @@
 //! exactly as the domain serialized it; these structs only describe it, and a test
 //! checks each domain payload has every field its schema requires.
 
-use std::borrow::Cow;
-
 use poem_openapi::Object;
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::{ToJSON, Type};
@@ -192,37 +190,16 @@ shapes!(
     ToolLinkChangedPayload,
 );
 
-impl Type for EventPayload {
-    const IS_REQUIRED: bool = true;
-    type RawValueType = Self;
-    type RawElementValueType = Self;
-
-    fn name() -> Cow<'static, str> {
-        "EventPayload".into()
-    }
-
-    fn schema_ref() -> MetaSchemaRef {
-        MetaSchemaRef::Inline(Box::new(MetaSchema {
-            description: Some("The payload of the event's `type`: one of these shapes."),
-            any_of: shape_refs(),
-            ..MetaSchema::ANY
-        }))
-    }
-
-    fn register(registry: &mut Registry) {
-        register_shapes(registry);
-    }
-
-    fn as_raw_value(&self) -> Option<&Self::RawValueType> {
-        Some(self)
-    }
-
-    fn raw_element_iter<'a>(
-        &'a self,
-    ) -> Box<dyn Iterator<Item = &'a Self::RawElementValueType> + 'a> {
-        Box::new(self.as_raw_value().into_iter())
-    }
-}
+crate::text::leaf_type!(
+    EventPayload,
+    "EventPayload",
+    MetaSchemaRef::Inline(Box::new(MetaSchema {
+        description: Some("The payload of the event's `type`: one of these shapes."),
+        any_of: shape_refs(),
+        ..MetaSchema::ANY
+    })),
+    register = register_shapes
+);
 
 impl ToJSON for EventPayload {
     fn to_json(&self) -> Option<Value> {

@@ -5,13 +5,10 @@ use agentry_domain::id::{EventId, MemberId, ProjectId, TaskId};
 use agentry_domain::log::{Event, EventFilter, EventKind};
 use agentry_domain::ports::EventRepo;
 use async_trait::async_trait;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait as _, ConnectionTrait, DbBackend, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _, Statement,
-};
+use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait as _, Statement};
 
 use crate::Store;
-use crate::entity::events::{ActiveModel, Column, Entity, Model};
+use crate::entity::events::{ActiveModel, Entity, Model};
 use crate::error::internal;
 
 /// Inserts events with the connection or transaction of the change they record.
@@ -59,84 +56,33 @@ fn from_row(row: Model) -> Result<Event> {
 }
 
 impl Store {
-    /// One index range per call: every condition is an equality on an indexed prefix,
-    /// and the order and bound are on the index's last column, `id`.
-    async fn feed_range(
-        &self,
-        filter: &EventFilter,
-        kind: Option<&str>,
-        limit: u64,
-    ) -> Result<Vec<Model>> {
-        let mut query = Entity::find();
-        // A task's or a parent's events all lie in its project, so naming the project
-        // too would only tempt the planner onto the wider project index.
-        if let Some(project) = filter.project_id
-            && filter.task_id.is_none()
-            && filter.parent_id.is_none()
-        {
-            query = query.filter(Column::ProjectId.eq(project.0));
-        }
-        if let Some(task) = filter.task_id {
-            query = query.filter(Column::TaskId.eq(task.0));
-        }
-        if let Some(parent) = filter.parent_id {
-            query = query.filter(Column::ParentId.eq(parent.0));
-        }
-        if let Some(kind) = kind {
-            query = query.filter(Column::Kind.eq(kind));
-        }
-        if let Some(before) = filter.before {
-            query = query.filter(Column::Id.lt(before.0));
-        }
-        query
-            .order_by_desc(Column::Id)
-            .limit(limit)
-            .all(&self.read)
-            .await
-            .map_err(internal)
-    }
-}
-
-impl Store {
-    /// Several types in one statement: the newest `limit` of each type, each read
-    /// off its own index range as in [`Store::feed_range`], merged by the database.
-    /// One round trip instead of one per type; never an `IN` list, which would make
-    /// the database read and sort every matching row.
-    async fn feed_union(
-        &self,
-        filter: &EventFilter,
-        types: &[&str],
-        limit: u64,
-    ) -> Result<Vec<Model>> {
+    /// A feed page as index ranges: one for every type, or one per named type. Each
+    /// range is equalities on an indexed prefix, ordered and bounded on the index's
+    /// last column, `id`; several ranges go in one statement and the database merges
+    /// them. Never an `IN` list, which would make it read and sort every matching row.
+    async fn feed(&self, filter: &EventFilter, limit: u64) -> Result<Vec<Model>> {
         let mut params = Params::new(self.read.get_database_backend());
-        let mut ranges = Vec::with_capacity(types.len());
-        for (n, kind) in types.iter().enumerate() {
-            let mut conditions = Vec::new();
-            if let Some(project) = filter.project_id
-                && filter.task_id.is_none()
-                && filter.parent_id.is_none()
-            {
-                conditions.push(format!("project_id = {}", params.push(project.0)));
+        let ranges: Vec<String> = match filter.types.as_slice() {
+            [] => vec![range(filter, None, limit, &mut params)],
+            types => types
+                .iter()
+                .map(|kind| range(filter, Some(kind), limit, &mut params))
+                .collect(),
+        };
+        let sql = match ranges.as_slice() {
+            [only] => only.clone(),
+            _ => {
+                let merged: Vec<String> = ranges
+                    .iter()
+                    .enumerate()
+                    .map(|(n, range)| format!("SELECT * FROM ({range}) AS range{n}"))
+                    .collect();
+                format!(
+                    "{} ORDER BY id DESC LIMIT {limit}",
+                    merged.join(" UNION ALL ")
+                )
             }
-            if let Some(task) = filter.task_id {
-                conditions.push(format!("task_id = {}", params.push(task.0)));
-            }
-            if let Some(parent) = filter.parent_id {
-                conditions.push(format!("parent_id = {}", params.push(parent.0)));
-            }
-            conditions.push(format!("\"type\" = {}", params.push(*kind)));
-            if let Some(before) = filter.before {
-                conditions.push(format!("id < {}", params.push(before.0)));
-            }
-            ranges.push(format!(
-                "SELECT * FROM (SELECT * FROM events WHERE {} ORDER BY id DESC LIMIT {limit}) AS range{n}",
-                conditions.join(" AND ")
-            ));
-        }
-        let sql = format!(
-            "{} ORDER BY id DESC LIMIT {limit}",
-            ranges.join(" UNION ALL ")
-        );
+        };
         Entity::find()
             .from_raw_sql(Statement::from_sql_and_values(
                 params.backend,
@@ -147,6 +93,37 @@ impl Store {
             .await
             .map_err(internal)
     }
+}
+
+/// One index range of a feed, newest first.
+fn range(filter: &EventFilter, kind: Option<&str>, limit: u64, params: &mut Params) -> String {
+    let mut conditions = Vec::new();
+    // A task's or a parent's events all lie in its project, so naming the project
+    // too would only tempt the planner onto the wider project index.
+    if let Some(project) = filter.project_id
+        && filter.task_id.is_none()
+        && filter.parent_id.is_none()
+    {
+        conditions.push(format!("project_id = {}", params.push(project.0)));
+    }
+    if let Some(task) = filter.task_id {
+        conditions.push(format!("task_id = {}", params.push(task.0)));
+    }
+    if let Some(parent) = filter.parent_id {
+        conditions.push(format!("parent_id = {}", params.push(parent.0)));
+    }
+    if let Some(kind) = kind {
+        conditions.push(format!("\"type\" = {}", params.push(kind)));
+    }
+    if let Some(before) = filter.before {
+        conditions.push(format!("id < {}", params.push(before.0)));
+    }
+    let filtered = if conditions.is_empty() {
+        String::new()
+    } else {
+        format!(" WHERE {}", conditions.join(" AND "))
+    };
+    format!("SELECT * FROM events{filtered} ORDER BY id DESC LIMIT {limit}")
 }
 
 /// Bind parameters in the placeholder style of the backend.
@@ -188,11 +165,7 @@ impl EventRepo for Store {
 
     async fn list_events(&self, filter: &EventFilter) -> Result<Vec<Event>> {
         let limit = u64::from(filter.limit);
-        let rows = match filter.types.as_slice() {
-            [] => self.feed_range(filter, None, limit).await?,
-            [only] => self.feed_range(filter, Some(only), limit).await?,
-            types => self.feed_union(filter, types, limit).await?,
-        };
+        let rows = self.feed(filter, limit).await?;
         rows.into_iter().map(from_row).collect()
     }
 }

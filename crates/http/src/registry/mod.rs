@@ -6,6 +6,7 @@ mod dto;
 
 use agentry_domain::id::{AssistantId, AssistantThreadId, ToolId};
 use agentry_domain::ports::{AssistantQuery, ToolQuery};
+use agentry_domain::registry::{Assistant, Tool};
 use agentry_domain::service::Services;
 use agentry_domain::{Error, ErrorKind};
 use poem_openapi::param::{Header, Path, Query};
@@ -38,6 +39,26 @@ pub enum ToolResponse {
     Ok(Json<ToolOut>, #[oai(header = "ETag")] String),
     #[oai(status = 201)]
     Created(Json<ToolOut>, #[oai(header = "ETag")] String),
+}
+
+impl AssistantResponse {
+    fn ok(a: &Assistant) -> Self {
+        Self::Ok(Json(a.into()), etag(a.revision))
+    }
+
+    fn created(a: &Assistant) -> Self {
+        Self::Created(Json(a.into()), etag(a.revision))
+    }
+}
+
+impl ToolResponse {
+    fn ok(t: &Tool) -> Self {
+        Self::Ok(Json(t.into()), etag(t.revision))
+    }
+
+    fn created(t: &Tool) -> Self {
+        Self::Created(Json(t.into()), etag(t.revision))
+    }
 }
 
 #[derive(Debug, ApiResponse)]
@@ -120,10 +141,7 @@ impl RegistryApi {
             .registry
             .create_assistant(&caller.0, body.0.into())
             .await?;
-        Ok(AssistantResponse::Created(
-            Json((&a).into()),
-            etag(a.revision),
-        ))
+        Ok(AssistantResponse::created(&a))
     }
 
     #[oai(
@@ -137,7 +155,7 @@ impl RegistryApi {
             .registry
             .assistant(&caller.0, AssistantId(id.0))
             .await?;
-        Ok(AssistantResponse::Ok(Json((&a).into()), etag(a.revision)))
+        Ok(AssistantResponse::ok(&a))
     }
 
     /// Replaces every settable field (admin; writes `assistant_updated` with each
@@ -161,7 +179,7 @@ impl RegistryApi {
             .update_assistant(&caller.0, AssistantId(id.0), body.0.into(), expected)
             .await
             .map_err(precondition)?;
-        Ok(AssistantResponse::Ok(Json((&a).into()), etag(a.revision)))
+        Ok(AssistantResponse::ok(&a))
     }
 
     /// Changes the given fields (admin), as `PUT` for the rest.
@@ -191,7 +209,7 @@ impl RegistryApi {
             )
             .await
             .map_err(precondition)?;
-        Ok(AssistantResponse::Ok(Json((&a).into()), etag(a.revision)))
+        Ok(AssistantResponse::ok(&a))
     }
 
     /// Deletes an unused assistant (admin). While tools, links, agent members or
@@ -393,13 +411,13 @@ impl RegistryApi {
             .registry
             .create_tool(&caller.0, body.0.draft()?)
             .await?;
-        Ok(ToolResponse::Created(Json((&t).into()), etag(t.revision)))
+        Ok(ToolResponse::created(&t))
     }
 
     #[oai(path = "/tools/:id", method = "get", operation_id = "get_tool")]
     async fn tool(&self, caller: Caller, id: Path<Uuid>) -> ApiResult<ToolResponse> {
         let t = self.services.registry.tool(&caller.0, ToolId(id.0)).await?;
-        Ok(ToolResponse::Ok(Json((&t).into()), etag(t.revision)))
+        Ok(ToolResponse::ok(&t))
     }
 
     /// Replaces every settable field (admin; `tool_updated`); 412 on a stale `If-Match`.
@@ -418,7 +436,7 @@ impl RegistryApi {
             .update_tool(&caller.0, ToolId(id.0), body.0.draft()?, expected)
             .await
             .map_err(precondition)?;
-        Ok(ToolResponse::Ok(Json((&t).into()), etag(t.revision)))
+        Ok(ToolResponse::ok(&t))
     }
 
     /// Changes the given fields (admin), as `PUT` for the rest.
@@ -443,7 +461,7 @@ impl RegistryApi {
             )
             .await
             .map_err(precondition)?;
-        Ok(ToolResponse::Ok(Json((&t).into()), etag(t.revision)))
+        Ok(ToolResponse::ok(&t))
     }
 
     /// Deletes a tool no assistant uses (admin; `tool_deleted`); 409 while linked.

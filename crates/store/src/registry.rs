@@ -492,16 +492,19 @@ impl RegistryRepo for Store {
     async fn touch_thread(
         &self,
         id: AssistantThreadId,
+        user: UserId,
         at: DateTime<Utc>,
     ) -> Result<Option<AssistantThread>> {
         threads::Entity::update_many()
             .col_expr(threads::Column::LastUsed, Expr::value(at))
             .col_expr(threads::Column::UpdatedAt, Expr::value(at))
             .filter(threads::Column::Id.eq(id.0))
+            .filter(threads::Column::UserId.eq(user.0))
             .exec(&self.write)
             .await
             .map_err(internal)?;
         Ok(threads::Entity::find_by_id(id.0)
+            .filter(threads::Column::UserId.eq(user.0))
             .one(&self.write)
             .await
             .map_err(internal)?

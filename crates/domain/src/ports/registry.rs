@@ -101,10 +101,11 @@ pub trait RegistryRepo: Send + Sync {
     /// The user's thread with the assistant: `candidate` stored if there was none.
     async fn thread_for(&self, candidate: &AssistantThread) -> Result<AssistantThread>;
     async fn list_threads(&self, user: UserId) -> Result<Vec<AssistantThread>>;
-    /// Sets `last_used`; `None` when there is no such thread.
+    /// Sets `last_used` of `user`'s thread; `None` when the user has no such thread.
     async fn touch_thread(
         &self,
         id: AssistantThreadId,
+        user: UserId,
         at: DateTime<Utc>,
     ) -> Result<Option<AssistantThread>>;
 

@@ -397,16 +397,11 @@ impl Registry {
         who: &Principal,
         id: AssistantThreadId,
     ) -> Result<AssistantThread> {
-        let not_found = || Error::NotFound { entity: "thread" };
-        let mine = self.threads(who).await?.into_iter().any(|t| t.id == id);
-        if !mine {
-            return Err(not_found());
-        }
         self.ports
             .registry
-            .touch_thread(id, self.ports.clock.now())
+            .touch_thread(id, who.user_id, self.ports.clock.now())
             .await?
-            .ok_or_else(not_found)
+            .ok_or(Error::NotFound { entity: "thread" })
     }
 
     /// The registry revision, bumped by every change.

@@ -246,7 +246,11 @@ async fn a_users_thread_with_an_assistant_is_created_once_and_touched(store: Sto
         .unwrap();
     assert_eq!(first, again);
     let later = utc_now() + chrono::Duration::minutes(5);
-    let touched = store.touch_thread(first.id, later).await.unwrap().unwrap();
+    let touched = store
+        .touch_thread(first.id, user.id, later)
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(touched.last_used, later);
     assert_eq!(store.list_threads(user.id).await.unwrap(), vec![touched]);
     assert_eq!(store.assistant_usage(planner.id).await.unwrap().threads, 1);

@@ -67,10 +67,15 @@ pub(super) async fn apply(conn: &impl ConnectionTrait, plan: &ImportPlan) -> Res
             .await
             .map_err(conflict("assistant"))?;
         if updated.rows_affected == 0 {
-            return Err(Error::StaleVersion {
-                expected: a.revision - 1,
-                actual: -1,
-            });
+            let current = assistants::Entity::find_by_id(a.id.0)
+                .one(conn)
+                .await
+                .map_err(internal)?;
+            return Err(super::stale(
+                a.revision - 1,
+                current.map(|c| c.revision),
+                "assistant",
+            ));
         }
     }
     for t in &plan.create_tools {
@@ -88,10 +93,15 @@ pub(super) async fn apply(conn: &impl ConnectionTrait, plan: &ImportPlan) -> Res
             .await
             .map_err(conflict("tool"))?;
         if updated.rows_affected == 0 {
-            return Err(Error::StaleVersion {
-                expected: t.revision - 1,
-                actual: -1,
-            });
+            let current = tools::Entity::find_by_id(t.id.0)
+                .one(conn)
+                .await
+                .map_err(internal)?;
+            return Err(super::stale(
+                t.revision - 1,
+                current.map(|c| c.revision),
+                "tool",
+            ));
         }
     }
     for l in &plan.add_links {

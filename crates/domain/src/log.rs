@@ -7,6 +7,7 @@ mod event;
 mod filter;
 mod kind;
 mod mention;
+mod parts;
 pub mod payload;
 
 pub use event::Event;

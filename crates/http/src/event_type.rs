@@ -5,8 +5,9 @@
 use agentry_domain::log::EventKind;
 use poem_openapi::Enum;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Enum, serde::Serialize)]
 #[oai(rename_all = "snake_case")]
+#[serde(rename_all = "snake_case")]
 pub enum EventTypeOut {
     ChatMessage,
     TaskComment,

@@ -6,23 +6,27 @@ use agentry_domain::service::{PostEvent, Services};
 use chrono::{DateTime, Utc};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
 use crate::Tag;
-use crate::accounts::Created;
 use crate::auth::Caller;
 use crate::event_type::EventTypeOut;
+use crate::json_body::{JsonBody, rfc3339};
 use crate::payload_schema::EventPayload;
 use crate::problem::ApiResult;
 
-#[derive(Debug, Object)]
+// Written with serde (`JsonBody`); the `Object` derive is its description in the spec.
+/// One action in the log.
+#[derive(Debug, Object, Serialize)]
 pub struct EventOut {
     pub id: Uuid,
     /// Absent only for installation-wide events (users, tokens).
     pub project_id: Option<Uuid>,
     #[oai(rename = "type")]
+    #[serde(rename = "type")]
     pub kind: EventTypeOut,
     /// The member who acted; absent for the system.
     pub actor_id: Option<Uuid>,
@@ -31,7 +35,9 @@ pub struct EventOut {
     pub parent_id: Option<Uuid>,
     /// The type's payload, e.g. `{"from": "backlog", "to": "done"}` for `task_status`.
     pub payload: EventPayload,
+    #[serde(serialize_with = "rfc3339")]
     pub created_at: DateTime<Utc>,
+    #[serde(serialize_with = "rfc3339")]
     pub updated_at: DateTime<Utc>,
 }
 
@@ -53,7 +59,7 @@ impl TryFrom<&Event> for EventOut {
 }
 
 /// One page of a feed, newest first.
-#[derive(Debug, Object)]
+#[derive(Debug, Object, Serialize)]
 pub struct EventPageOut {
     pub events: Vec<EventOut>,
     /// Pass as `cursor` for the next (older) page; absent on the last page.
@@ -84,6 +90,12 @@ pub struct PostEventIn {
     pub payload: Value,
 }
 
+#[derive(Debug, ApiResponse)]
+pub enum EventCreated {
+    #[oai(status = 201)]
+    Created(JsonBody<EventOut>),
+}
+
 /// The event log.
 #[derive(Debug)]
 pub struct EventsApi {
@@ -94,11 +106,7 @@ pub struct EventsApi {
 impl EventsApi {
     /// Posts a chat message or a task comment.
     #[oai(path = "/events", method = "post", operation_id = "create_event")]
-    async fn create(
-        &self,
-        caller: Caller,
-        body: Json<PostEventIn>,
-    ) -> ApiResult<Created<EventOut>> {
+    async fn create(&self, caller: Caller, body: Json<PostEventIn>) -> ApiResult<EventCreated> {
         let Json(body) = body;
         let type_name = match body.kind {
             PostableType::ChatMessage => "chat_message",
@@ -112,7 +120,7 @@ impl EventsApi {
             payload: body.payload,
         };
         let event = self.services.events.post(&caller.0, input).await?;
-        Ok(Created::Created(Json(EventOut::try_from(&event)?)))
+        Ok(EventCreated::Created(JsonBody(EventOut::try_from(&event)?)))
     }
 
     /// A feed, newest first: a project's (`project_id`), a task's (`task_id`) or a
@@ -134,7 +142,7 @@ impl EventsApi {
         cursor: Query<Option<String>>,
         /// 1–200, 50 by default.
         limit: Query<Option<u32>>,
-    ) -> ApiResult<Json<EventPageOut>> {
+    ) -> ApiResult<JsonBody<EventPageOut>> {
         let filter = EventFilter::parse(
             project_id.0.map(ProjectId),
             task_id.0.map(TaskId),
@@ -144,7 +152,7 @@ impl EventsApi {
             limit.0,
         )?;
         let page = self.services.events.list(&caller.0, filter).await?;
-        Ok(Json(EventPageOut {
+        Ok(JsonBody(EventPageOut {
             events: page
                 .events
                 .iter()
@@ -155,12 +163,61 @@ impl EventsApi {
     }
 
     #[oai(path = "/events/:event_id", method = "get", operation_id = "get_event")]
-    async fn get(&self, caller: Caller, event_id: Path<Uuid>) -> ApiResult<Json<EventOut>> {
+    async fn get(&self, caller: Caller, event_id: Path<Uuid>) -> ApiResult<JsonBody<EventOut>> {
         let event = self
             .services
             .events
             .get(&caller.0, EventId(event_id.0))
             .await?;
-        Ok(Json(EventOut::try_from(&event)?))
+        Ok(JsonBody(EventOut::try_from(&event)?))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use agentry_domain::id::{EventId, MemberId, ProjectId, TaskId};
+    use agentry_domain::log::{Event, EventKind};
+    use chrono::{TimeZone as _, Utc};
+    use poem_openapi::types::ToJSON as _;
+
+    use super::{EventOut, EventPageOut};
+
+    /// The body a client reads is written by serde, the spec is derived from the
+    /// poem-openapi `Object`: both must give the same JSON, for every event type,
+    /// absent and present options, whole and fractional seconds.
+    #[test]
+    fn an_event_page_written_with_serde_is_the_json_its_schema_describes() {
+        let whole = Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap();
+        let fractional = whole + chrono::Duration::microseconds(123_456);
+        let events: Vec<Event> = crate::payload_schema::tests::samples()
+            .into_iter()
+            .enumerate()
+            .map(|(n, (type_name, payload))| {
+                let some = n % 2 == 0;
+                Event {
+                    id: EventId::generate(),
+                    project_id: some.then(ProjectId::generate),
+                    actor_id: some.then(MemberId::generate),
+                    task_id: some.then(TaskId::generate),
+                    parent_id: some.then(EventId::generate),
+                    kind: EventKind::from_parts(type_name, payload).unwrap(),
+                    created_at: if some { whole } else { fractional },
+                    updated_at: fractional,
+                }
+            })
+            .collect();
+        for next_cursor in [None, Some("cursor".to_owned())] {
+            let page = EventPageOut {
+                events: events
+                    .iter()
+                    .map(|e| EventOut::try_from(e).unwrap())
+                    .collect(),
+                next_cursor,
+            };
+            assert_eq!(
+                serde_json::to_value(&page).unwrap(),
+                page.to_json().unwrap()
+            );
+        }
     }
 }

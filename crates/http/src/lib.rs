@@ -8,6 +8,7 @@ mod attachments;
 mod auth;
 mod event_type;
 mod events;
+mod json_body;
 mod payload_schema;
 mod problem;
 mod projects;

@@ -155,7 +155,8 @@ pub struct ToolLinkChangedPayload {
 }
 
 /// An event's payload, as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[serde(transparent)]
 pub struct EventPayload(pub Value);
 
 macro_rules! shapes {
@@ -219,7 +220,7 @@ impl poem_openapi::types::ParseFromJSON for EventPayload {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeSet;
 
     use agentry_domain::log::EventKind;
@@ -229,7 +230,7 @@ mod tests {
     use super::register_shapes;
 
     /// A full payload of every type, as the domain writes it.
-    fn samples() -> Vec<(&'static str, serde_json::Value)> {
+    pub(crate) fn samples() -> Vec<(&'static str, serde_json::Value)> {
         let id = "01a202a7-99f1-73cd-9858-4075c5ed4a74";
         let mention = json!([{"member_id": id, "handle": "coder"}]);
         let change = json!([{"field": "model", "from": "a", "to": "b"}]);

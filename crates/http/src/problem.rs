@@ -75,6 +75,20 @@ pub enum ApiError {
     Internal(Json<Problem>),
 }
 
+impl ApiError {
+    /// A 500 that says nothing of the cause; the caller logs it.
+    #[must_use]
+    pub fn internal() -> Self {
+        Self::Internal(Json(Problem::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            INTERNAL_DETAIL,
+        )))
+    }
+}
+
+const INTERNAL_DETAIL: &str = "an internal error occurred; it has been logged";
+
 /// The result of every operation.
 pub type ApiResult<T> = Result<T, ApiError>;
 
@@ -111,11 +125,7 @@ impl From<Error> for ApiError {
             }
             ErrorKind::Internal => {
                 tracing::error!(error = ?error, "request failed");
-                Self::Internal(Json(Problem::new(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "internal",
-                    "an internal error occurred; it has been logged",
-                )))
+                Self::internal()
             }
         }
     }
@@ -149,7 +159,7 @@ pub async fn render_poem_error(error: poem::Error) -> Response {
     };
     let detail = if status.is_server_error() {
         tracing::error!(error = %error, "request failed outside a handler");
-        "an internal error occurred; it has been logged".to_owned()
+        INTERNAL_DETAIL.to_owned()
     } else {
         error.to_string()
     };

@@ -5,10 +5,13 @@ use agentry_domain::id::{EventId, MemberId, ProjectId, TaskId};
 use agentry_domain::log::{Event, EventFilter, EventKind};
 use agentry_domain::ports::EventRepo;
 use async_trait::async_trait;
-use sea_orm::{ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait as _, Statement};
+use sea_orm::{
+    ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait as _, QueryResult, Statement,
+};
+use uuid::Uuid;
 
 use crate::Store;
-use crate::entity::events::{ActiveModel, Entity, Model};
+use crate::entity::events::{ActiveModel, Entity};
 use crate::error::internal;
 
 /// Inserts events with the connection or transaction of the change they record.
@@ -40,18 +43,28 @@ fn to_row(event: &Event) -> Result<ActiveModel> {
     })
 }
 
-fn from_row(row: Model) -> Result<Event> {
-    let kind = EventKind::from_parts(&row.kind, row.payload)
-        .map_err(|e| crate::error::corrupt("event", format!("{}: {e}", row.id)))?;
+/// A stored event's columns, in the order [`from_row`] reads them. The payload
+/// comes as JSON text (PostgreSQL keeps `jsonb`), read straight into its type:
+/// no intermediate JSON tree per row, no lookup of columns by name.
+const COLUMNS: &str = "id, project_id, \"type\", actor_id, task_id, parent_id, \
+                       CAST(payload AS TEXT) AS payload, created_at, updated_at";
+
+fn from_row(row: &QueryResult) -> Result<Event> {
+    let id: Uuid = row.try_get_by_index(0).map_err(internal)?;
+    let type_name: String = row.try_get_by_index(2).map_err(internal)?;
+    let payload: String = row.try_get_by_index(6).map_err(internal)?;
+    let kind = EventKind::from_json(&type_name, &payload)
+        .map_err(|e| crate::error::corrupt("event", format!("{id}: {e}")))?;
+    let optional = |n| row.try_get_by_index::<Option<Uuid>>(n).map_err(internal);
     Ok(Event {
-        id: EventId(row.id),
-        project_id: row.project_id.map(ProjectId),
-        actor_id: row.actor_id.map(MemberId),
-        task_id: row.task_id.map(TaskId),
-        parent_id: row.parent_id.map(EventId),
+        id: EventId(id),
+        project_id: optional(1)?.map(ProjectId),
+        actor_id: optional(3)?.map(MemberId),
+        task_id: optional(4)?.map(TaskId),
+        parent_id: optional(5)?.map(EventId),
         kind,
-        created_at: row.created_at,
-        updated_at: row.updated_at,
+        created_at: row.try_get_by_index(7).map_err(internal)?,
+        updated_at: row.try_get_by_index(8).map_err(internal)?,
     })
 }
 
@@ -60,7 +73,7 @@ impl Store {
     /// range is equalities on an indexed prefix, ordered and bounded on the index's
     /// last column, `id`; several ranges go in one statement and the database merges
     /// them. Never an `IN` list, which would make it read and sort every matching row.
-    async fn feed(&self, filter: &EventFilter, limit: u64) -> Result<Vec<Model>> {
+    async fn feed(&self, filter: &EventFilter, limit: u64) -> Result<Vec<Event>> {
         let mut params = Params::new(self.read.get_database_backend());
         let ranges: Vec<String> = match filter.types.as_slice() {
             [] => vec![range(filter, None, limit, &mut params)],
@@ -83,15 +96,16 @@ impl Store {
                 )
             }
         };
-        Entity::find()
-            .from_raw_sql(Statement::from_sql_and_values(
+        let rows = self
+            .read
+            .query_all_raw(Statement::from_sql_and_values(
                 params.backend,
                 sql,
                 params.values,
             ))
-            .all(&self.read)
             .await
-            .map_err(internal)
+            .map_err(internal)?;
+        rows.iter().map(from_row).collect()
     }
 }
 
@@ -123,7 +137,7 @@ fn range(filter: &EventFilter, kind: Option<&str>, limit: u64, params: &mut Para
     } else {
         format!(" WHERE {}", conditions.join(" AND "))
     };
-    format!("SELECT * FROM events{filtered} ORDER BY id DESC LIMIT {limit}")
+    format!("SELECT {COLUMNS} FROM events{filtered} ORDER BY id DESC LIMIT {limit}")
 }
 
 /// Bind parameters in the placeholder style of the backend.
@@ -156,16 +170,24 @@ impl EventRepo for Store {
     }
 
     async fn get_event(&self, id: EventId) -> Result<Option<Event>> {
-        let row = Entity::find_by_id(id.0)
-            .one(&self.read)
+        let mut params = Params::new(self.read.get_database_backend());
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE id = {}",
+            params.push(id.0)
+        );
+        let row = self
+            .read
+            .query_one_raw(Statement::from_sql_and_values(
+                params.backend,
+                sql,
+                params.values,
+            ))
             .await
             .map_err(internal)?;
-        row.map(from_row).transpose()
+        row.as_ref().map(from_row).transpose()
     }
 
     async fn list_events(&self, filter: &EventFilter) -> Result<Vec<Event>> {
-        let limit = u64::from(filter.limit);
-        let rows = self.feed(filter, limit).await?;
-        rows.into_iter().map(from_row).collect()
+        self.feed(filter, u64::from(filter.limit)).await
     }
 }

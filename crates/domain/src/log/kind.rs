@@ -151,10 +151,26 @@ impl EventKind {
     /// `Validation` when the type is unknown or the payload does not fit it.
     pub fn from_parts(type_name: &str, payload: Value) -> Result<Self> {
         let type_name = Self::known_type("type", type_name)?;
-        let tagged = serde_json::json!({ "type": type_name, "payload": payload });
-        serde_json::from_value(tagged)
-            .map_err(|e| Error::validation("payload", format!("does not fit {type_name}: {e}")))
+        super::parts::rebuild(type_name, payload).map_err(|e| misfit(type_name, &e))
     }
+
+    /// Rebuilds a kind from its type and its payload as JSON text, read straight
+    /// into the payload's type.
+    ///
+    /// # Errors
+    /// `Validation` when the type is unknown, the text is not one JSON value, or
+    /// the payload does not fit the type.
+    pub fn from_json(type_name: &str, payload: &str) -> Result<Self> {
+        let type_name = Self::known_type("type", type_name)?;
+        let mut reader = serde_json::Deserializer::from_str(payload);
+        super::parts::rebuild(type_name, &mut reader)
+            .and_then(|kind| reader.end().map(|()| kind))
+            .map_err(|e| misfit(type_name, &e))
+    }
+}
+
+fn misfit(type_name: &str, error: &impl std::fmt::Display) -> Error {
+    Error::validation("payload", format!("does not fit {type_name}: {error}"))
 }
 
 #[cfg(test)]
@@ -199,6 +215,36 @@ mod tests {
             );
         }
         assert!(EventKind::from_parts("message_new", serde_json::json!({})).is_err());
+    }
+
+    #[test]
+    fn a_payload_read_from_text_is_the_payload_read_from_a_value() {
+        let mention = serde_json::json!({"member_id": MemberId::generate(), "handle": "coder"});
+        let payload = serde_json::json!({"content": "hi @coder", "mentions": [mention]});
+        let text = payload.to_string();
+        let from_text = EventKind::from_json("chat_message", &text).unwrap();
+        assert_eq!(
+            from_text,
+            EventKind::from_parts("chat_message", payload).unwrap()
+        );
+        assert_eq!(from_text.payload().unwrap().to_string(), text);
+    }
+
+    #[test]
+    fn payload_text_must_be_one_json_value_that_fits_the_type() {
+        for bad in [
+            r#"{"from": "backlog", "to": "done"} {}"#,
+            r#"{"from": "backlog", "to": "done""#,
+            r#"{"from": "backlog"}"#,
+            "",
+        ] {
+            let err = EventKind::from_json("task_status", bad).unwrap_err();
+            assert!(matches!(err, Error::Validation { .. }), "{bad:?}: {err}");
+        }
+        assert!(
+            EventKind::from_json("task_status", r#" {"from": "backlog", "to": "done"} "#).is_ok()
+        );
+        assert!(EventKind::from_json("message_new", "{}").is_err());
     }
 
     #[test]

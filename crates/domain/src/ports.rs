@@ -116,6 +116,9 @@ pub trait TaskRepo: Send + Sync {
     /// Stores a task under the project's next number and returns it (version 1).
     async fn create_task(&self, task: &NewTask, events: &[Event]) -> Result<Task>;
     async fn get_task(&self, id: TaskId) -> Result<Option<Task>>;
+    /// The project of a task, `None` for an unknown task. A task never moves and is
+    /// never deleted, so an answer stays true: implementations may cache it.
+    async fn task_project(&self, id: TaskId) -> Result<Option<ProjectId>>;
     async fn get_task_by_number(&self, project: ProjectId, number: i64) -> Result<Option<Task>>;
     async fn list_tasks(&self, query: &TaskQuery) -> Result<Vec<Task>>;
     /// Writes `task` (already at its new version) if the stored one is still at

@@ -11,7 +11,7 @@ use std::hash::Hash;
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
-use agentry_domain::id::{ProjectId, UserId};
+use agentry_domain::id::{ProjectId, TaskId, UserId};
 use agentry_domain::workspace::{Member, Project, User};
 
 /// How long an entry is trusted without asking the database again.
@@ -21,19 +21,33 @@ pub const TTL: Duration = Duration::from_secs(1);
 const CAPACITY: usize = 10_000;
 
 /// The caches of one store (shared by its clones).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub(crate) struct Caches {
     /// Token digest → the user holding that unrevoked token.
     pub tokens: Ttl<String, User>,
     pub projects: Ttl<ProjectId, Project>,
     /// Only memberships that exist: a stranger's lookup always asks the database.
     pub members: Ttl<(ProjectId, UserId), Member>,
+    /// Only tasks that exist. A task never moves nor goes, so entries never expire.
+    pub task_projects: Ttl<TaskId, ProjectId>,
 }
 
-/// Entries that expire [`TTL`] after they were looked up.
+impl Default for Caches {
+    fn default() -> Self {
+        Self {
+            tokens: Ttl::default(),
+            projects: Ttl::default(),
+            members: Ttl::default(),
+            task_projects: Ttl::lasting(Duration::MAX),
+        }
+    }
+}
+
+/// Entries that expire a fixed time ([`TTL`] unless told) after they were looked up.
 #[derive(Debug)]
 pub(crate) struct Ttl<K, V> {
     state: Mutex<State<K, V>>,
+    ttl: Duration,
 }
 
 #[derive(Debug)]
@@ -49,11 +63,19 @@ pub(crate) struct Generation(u64);
 
 impl<K, V> Default for Ttl<K, V> {
     fn default() -> Self {
+        Self::lasting(TTL)
+    }
+}
+
+impl<K, V> Ttl<K, V> {
+    /// A cache whose entries are trusted for `ttl`.
+    pub fn lasting(ttl: Duration) -> Self {
         Self {
             state: Mutex::new(State {
                 entries: HashMap::new(),
                 generation: 0,
             }),
+            ttl,
         }
     }
 }
@@ -63,7 +85,7 @@ impl<K: Eq + Hash, V: Clone> Ttl<K, V> {
     pub fn get(&self, key: &K) -> Result<V, Generation> {
         let state = self.lock();
         match state.entries.get(key) {
-            Some((at, value)) if at.elapsed() < TTL => Ok(value.clone()),
+            Some((at, value)) if at.elapsed() < self.ttl => Ok(value.clone()),
             _ => Err(Generation(state.generation)),
         }
     }
@@ -76,7 +98,8 @@ impl<K: Eq + Hash, V: Clone> Ttl<K, V> {
             return;
         }
         if state.entries.len() >= CAPACITY {
-            state.entries.retain(|_, (at, _)| at.elapsed() < TTL);
+            let ttl = self.ttl;
+            state.entries.retain(|_, (at, _)| at.elapsed() < ttl);
             if state.entries.len() >= CAPACITY {
                 state.entries.clear();
             }
@@ -115,6 +138,14 @@ mod tests {
         };
         cache.put(now, 1, "fresh");
         assert_eq!(cache.get(&1).ok(), Some("fresh"));
+    }
+
+    #[test]
+    fn entries_of_a_lasting_cache_outlive_the_default_ttl() {
+        let cache: Ttl<u8, u8> = Ttl::lasting(std::time::Duration::MAX);
+        cache.put(Generation(0), 1, 1);
+        std::thread::sleep(super::TTL + std::time::Duration::from_millis(20));
+        assert_eq!(cache.get(&1).ok(), Some(1));
     }
 
     #[test]

@@ -213,6 +213,25 @@ impl TaskRepo for Store {
             .pop())
     }
 
+    async fn task_project(&self, id: TaskId) -> Result<Option<ProjectId>> {
+        let seen = match self.caches.task_projects.get(&id) {
+            Ok(project) => return Ok(Some(project)),
+            Err(seen) => seen,
+        };
+        let project: Option<Uuid> = tasks::Entity::find_by_id(id.0)
+            .select_only()
+            .column(tasks::Column::ProjectId)
+            .into_tuple()
+            .one(&self.read)
+            .await
+            .map_err(internal)?;
+        let project = project.map(ProjectId);
+        if let Some(project) = project {
+            self.caches.task_projects.put(seen, id, project);
+        }
+        Ok(project)
+    }
+
     async fn get_task_by_number(&self, project: ProjectId, number: i64) -> Result<Option<Task>> {
         let row = tasks::Entity::find()
             .filter(tasks::Column::ProjectId.eq(project.0))

@@ -62,11 +62,10 @@ impl Events {
     pub async fn post(&self, who: &Principal, input: PostEvent) -> Result<Event> {
         let scope = access::project(&self.ports, who, input.project_id).await?;
         let project = input.project_id;
-        if let Some(task) = input.task_id {
-            let task = self.ports.tasks.get_task(task).await?;
-            if task.is_none_or(|t| t.project_id != project) {
-                return Err(Error::validation("task_id", "no such task in this project"));
-            }
+        if let Some(task) = input.task_id
+            && self.ports.tasks.task_project(task).await? != Some(project)
+        {
+            return Err(Error::validation("task_id", "no such task in this project"));
         }
         if let Some(parent) = input.parent_id {
             let parent = self.ports.events.get_event(parent).await?;
@@ -172,22 +171,22 @@ impl Events {
     pub async fn list(&self, who: &Principal, mut filter: EventFilter) -> Result<EventPage> {
         if let Some(task_id) = filter.task_id {
             let not_found = || Error::NotFound { entity: "task" };
-            let task = self
+            let task_project = self
                 .ports
                 .tasks
-                .get_task(task_id)
+                .task_project(task_id)
                 .await?
                 .ok_or_else(not_found)?;
-            if filter.project_id.is_some_and(|p| p != task.project_id) {
+            if filter.project_id.is_some_and(|p| p != task_project) {
                 return Err(Error::validation(
                     "task_id",
                     "the task belongs to another project",
                 ));
             }
-            access::project(&self.ports, who, task.project_id)
+            access::project(&self.ports, who, task_project)
                 .await
                 .map_err(|_| not_found())?;
-            filter.project_id = Some(task.project_id);
+            filter.project_id = Some(task_project);
         } else if let Some(parent) = filter.parent_id {
             let parent = self.get(who, parent).await?;
             if filter

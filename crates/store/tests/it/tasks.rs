@@ -18,6 +18,7 @@ contract!(
     a_stale_update_writes_neither_the_change_nor_its_events,
     labels_and_links_change_with_the_task_version,
     tasks_are_listed_by_status_assignee_and_label,
+    a_tasks_project_is_known_only_for_a_stored_task,
 );
 
 async fn tasks_are_numbered_per_project_with_their_event(store: Store) {
@@ -41,6 +42,24 @@ async fn tasks_are_numbered_per_project_with_their_event(store: Store) {
     }
     let (task, _) = new_task(&beta, "beta work");
     assert_eq!(store.create_task(&task, &[]).await.unwrap().number, 1);
+}
+
+async fn a_tasks_project_is_known_only_for_a_stored_task(store: Store) {
+    let (alpha, _, _) = project(&store, "AL").await;
+    let (beta, _, _) = project(&store, "BE").await;
+    let (unsaved, _) = new_task(&alpha, "not yet stored");
+    // Asked before it exists, then after: a miss is not remembered.
+    assert_eq!(store.task_project(unsaved.id).await.unwrap(), None);
+    store.create_task(&unsaved, &[]).await.unwrap();
+    let (other, _) = new_task(&beta, "beta work");
+    store.create_task(&other, &[]).await.unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            store.task_project(unsaved.id).await.unwrap(),
+            Some(alpha.id)
+        );
+        assert_eq!(store.task_project(other.id).await.unwrap(), Some(beta.id));
+    }
 }
 
 async fn concurrent_creations_get_distinct_consecutive_numbers(store: Store) {

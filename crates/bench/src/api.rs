@@ -1,28 +1,41 @@
 //! A small client of the real API over HTTP, with keep-alive connections.
 
+use std::net::SocketAddr;
+
 use anyhow::{Context as _, bail};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::conn::Conn;
+
+/// Setting up and checking: convenient, not lean. Timed requests go through
+/// [`Conn`] instead.
 #[derive(Clone, Debug)]
 pub struct Api {
     http: reqwest::Client,
+    addr: SocketAddr,
     base: String,
     pub admin: String,
 }
 
 impl Api {
-    pub fn new(base: String, admin: &str) -> anyhow::Result<Self> {
+    pub fn new(addr: SocketAddr, admin: &str) -> anyhow::Result<Self> {
         let http = reqwest::Client::builder()
             .tcp_nodelay(true)
             .pool_max_idle_per_host(64)
             .build()?;
         Ok(Self {
             http,
-            base,
+            addr,
+            base: format!("http://{addr}"),
             admin: admin.to_owned(),
         })
+    }
+
+    /// A connection of its own for timed requests as `token`'s user.
+    pub async fn connect(&self, token: &str) -> anyhow::Result<Conn> {
+        Conn::open(self.addr, token).await
     }
 
     /// POSTs JSON and returns the body of a 2xx answer.

@@ -1,9 +1,8 @@
-//! Event appends per second: raw single-row inserts straight into `events`, then
-//! `POST /api/v1/events` with one client and with many concurrent clients.
+//! Event appends per second: raw single-row inserts straight into `events`, and
+//! `POST /api/v1/events` with one client and with many concurrent clients, taken
+//! in turns so that the machine's slow moments weigh on all three alike.
 
 use std::fmt;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use agentry_domain::clock::utc_now;
@@ -12,6 +11,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::api::Api;
+use crate::conn::Call;
 use crate::target::Target;
 
 /// Appends per second, each figure over the same window.
@@ -48,10 +48,13 @@ impl fmt::Display for Appends {
     }
 }
 
+/// Rounds the window is cut into; each gives every measurement a slice.
+const ROUNDS: u32 = 10;
+
 pub async fn measure(target: &Target, window: Duration, clients: usize) -> anyhow::Result<Appends> {
     let token = target.api.user("appender").await?;
     let project = target.api.project(&token, "AP").await?;
-    let raw = raw_rate(target, project, window).await?;
+    raw_count(target, project, WARM_UP).await?;
     // The raw rows must be rows the API reads back, or the comparison is unfair.
     let newest = target
         .api
@@ -66,8 +69,24 @@ pub async fn measure(target: &Target, window: Duration, clients: usize) -> anyho
             .is_some_and(|c| c.starts_with("raw ")),
         "the raw inserts do not read back through the API: {newest}"
     );
-    let one_client = http_rate(&target.api, &token, project, 1, window).await?;
-    let many_clients = http_rate(&target.api, &token, project, clients, window).await?;
+    for n in [1, clients] {
+        http_count(&target.api, &token, project, n, WARM_UP).await?;
+    }
+    let slice = window / ROUNDS;
+    let mut totals = [Count::default(); 3];
+    for round in 0..ROUNDS {
+        // Which goes first turns too: none always follows the same one.
+        for k in 0..3 {
+            let which = (k + round as usize) % 3;
+            let count = match which {
+                0 => raw_count(target, project, slice).await?,
+                1 => http_count(&target.api, &token, project, 1, slice).await?,
+                _ => http_count(&target.api, &token, project, clients, slice).await?,
+            };
+            totals[which].add(count);
+        }
+    }
+    let [raw, one_client, many_clients] = totals.map(Count::rate);
     Ok(Appends {
         raw,
         one_client,
@@ -76,8 +95,26 @@ pub async fn measure(target: &Target, window: Duration, clients: usize) -> anyho
     })
 }
 
+/// Operations done and the time they took.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Count {
+    done: u64,
+    took: Duration,
+}
+
+impl Count {
+    fn add(&mut self, other: Self) {
+        self.done += other.done;
+        self.took += other.took;
+    }
+
+    fn rate(self) -> f64 {
+        rate(self.done, self.took)
+    }
+}
+
 /// One row per statement, each its own transaction, as fast as one connection goes.
-async fn raw_rate(target: &Target, project: Uuid, window: Duration) -> anyhow::Result<f64> {
+async fn raw_count(target: &Target, project: Uuid, window: Duration) -> anyhow::Result<Count> {
     let conn = target.direct.connection();
     let backend = conn.get_database_backend();
     let sql = match backend {
@@ -110,65 +147,88 @@ async fn raw_rate(target: &Target, project: Uuid, window: Duration) -> anyhow::R
             .await?;
         written += 1;
     }
-    Ok(rate(written, start.elapsed()))
+    Ok(Count {
+        done: written,
+        took: start.elapsed(),
+    })
 }
 
 /// `clients` clients, each posting chat messages one after another on its own
 /// keep-alive connection.
-async fn http_rate(
+async fn http_count(
     api: &Api,
     token: &str,
     project: Uuid,
     clients: usize,
     window: Duration,
-) -> anyhow::Result<f64> {
-    let (api, token) = (api.clone(), token.to_owned());
-    concurrent_rate(clients, window, move |client, n| {
-        let (api, token) = (api.clone(), token.clone());
-        async move {
-            let body = json!({
-                "project_id": project,
-                "type": "chat_message",
-                "payload": { "content": format!("client {client} message {n}") },
-            });
-            api.post(&token, "/api/v1/events", &body).await.map(drop)
-        }
+) -> anyhow::Result<Count> {
+    concurrent_count(api, token, clients, window, move |client, n| {
+        let body = json!({
+            "project_id": project,
+            "type": "chat_message",
+            "payload": { "content": format!("client {client} message {n}") },
+        });
+        Call::post("/api/v1/events", &body)
     })
     .await
 }
 
-/// Operations per second of `clients` concurrent loops of `op(client, n)`,
-/// counted over the window after a warm-up that is not.
-pub async fn concurrent_rate<F, Fut>(clients: usize, window: Duration, op: F) -> anyhow::Result<f64>
+/// Requests per second of `clients` concurrent loops, each on its own connection
+/// as `token`'s user sending `call(client, n)`, counted over the window after a
+/// warm-up that is not.
+pub async fn concurrent_rate<F>(
+    api: &Api,
+    token: &str,
+    clients: usize,
+    window: Duration,
+    call: F,
+) -> anyhow::Result<f64>
 where
-    F: Fn(usize, u64) -> Fut + Clone + Send + 'static,
-    Fut: Future<Output = anyhow::Result<()>> + Send + 'static,
+    F: Fn(usize, u64) -> anyhow::Result<Call> + Clone + Send + 'static,
 {
-    let counted = Arc::new(AtomicU64::new(0));
-    let counting = Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let deadline = Instant::now() + WARM_UP + window;
+    concurrent_count(api, token, clients, WARM_UP, call.clone()).await?;
+    Ok(concurrent_count(api, token, clients, window, call)
+        .await?
+        .rate())
+}
+
+/// What `clients` concurrent loops of `call(client, n)` get done in the window.
+async fn concurrent_count<F>(
+    api: &Api,
+    token: &str,
+    clients: usize,
+    window: Duration,
+    call: F,
+) -> anyhow::Result<Count>
+where
+    F: Fn(usize, u64) -> anyhow::Result<Call> + Clone + Send + 'static,
+{
+    let mut conns = Vec::with_capacity(clients);
+    for _ in 0..clients {
+        conns.push(api.connect(token).await?);
+    }
+    let start = Instant::now();
+    let deadline = start + window;
     let mut workers = Vec::with_capacity(clients);
-    for client in 0..clients {
-        let (op, counted, counting) = (op.clone(), counted.clone(), counting.clone());
+    for (client, mut conn) in conns.into_iter().enumerate() {
+        let call = call.clone();
         workers.push(tokio::spawn(async move {
             let mut n = 0_u64;
             while Instant::now() < deadline {
-                op(client, n).await?;
-                if counting.load(Ordering::Relaxed) {
-                    counted.fetch_add(1, Ordering::Relaxed);
-                }
+                conn.send(&call(client, n)?).await?;
                 n += 1;
             }
-            anyhow::Ok(())
+            anyhow::Ok(n)
         }));
     }
-    tokio::time::sleep(WARM_UP).await;
-    counting.store(true, Ordering::Relaxed);
-    let start = Instant::now();
+    let mut done = 0;
     for worker in workers {
-        worker.await??;
+        done += worker.await??;
     }
-    Ok(rate(counted.load(Ordering::Relaxed), start.elapsed()))
+    Ok(Count {
+        done,
+        took: start.elapsed(),
+    })
 }
 
 const WARM_UP: Duration = Duration::from_millis(500);

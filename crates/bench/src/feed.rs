@@ -13,6 +13,7 @@ use agentry_domain::tracker::TaskStatus;
 use sea_orm::{ConnectionTrait as _, DbBackend};
 use uuid::Uuid;
 
+use crate::conn::{Call, Conn};
 use crate::target::Target;
 
 const TASKS: usize = 100;
@@ -46,11 +47,10 @@ pub fn millis(d: Duration) -> f64 {
 }
 
 /// A project whose log was loaded to a given size, ready to be read.
-struct LoadedFeed<'a> {
-    target: &'a Target,
-    token: String,
+struct LoadedFeed {
+    conn: Conn,
     events: usize,
-    queries: Vec<(&'static str, String)>,
+    queries: Vec<(&'static str, Call)>,
 }
 
 /// Loads a log of `small` events into one target and of `large` into another, then
@@ -61,18 +61,27 @@ pub async fn measure(
     large: (&Target, usize),
     samples: usize,
 ) -> anyhow::Result<Vec<FeedFigure>> {
-    let small = load_feed(small.0, small.1).await?;
-    let large = load_feed(large.0, large.1).await?;
+    let mut small = load_feed(small.0, small.1).await?;
+    let mut large = load_feed(large.0, large.1).await?;
     let mut figures = Vec::new();
-    for ((query, small_path), (_, large_path)) in small.queries.iter().zip(&large.queries) {
-        let (small_times, large_times) =
-            sample(&small, small_path, &large, large_path, samples).await?;
-        for (feed, times) in [(&small, small_times), (&large, large_times)] {
+    let queries: Vec<_> = small
+        .queries
+        .clone()
+        .into_iter()
+        .zip(large.queries.clone())
+        .collect();
+    for ((query, small_call), (_, large_call)) in queries {
+        let times = sample(
+            [(&mut small, &small_call), (&mut large, &large_call)],
+            samples,
+        )
+        .await?;
+        for (feed, times) in [(&small, &times[0]), (&large, &times[1])] {
             figures.push(FeedFigure {
                 events: feed.events,
                 query,
-                p50: percentile(&times, 50),
-                p99: percentile(&times, 99),
+                p50: percentile(times, 50),
+                p99: percentile(times, 99),
             });
         }
     }
@@ -80,7 +89,7 @@ pub async fn measure(
     Ok(figures)
 }
 
-async fn load_feed(target: &Target, size: usize) -> anyhow::Result<LoadedFeed<'_>> {
+async fn load_feed(target: &Target, size: usize) -> anyhow::Result<LoadedFeed> {
     let token = target.api.user("reader").await?;
     let project = target.api.project(&token, "FE").await?;
     let mut tasks = Vec::with_capacity(TASKS);
@@ -112,11 +121,10 @@ async fn load_feed(target: &Target, size: usize) -> anyhow::Result<LoadedFeed<'_
         ),
     ]
     .into_iter()
-    .map(|(name, params)| (name, format!("/api/v1/events?{params}&limit=50")))
+    .map(|(name, params)| (name, Call::get(format!("/api/v1/events?{params}&limit=50"))))
     .collect();
     Ok(LoadedFeed {
-        target,
-        token,
+        conn: target.api.connect(&token).await?,
         events: size,
         queries,
     })
@@ -206,40 +214,31 @@ fn synthetic(project: ProjectId, tasks: &[Uuid], i: usize) -> anyhow::Result<Eve
     )?)
 }
 
-/// `samples` timed GETs of each path, alternating which goes first, after a
-/// warm-up; each list sorted.
+/// `samples` timed GETs of each feed's call, alternating which goes first, after
+/// a warm-up; each list of times sorted.
 async fn sample(
-    a: &LoadedFeed<'_>,
-    a_path: &str,
-    b: &LoadedFeed<'_>,
-    b_path: &str,
+    mut feeds: [(&mut LoadedFeed, &Call); 2],
     samples: usize,
-) -> anyhow::Result<(Vec<Duration>, Vec<Duration>)> {
+) -> anyhow::Result<[Vec<Duration>; 2]> {
     for _ in 0..WARM_UP {
-        a.target.api.get_bytes(&a.token, a_path).await?;
-        b.target.api.get_bytes(&b.token, b_path).await?;
-    }
-    let (mut a_times, mut b_times) = (Vec::with_capacity(samples), Vec::with_capacity(samples));
-    for n in 0..samples {
-        let order = if n % 2 == 0 {
-            [(a, a_path), (b, b_path)]
-        } else {
-            [(b, b_path), (a, a_path)]
-        };
-        for (feed, path) in order {
-            let start = Instant::now();
-            feed.target.api.get_bytes(&feed.token, path).await?;
-            let elapsed = start.elapsed();
-            if std::ptr::eq(feed, a) {
-                a_times.push(elapsed);
-            } else {
-                b_times.push(elapsed);
-            }
+        for (feed, call) in &mut feeds {
+            feed.conn.send(call).await?;
         }
     }
-    a_times.sort_unstable();
-    b_times.sort_unstable();
-    Ok((a_times, b_times))
+    let mut times = [Vec::with_capacity(samples), Vec::with_capacity(samples)];
+    for n in 0..samples {
+        let order = if n % 2 == 0 { [0, 1] } else { [1, 0] };
+        for which in order {
+            let (feed, call) = &mut feeds[which];
+            let start = Instant::now();
+            feed.conn.send(call).await?;
+            times[which].push(start.elapsed());
+        }
+    }
+    for list in &mut times {
+        list.sort_unstable();
+    }
+    Ok(times)
 }
 
 /// Nearest-rank percentile of sorted samples.

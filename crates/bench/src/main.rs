@@ -4,6 +4,7 @@
 
 mod api;
 mod appends;
+mod conn;
 mod feed;
 mod registry;
 mod report;
@@ -112,7 +113,9 @@ const SMALL_FEED: usize = 10_000;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
+// The clients run here, on one thread, as `wrk -t1` would; each server has a
+// runtime of its own (see `Target`).
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let mut report = Report::new(Machine::read());

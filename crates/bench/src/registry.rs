@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use serde_json::{Value, json};
 
 use crate::api::Api;
+use crate::conn::Call;
 use crate::feed::millis;
 use crate::target::Target;
 
@@ -183,10 +184,9 @@ fn shows(resolved: &Value, description: &str) -> bool {
 
 /// GETs per second from `clients` concurrent keep-alive clients over the window.
 async fn read_rate(api: &Api, path: &str, clients: usize, window: Duration) -> anyhow::Result<f64> {
-    let (api, path) = (api.clone(), path.to_owned());
-    crate::appends::concurrent_rate(clients, window, move |_, _| {
-        let (api, path) = (api.clone(), path.clone());
-        async move { api.get_bytes(&api.admin, &path).await.map(drop) }
+    let call = Call::get(path);
+    crate::appends::concurrent_rate(api, &api.admin, clients, window, move |_, _| {
+        Ok(call.clone())
     })
     .await
 }

@@ -4,6 +4,7 @@ use agentry_app::{ApiConfig, App, Secret};
 use agentry_store::testing::TestDatabase;
 use agentry_store::{Options, Store};
 use anyhow::Context as _;
+use tokio::runtime::Runtime;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -20,6 +21,9 @@ pub struct Target {
     pub direct: Store,
     stop: oneshot::Sender<()>,
     server: JoinHandle<anyhow::Result<()>>,
+    /// The server's own runtime, as `agentry-api` has: the clients, on the
+    /// harness's single thread, don't queue behind its tasks nor it behind theirs.
+    runtime: Runtime,
     url: String,
     /// The throwaway database, owned by the first server on it.
     _db: Option<TestDatabase>,
@@ -60,20 +64,29 @@ impl Target {
         config.registry_cache = registry_cache;
         config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
         config.blob_dir = blobs.path().to_owned();
-        let app = App::build(config).await?;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-        let base = format!("http://{}", listener.local_addr()?);
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()?;
+        let (app, listener) = runtime
+            .spawn(async move {
+                let app = App::build(config).await?;
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+                anyhow::Ok((app, listener))
+            })
+            .await??;
+        let addr = listener.local_addr()?;
         let (stop, stopped) = oneshot::channel::<()>();
-        let server = tokio::spawn(app.serve(listener, async {
+        let server = runtime.spawn(app.serve(listener, async {
             let _ = stopped.await;
         }));
         let direct = Store::connect(&url, &Options::default()).await?;
         Ok(Self {
             name,
-            api: Api::new(base, ADMIN_TOKEN)?,
+            api: Api::new(addr, ADMIN_TOKEN)?,
             direct,
             stop,
             server,
+            runtime,
             url,
             _db: db,
             _blobs: blobs,
@@ -85,6 +98,9 @@ impl Target {
         let _ = self.stop.send(());
         self.server.await??;
         self.direct.close().await?;
+        // Its tasks (the event writer, the revision watch) end with it; waiting
+        // for them here would block the harness's thread.
+        self.runtime.shutdown_background();
         Ok(())
     }
 }

@@ -145,6 +145,17 @@ pub async fn render_poem_error(error: poem::Error) -> Response {
     if error.is_from_response() {
         return error.into_response();
     }
+    // poem-openapi names path parameters `param0`, `param1`… internally, and its
+    // message would show that; every path parameter here is an id.
+    if let Some(path) = error.downcast_ref::<poem_openapi::error::ParsePathError>() {
+        let mut problem = Problem::new(
+            StatusCode::BAD_REQUEST,
+            "bad-request",
+            format!("an id in the path is not a UUID: {}", path.reason),
+        );
+        problem.field = Some("path".to_owned());
+        return ApiError::BadRequest(Json(problem)).into_response();
+    }
     let status = error.status();
     let slug = match status {
         StatusCode::BAD_REQUEST => "bad-request",

@@ -233,6 +233,16 @@ async fn tasks_are_numbered_per_project_and_listed_by_filter(app: TestApp) {
         )
         .await;
     assert_problem(&bad, StatusCode::BAD_REQUEST, "bad-request");
+    let not_an_id = app.get("/api/v1/tasks/TE-1", &ada).await;
+    assert_problem(&not_an_id, StatusCode::BAD_REQUEST, "bad-request");
+    assert_eq!(not_an_id.body["field"], "path");
+    assert!(
+        !not_an_id.body["detail"]
+            .as_str()
+            .unwrap()
+            .contains("param0"),
+        "{not_an_id:?}"
+    );
 }
 
 async fn bad_task_input_answers_4xx_and_writes_nothing(app: TestApp) {

@@ -163,13 +163,22 @@ async fn load(
     middle.ok_or_else(|| anyhow::anyhow!("no event loaded for a {size}-event log"))
 }
 
-/// After a bulk load PostgreSQL's autovacuum would soon vacuum and analyze the
-/// table in the background, in the middle of the samples: do it now, as a table in
-/// steady state would have had it done.
+/// A bulk load leaves work the database does in the background for a while after:
+/// PostgreSQL's autovacuum would vacuum and analyze the table, and the checkpoint
+/// the load's WAL triggered spreads its writes over the next quarter minute or so;
+/// SQLite's WAL holds the last pages written. Done now, none of it lands in the
+/// middle of the samples, which then read the log as it stands in steady state.
 async fn settle(target: &Target) -> anyhow::Result<()> {
     let conn = target.direct.connection();
     if conn.get_database_backend() == DbBackend::Postgres {
         conn.execute_unprepared("VACUUM (ANALYZE) events").await?;
+        // Needs a superuser or pg_checkpoint; without, the samples may meet it.
+        if let Err(e) = conn.execute_unprepared("CHECKPOINT").await {
+            println!("no CHECKPOINT after the load ({e}); the first samples may meet it");
+        }
+    } else {
+        conn.execute_unprepared("PRAGMA wal_checkpoint(TRUNCATE)")
+            .await?;
     }
     Ok(())
 }

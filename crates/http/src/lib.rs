@@ -45,6 +45,9 @@ type Apis = (
     tasks::TasksApi,
     events::EventsApi,
     attachments::AttachmentsApi,
+    registry::AssistantsApi,
+    registry::ToolsApi,
+    registry::ThreadsApi,
     registry::RegistryApi,
 );
 
@@ -70,6 +73,15 @@ fn service(services: &Services) -> OpenApiService<Apis, ()> {
             services: services.clone(),
         },
         attachments::AttachmentsApi {
+            services: services.clone(),
+        },
+        registry::AssistantsApi {
+            services: services.clone(),
+        },
+        registry::ToolsApi {
+            services: services.clone(),
+        },
+        registry::ThreadsApi {
             services: services.clone(),
         },
         registry::RegistryApi {

@@ -1,78 +1,29 @@
 //! The assistant registry (seed 001): assistants, tools, links, resolution and
-//! threads. Admins write; every authenticated caller reads. Writes take
-//! `If-Match: "<revision>"`; a stale one answers 412.
+//! threads, one resource per module. Admins write; every authenticated caller
+//! reads. Writes take `If-Match: "<revision>"`; a stale one answers 412.
 
+mod assistants;
 mod dto;
+mod threads;
+mod tools;
 
-use agentry_domain::id::{AssistantId, AssistantThreadId, ToolId};
-use agentry_domain::ports::{AssistantQuery, ToolQuery};
-use agentry_domain::registry::{Assistant, Tool};
 use agentry_domain::service::Services;
 use agentry_domain::{Error, ErrorKind};
-use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, OpenApi};
-use uuid::Uuid;
 
-use self::dto::{
-    AssistantIn, AssistantOut, AssistantPatch, AssistantTypeDto, LinkedToolOut, OpenAiToolsOut,
-    ResolvedOut, RevisionOut, ThreadOut, ToolIn, ToolLinkOut, ToolOut, ToolPatch, ToolTypeDto,
-};
+pub use self::assistants::AssistantsApi;
+use self::dto::RevisionOut;
+pub use self::threads::ThreadsApi;
+pub use self::tools::ToolsApi;
 use crate::Tag;
 use crate::auth::Caller;
 use crate::problem::{ApiError, ApiResult, Problem};
-use crate::tasks::{NoContent, etag, expected_version};
 
 const PAGE_MAX: u32 = 200;
 
-#[derive(Debug, ApiResponse)]
-pub enum AssistantResponse {
-    #[oai(status = 200)]
-    Ok(Json<AssistantOut>, #[oai(header = "ETag")] String),
-    #[oai(status = 201)]
-    Created(Json<AssistantOut>, #[oai(header = "ETag")] String),
-}
-
-#[derive(Debug, ApiResponse)]
-pub enum ToolResponse {
-    #[oai(status = 200)]
-    Ok(Json<ToolOut>, #[oai(header = "ETag")] String),
-    #[oai(status = 201)]
-    Created(Json<ToolOut>, #[oai(header = "ETag")] String),
-}
-
-impl AssistantResponse {
-    fn ok(a: &Assistant) -> Self {
-        Self::Ok(Json(a.into()), etag(a.revision))
-    }
-
-    fn created(a: &Assistant) -> Self {
-        Self::Created(Json(a.into()), etag(a.revision))
-    }
-}
-
-impl ToolResponse {
-    fn ok(t: &Tool) -> Self {
-        Self::Ok(Json(t.into()), etag(t.revision))
-    }
-
-    fn created(t: &Tool) -> Self {
-        Self::Created(Json(t.into()), etag(t.revision))
-    }
-}
-
-#[derive(Debug, ApiResponse)]
-pub enum DeleteResponse {
-    /// Deleted.
-    #[oai(status = 204)]
-    Deleted,
-    /// Deactivated instead (`?deactivate=true`).
-    #[oai(status = 200)]
-    Deactivated(Json<AssistantOut>, #[oai(header = "ETag")] String),
-}
-
 /// A stale `If-Match` is a failed precondition here, not a conflict.
-fn precondition(error: Error) -> ApiError {
+pub(crate) fn precondition(error: Error) -> ApiError {
     if error.kind() == ErrorKind::StaleVersion {
         let problem = Problem::new(
             poem::http::StatusCode::PRECONDITION_FAILED,
@@ -84,7 +35,7 @@ fn precondition(error: Error) -> ApiError {
     error.into()
 }
 
-fn limit(raw: Option<u32>) -> ApiResult<u32> {
+pub(crate) fn limit(raw: Option<u32>) -> ApiResult<u32> {
     match raw.unwrap_or(50) {
         n @ 1..=PAGE_MAX => Ok(n),
         _ => Err(crate::problem::bad_request(
@@ -94,7 +45,7 @@ fn limit(raw: Option<u32>) -> ApiResult<u32> {
     }
 }
 
-/// Assistants, tools, their links and users' threads.
+/// The registry as a whole.
 #[derive(Debug)]
 pub struct RegistryApi {
     pub services: Services,
@@ -102,385 +53,6 @@ pub struct RegistryApi {
 
 #[OpenApi(prefix_path = "/api/v1", tag = "Tag::Registry")]
 impl RegistryApi {
-    /// Assistants by name, filtered; page on with `after` = the last name seen.
-    #[oai(path = "/assistants", method = "get", operation_id = "list_assistants")]
-    async fn assistants(
-        &self,
-        caller: Caller,
-        is_active: Query<Option<bool>>,
-        assistant_type: Query<Option<AssistantTypeDto>>,
-        is_secretary: Query<Option<bool>>,
-        after: Query<Option<String>>,
-        /// 1-200, default 50.
-        limit: Query<Option<u32>>,
-    ) -> ApiResult<Json<Vec<AssistantOut>>> {
-        let query = AssistantQuery {
-            is_active: is_active.0,
-            assistant_type: assistant_type.0.map(Into::into),
-            is_secretary: is_secretary.0,
-            after_name: after.0,
-            limit: self::limit(limit.0)?,
-        };
-        let found = self.services.registry.assistants(&caller.0, &query).await?;
-        Ok(Json(found.iter().map(AssistantOut::from).collect()))
-    }
-
-    /// Registers an assistant (admin; writes `assistant_created`).
-    #[oai(
-        path = "/assistants",
-        method = "post",
-        operation_id = "create_assistant"
-    )]
-    async fn create_assistant(
-        &self,
-        caller: Caller,
-        body: Json<AssistantIn>,
-    ) -> ApiResult<AssistantResponse> {
-        let a = self
-            .services
-            .registry
-            .create_assistant(&caller.0, body.0.into())
-            .await?;
-        Ok(AssistantResponse::created(&a))
-    }
-
-    #[oai(
-        path = "/assistants/:id",
-        method = "get",
-        operation_id = "get_assistant"
-    )]
-    async fn assistant(&self, caller: Caller, id: Path<Uuid>) -> ApiResult<AssistantResponse> {
-        let a = self
-            .services
-            .registry
-            .assistant(&caller.0, AssistantId(id.0))
-            .await?;
-        Ok(AssistantResponse::ok(&a))
-    }
-
-    /// Replaces every settable field (admin; writes `assistant_updated` with each
-    /// change). With `If-Match`, 412 if someone changed it since.
-    #[oai(
-        path = "/assistants/:id",
-        method = "put",
-        operation_id = "replace_assistant"
-    )]
-    async fn replace_assistant(
-        &self,
-        caller: Caller,
-        id: Path<Uuid>,
-        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
-        body: Json<AssistantIn>,
-    ) -> ApiResult<AssistantResponse> {
-        let expected = expected_version(if_match.0.as_deref())?;
-        let a = self
-            .services
-            .registry
-            .update_assistant(&caller.0, AssistantId(id.0), body.0.into(), expected)
-            .await
-            .map_err(precondition)?;
-        Ok(AssistantResponse::ok(&a))
-    }
-
-    /// Changes the given fields (admin), as `PUT` for the rest.
-    #[oai(
-        path = "/assistants/:id",
-        method = "patch",
-        operation_id = "update_assistant"
-    )]
-    async fn update_assistant(
-        &self,
-        caller: Caller,
-        id: Path<Uuid>,
-        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
-        body: Json<AssistantPatch>,
-    ) -> ApiResult<AssistantResponse> {
-        let expected = expected_version(if_match.0.as_deref())?;
-        let registry = &self.services.registry;
-        let current = registry.assistant(&caller.0, AssistantId(id.0)).await?;
-        let draft = body.0.apply(&current.draft);
-        // Unconditional PATCHes still apply to what was just read.
-        let a = registry
-            .update_assistant(
-                &caller.0,
-                current.id,
-                draft,
-                Some(expected.unwrap_or(current.revision)),
-            )
-            .await
-            .map_err(precondition)?;
-        Ok(AssistantResponse::ok(&a))
-    }
-
-    /// Deletes an unused assistant (admin). While tools, links, agent members or
-    /// threads use it, answers 409 saying which, unless `deactivate=true` asks to
-    /// switch it off instead.
-    #[oai(
-        path = "/assistants/:id",
-        method = "delete",
-        operation_id = "delete_assistant"
-    )]
-    async fn delete_assistant(
-        &self,
-        caller: Caller,
-        id: Path<Uuid>,
-        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
-        #[oai(default)] deactivate: Query<bool>,
-    ) -> ApiResult<DeleteResponse> {
-        let expected = expected_version(if_match.0.as_deref())?;
-        let outcome = self
-            .services
-            .registry
-            .delete_assistant(&caller.0, AssistantId(id.0), expected, deactivate.0)
-            .await
-            .map_err(precondition)?;
-        Ok(match outcome {
-            Some(a) => DeleteResponse::Deactivated(Json((&a).into()), etag(a.revision)),
-            None => DeleteResponse::Deleted,
-        })
-    }
-
-    /// The tools an assistant has, by name, with each link's state.
-    #[oai(
-        path = "/assistants/:id/tools",
-        method = "get",
-        operation_id = "list_assistant_tools"
-    )]
-    async fn assistant_tools(
-        &self,
-        caller: Caller,
-        id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<LinkedToolOut>>> {
-        let pairs = self
-            .services
-            .registry
-            .tools_of(&caller.0, AssistantId(id.0))
-            .await?;
-        Ok(Json(
-            pairs
-                .iter()
-                .map(|(link, tool)| LinkedToolOut {
-                    link: link.into(),
-                    tool: tool.into(),
-                })
-                .collect(),
-        ))
-    }
-
-    /// Gives the assistant a tool (admin; `tool_linked`). 409 if it has it, or if a
-    /// sub-assistant tool would let an assistant reach itself (the loop is named).
-    #[oai(
-        path = "/assistants/:id/tools/:tool_id",
-        method = "post",
-        operation_id = "link_tool"
-    )]
-    async fn link_tool(
-        &self,
-        caller: Caller,
-        id: Path<Uuid>,
-        tool_id: Path<Uuid>,
-    ) -> ApiResult<crate::accounts::Created<ToolLinkOut>> {
-        let link = self
-            .services
-            .registry
-            .link_tool(&caller.0, AssistantId(id.0), ToolId(tool_id.0))
-            .await?;
-        Ok(crate::accounts::Created::Created(Json((&link).into())))
-    }
-
-    /// Takes a tool away from the assistant (admin; `tool_unlinked`).
-    #[oai(
-        path = "/assistants/:id/tools/:tool_id",
-        method = "delete",
-        operation_id = "unlink_tool"
-    )]
-    async fn unlink_tool(
-        &self,
-        caller: Caller,
-        id: Path<Uuid>,
-        tool_id: Path<Uuid>,
-    ) -> ApiResult<NoContent> {
-        self.services
-            .registry
-            .unlink_tool(&caller.0, AssistantId(id.0), ToolId(tool_id.0))
-            .await?;
-        Ok(NoContent::NoContent)
-    }
-
-    /// Everything a runtime needs to run the assistant in one call: its active tools
-    /// with their schemas and, for sub-assistant tools, the sub-assistant tree.
-    #[oai(
-        path = "/assistants/:id/resolved",
-        method = "get",
-        operation_id = "resolve_assistant"
-    )]
-    async fn resolved(&self, caller: Caller, id: Path<Uuid>) -> ApiResult<Json<ResolvedOut>> {
-        let resolved = self
-            .services
-            .registry
-            .resolve(&caller.0, AssistantId(id.0))
-            .await?;
-        Ok(Json((&resolved).into()))
-    }
-
-    /// The assistant's active tools in the OpenAI function-calling format.
-    #[oai(
-        path = "/assistants/:id/resolved/openai-tools",
-        method = "get",
-        operation_id = "assistant_openai_tools"
-    )]
-    async fn openai_tools(
-        &self,
-        caller: Caller,
-        id: Path<Uuid>,
-    ) -> ApiResult<Json<OpenAiToolsOut>> {
-        let resolved = self
-            .services
-            .registry
-            .resolve(&caller.0, AssistantId(id.0))
-            .await?;
-        Ok(Json(OpenAiToolsOut {
-            tools: resolved.openai_tools(),
-        }))
-    }
-
-    /// The caller's thread with the assistant, created on first use.
-    #[oai(
-        path = "/assistants/:id/thread",
-        method = "post",
-        operation_id = "assistant_thread"
-    )]
-    async fn thread(&self, caller: Caller, id: Path<Uuid>) -> ApiResult<Json<ThreadOut>> {
-        let thread = self
-            .services
-            .registry
-            .thread(&caller.0, AssistantId(id.0))
-            .await?;
-        Ok(Json((&thread).into()))
-    }
-
-    /// The caller's threads, most recently used first.
-    #[oai(path = "/threads", method = "get", operation_id = "list_threads")]
-    async fn threads(&self, caller: Caller) -> ApiResult<Json<Vec<ThreadOut>>> {
-        let threads = self.services.registry.threads(&caller.0).await?;
-        Ok(Json(threads.iter().map(ThreadOut::from).collect()))
-    }
-
-    /// Marks one of the caller's threads used now.
-    #[oai(
-        path = "/threads/:id/touch",
-        method = "post",
-        operation_id = "touch_thread"
-    )]
-    async fn touch(&self, caller: Caller, id: Path<Uuid>) -> ApiResult<Json<ThreadOut>> {
-        let thread = self
-            .services
-            .registry
-            .touch_thread(&caller.0, AssistantThreadId(id.0))
-            .await?;
-        Ok(Json((&thread).into()))
-    }
-
-    /// Tools by name, filtered; page on with `after` = the last name seen.
-    #[oai(path = "/tools", method = "get", operation_id = "list_tools")]
-    async fn tools(
-        &self,
-        caller: Caller,
-        is_active: Query<Option<bool>>,
-        tool_type: Query<Option<ToolTypeDto>>,
-        after: Query<Option<String>>,
-        /// 1-200, default 50.
-        limit: Query<Option<u32>>,
-    ) -> ApiResult<Json<Vec<ToolOut>>> {
-        let query = ToolQuery {
-            is_active: is_active.0,
-            tool_type: tool_type.0.map(Into::into),
-            after_name: after.0,
-            limit: self::limit(limit.0)?,
-        };
-        let found = self.services.registry.tools(&caller.0, &query).await?;
-        Ok(Json(found.iter().map(ToolOut::from).collect()))
-    }
-
-    /// Registers a tool (admin; `tool_created`). Its input schema must be a valid
-    /// JSON Schema of an object.
-    #[oai(path = "/tools", method = "post", operation_id = "create_tool")]
-    async fn create_tool(&self, caller: Caller, body: Json<ToolIn>) -> ApiResult<ToolResponse> {
-        let t = self
-            .services
-            .registry
-            .create_tool(&caller.0, body.0.draft()?)
-            .await?;
-        Ok(ToolResponse::created(&t))
-    }
-
-    #[oai(path = "/tools/:id", method = "get", operation_id = "get_tool")]
-    async fn tool(&self, caller: Caller, id: Path<Uuid>) -> ApiResult<ToolResponse> {
-        let t = self.services.registry.tool(&caller.0, ToolId(id.0)).await?;
-        Ok(ToolResponse::ok(&t))
-    }
-
-    /// Replaces every settable field (admin; `tool_updated`); 412 on a stale `If-Match`.
-    #[oai(path = "/tools/:id", method = "put", operation_id = "replace_tool")]
-    async fn replace_tool(
-        &self,
-        caller: Caller,
-        id: Path<Uuid>,
-        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
-        body: Json<ToolIn>,
-    ) -> ApiResult<ToolResponse> {
-        let expected = expected_version(if_match.0.as_deref())?;
-        let t = self
-            .services
-            .registry
-            .update_tool(&caller.0, ToolId(id.0), body.0.draft()?, expected)
-            .await
-            .map_err(precondition)?;
-        Ok(ToolResponse::ok(&t))
-    }
-
-    /// Changes the given fields (admin), as `PUT` for the rest.
-    #[oai(path = "/tools/:id", method = "patch", operation_id = "update_tool")]
-    async fn update_tool(
-        &self,
-        caller: Caller,
-        id: Path<Uuid>,
-        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
-        body: Json<ToolPatch>,
-    ) -> ApiResult<ToolResponse> {
-        let expected = expected_version(if_match.0.as_deref())?;
-        let registry = &self.services.registry;
-        let current = registry.tool(&caller.0, ToolId(id.0)).await?;
-        let draft = body.0.apply(&current.draft)?;
-        let t = registry
-            .update_tool(
-                &caller.0,
-                current.id,
-                draft,
-                Some(expected.unwrap_or(current.revision)),
-            )
-            .await
-            .map_err(precondition)?;
-        Ok(ToolResponse::ok(&t))
-    }
-
-    /// Deletes a tool no assistant uses (admin; `tool_deleted`); 409 while linked.
-    #[oai(path = "/tools/:id", method = "delete", operation_id = "delete_tool")]
-    async fn delete_tool(
-        &self,
-        caller: Caller,
-        id: Path<Uuid>,
-        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
-    ) -> ApiResult<NoContent> {
-        let expected = expected_version(if_match.0.as_deref())?;
-        self.services
-            .registry
-            .delete_tool(&caller.0, ToolId(id.0), expected)
-            .await
-            .map_err(precondition)?;
-        Ok(NoContent::NoContent)
-    }
-
     /// The registry revision: changes whenever anything in the registry does.
     #[oai(
         path = "/registry/revision",

@@ -1,0 +1,315 @@
+//! Assistants: their settings, their tools, what they resolve to, and a
+//! caller's thread with one.
+
+use agentry_domain::id::{AssistantId, ToolId};
+use agentry_domain::ports::AssistantQuery;
+use agentry_domain::registry::Assistant;
+use agentry_domain::service::Services;
+use poem_openapi::param::{Header, Path, Query};
+use poem_openapi::payload::Json;
+use poem_openapi::{ApiResponse, OpenApi};
+use uuid::Uuid;
+
+use super::dto::{
+    AssistantIn, AssistantOut, AssistantPatch, AssistantTypeDto, LinkedToolOut, OpenAiToolsOut,
+    ResolvedOut, ThreadOut, ToolLinkOut,
+};
+use super::precondition;
+use crate::Tag;
+use crate::auth::Caller;
+use crate::problem::ApiResult;
+use crate::tasks::{NoContent, etag, expected_version};
+
+#[derive(Debug, ApiResponse)]
+pub enum AssistantResponse {
+    #[oai(status = 200)]
+    Ok(Json<AssistantOut>, #[oai(header = "ETag")] String),
+    #[oai(status = 201)]
+    Created(Json<AssistantOut>, #[oai(header = "ETag")] String),
+}
+
+impl AssistantResponse {
+    fn ok(a: &Assistant) -> Self {
+        Self::Ok(Json(a.into()), etag(a.revision))
+    }
+
+    fn created(a: &Assistant) -> Self {
+        Self::Created(Json(a.into()), etag(a.revision))
+    }
+}
+
+#[derive(Debug, ApiResponse)]
+pub enum DeleteResponse {
+    /// Deleted.
+    #[oai(status = 204)]
+    Deleted,
+    /// Deactivated instead (`?deactivate=true`).
+    #[oai(status = 200)]
+    Deactivated(Json<AssistantOut>, #[oai(header = "ETag")] String),
+}
+
+/// Assistants, their tools and their resolution.
+#[derive(Debug)]
+pub struct AssistantsApi {
+    pub services: Services,
+}
+
+#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Registry")]
+impl AssistantsApi {
+    /// Assistants by name, filtered; page on with `after` = the last name seen.
+    #[oai(path = "/assistants", method = "get", operation_id = "list_assistants")]
+    async fn assistants(
+        &self,
+        caller: Caller,
+        is_active: Query<Option<bool>>,
+        assistant_type: Query<Option<AssistantTypeDto>>,
+        is_secretary: Query<Option<bool>>,
+        after: Query<Option<String>>,
+        /// 1-200, default 50.
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<Vec<AssistantOut>>> {
+        let query = AssistantQuery {
+            is_active: is_active.0,
+            assistant_type: assistant_type.0.map(Into::into),
+            is_secretary: is_secretary.0,
+            after_name: after.0,
+            limit: super::limit(limit.0)?,
+        };
+        let found = self.services.registry.assistants(&caller.0, &query).await?;
+        Ok(Json(found.iter().map(AssistantOut::from).collect()))
+    }
+
+    /// Registers an assistant (admin; writes `assistant_created`).
+    #[oai(
+        path = "/assistants",
+        method = "post",
+        operation_id = "create_assistant"
+    )]
+    async fn create_assistant(
+        &self,
+        caller: Caller,
+        body: Json<AssistantIn>,
+    ) -> ApiResult<AssistantResponse> {
+        let a = self
+            .services
+            .registry
+            .create_assistant(&caller.0, body.0.into())
+            .await?;
+        Ok(AssistantResponse::created(&a))
+    }
+
+    #[oai(
+        path = "/assistants/:id",
+        method = "get",
+        operation_id = "get_assistant"
+    )]
+    async fn assistant(&self, caller: Caller, id: Path<Uuid>) -> ApiResult<AssistantResponse> {
+        let a = self
+            .services
+            .registry
+            .assistant(&caller.0, AssistantId(id.0))
+            .await?;
+        Ok(AssistantResponse::ok(&a))
+    }
+
+    /// Replaces every settable field (admin; writes `assistant_updated` with each
+    /// change). With `If-Match`, 412 if someone changed it since.
+    #[oai(
+        path = "/assistants/:id",
+        method = "put",
+        operation_id = "replace_assistant"
+    )]
+    async fn replace_assistant(
+        &self,
+        caller: Caller,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+        body: Json<AssistantIn>,
+    ) -> ApiResult<AssistantResponse> {
+        let expected = expected_version(if_match.0.as_deref())?;
+        let a = self
+            .services
+            .registry
+            .update_assistant(&caller.0, AssistantId(id.0), body.0.into(), expected)
+            .await
+            .map_err(precondition)?;
+        Ok(AssistantResponse::ok(&a))
+    }
+
+    /// Changes the given fields (admin), as `PUT` for the rest.
+    #[oai(
+        path = "/assistants/:id",
+        method = "patch",
+        operation_id = "update_assistant"
+    )]
+    async fn update_assistant(
+        &self,
+        caller: Caller,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+        body: Json<AssistantPatch>,
+    ) -> ApiResult<AssistantResponse> {
+        let expected = expected_version(if_match.0.as_deref())?;
+        let registry = &self.services.registry;
+        let current = registry.assistant(&caller.0, AssistantId(id.0)).await?;
+        let draft = body.0.apply(&current.draft);
+        // Unconditional PATCHes still apply to what was just read.
+        let a = registry
+            .update_assistant(
+                &caller.0,
+                current.id,
+                draft,
+                Some(expected.unwrap_or(current.revision)),
+            )
+            .await
+            .map_err(precondition)?;
+        Ok(AssistantResponse::ok(&a))
+    }
+
+    /// Deletes an unused assistant (admin). While tools, links, agent members or
+    /// threads use it, answers 409 saying which, unless `deactivate=true` asks to
+    /// switch it off instead.
+    #[oai(
+        path = "/assistants/:id",
+        method = "delete",
+        operation_id = "delete_assistant"
+    )]
+    async fn delete_assistant(
+        &self,
+        caller: Caller,
+        id: Path<Uuid>,
+        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+        #[oai(default)] deactivate: Query<bool>,
+    ) -> ApiResult<DeleteResponse> {
+        let expected = expected_version(if_match.0.as_deref())?;
+        let outcome = self
+            .services
+            .registry
+            .delete_assistant(&caller.0, AssistantId(id.0), expected, deactivate.0)
+            .await
+            .map_err(precondition)?;
+        Ok(match outcome {
+            Some(a) => DeleteResponse::Deactivated(Json((&a).into()), etag(a.revision)),
+            None => DeleteResponse::Deleted,
+        })
+    }
+
+    /// The tools an assistant has, by name, with each link's state.
+    #[oai(
+        path = "/assistants/:id/tools",
+        method = "get",
+        operation_id = "list_assistant_tools"
+    )]
+    async fn assistant_tools(
+        &self,
+        caller: Caller,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<Vec<LinkedToolOut>>> {
+        let pairs = self
+            .services
+            .registry
+            .tools_of(&caller.0, AssistantId(id.0))
+            .await?;
+        Ok(Json(
+            pairs
+                .iter()
+                .map(|(link, tool)| LinkedToolOut {
+                    link: link.into(),
+                    tool: tool.into(),
+                })
+                .collect(),
+        ))
+    }
+
+    /// Gives the assistant a tool (admin; `tool_linked`). 409 if it has it, or if a
+    /// sub-assistant tool would let an assistant reach itself (the loop is named).
+    #[oai(
+        path = "/assistants/:id/tools/:tool_id",
+        method = "post",
+        operation_id = "link_tool"
+    )]
+    async fn link_tool(
+        &self,
+        caller: Caller,
+        id: Path<Uuid>,
+        tool_id: Path<Uuid>,
+    ) -> ApiResult<crate::accounts::Created<ToolLinkOut>> {
+        let link = self
+            .services
+            .registry
+            .link_tool(&caller.0, AssistantId(id.0), ToolId(tool_id.0))
+            .await?;
+        Ok(crate::accounts::Created::Created(Json((&link).into())))
+    }
+
+    /// Takes a tool away from the assistant (admin; `tool_unlinked`).
+    #[oai(
+        path = "/assistants/:id/tools/:tool_id",
+        method = "delete",
+        operation_id = "unlink_tool"
+    )]
+    async fn unlink_tool(
+        &self,
+        caller: Caller,
+        id: Path<Uuid>,
+        tool_id: Path<Uuid>,
+    ) -> ApiResult<NoContent> {
+        self.services
+            .registry
+            .unlink_tool(&caller.0, AssistantId(id.0), ToolId(tool_id.0))
+            .await?;
+        Ok(NoContent::NoContent)
+    }
+
+    /// Everything a runtime needs to run the assistant in one call: its active tools
+    /// with their schemas and, for sub-assistant tools, the sub-assistant tree.
+    #[oai(
+        path = "/assistants/:id/resolved",
+        method = "get",
+        operation_id = "resolve_assistant"
+    )]
+    async fn resolved(&self, caller: Caller, id: Path<Uuid>) -> ApiResult<Json<ResolvedOut>> {
+        let resolved = self
+            .services
+            .registry
+            .resolve(&caller.0, AssistantId(id.0))
+            .await?;
+        Ok(Json((&resolved).into()))
+    }
+
+    /// The assistant's active tools in the OpenAI function-calling format.
+    #[oai(
+        path = "/assistants/:id/resolved/openai-tools",
+        method = "get",
+        operation_id = "assistant_openai_tools"
+    )]
+    async fn openai_tools(
+        &self,
+        caller: Caller,
+        id: Path<Uuid>,
+    ) -> ApiResult<Json<OpenAiToolsOut>> {
+        let resolved = self
+            .services
+            .registry
+            .resolve(&caller.0, AssistantId(id.0))
+            .await?;
+        Ok(Json(OpenAiToolsOut {
+            tools: resolved.openai_tools(),
+        }))
+    }
+
+    /// The caller's thread with the assistant, created on first use.
+    #[oai(
+        path = "/assistants/:id/thread",
+        method = "post",
+        operation_id = "assistant_thread"
+    )]
+    async fn thread(&self, caller: Caller, id: Path<Uuid>) -> ApiResult<Json<ThreadOut>> {
+        let thread = self
+            .services
+            .registry
+            .thread(&caller.0, AssistantId(id.0))
+            .await?;
+        Ok(Json((&thread).into()))
+    }
+}

@@ -6,10 +6,13 @@ use agentry_app::{ApiConfig, App, init_tracing, shutdown_signal};
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let config = ApiConfig::load();
     init_tracing(config.log_format, &config.log);
+    config.runtime()?.block_on(run(config))
+}
+
+async fn run(config: ApiConfig) -> anyhow::Result<()> {
     let app = App::build(config).await?;
     if let Some(token) = &app.bootstrap_token {
         // Printed once, to stdout, so the operator can capture it; never logged.

@@ -98,6 +98,12 @@ pub struct ApiConfig {
     /// Log filter, in `tracing` syntax (e.g. `info,agentry=debug`).
     #[arg(long = "log", env = "AGENTRY_LOG", default_value = "info")]
     pub log: String,
+    /// Threads serving requests. Default: one fewer than the CPUs, at least one:
+    /// the database the API shares a machine with (SQLite's threads, a local
+    /// PostgreSQL) needs a core, and a worker that has to be woken for each
+    /// request costs more than it gives (docs/benchmarks.md).
+    #[arg(long = "workers", env = "AGENTRY_WORKERS", value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub workers: Option<u16>,
     /// Seconds to let requests in flight finish after SIGINT/SIGTERM.
     #[arg(
         long = "shutdown-grace-seconds",
@@ -112,6 +118,31 @@ impl ApiConfig {
     #[must_use]
     pub fn load() -> Self {
         Self::parse()
+    }
+
+    /// How many threads serve requests: [`ApiConfig::workers`] or its default.
+    #[must_use]
+    pub fn worker_threads(&self) -> usize {
+        self.workers.map_or_else(
+            || {
+                std::thread::available_parallelism()
+                    .map_or(1, usize::from)
+                    .saturating_sub(1)
+                    .max(1)
+            },
+            usize::from,
+        )
+    }
+
+    /// The runtime the API runs on, with [`ApiConfig::worker_threads`] workers.
+    ///
+    /// # Errors
+    /// When the operating system refuses the threads.
+    pub fn runtime(&self) -> std::io::Result<tokio::runtime::Runtime> {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(self.worker_threads())
+            .enable_all()
+            .build()
     }
 
     /// The defaults, for tests and embedding, with `database_url`.
@@ -163,4 +194,21 @@ pub enum MigrateCommand {
     },
     /// Write the registry as a JSON document (the import format) to FILE or stdout.
     ExportAssistants { file: Option<PathBuf> },
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser as _;
+
+    use super::ApiConfig;
+
+    #[test]
+    fn workers_default_to_one_fewer_than_the_cpus_and_at_least_one() {
+        let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+        let config = ApiConfig::parse_from(["agentry-api"]);
+        assert_eq!(config.worker_threads(), cpus.saturating_sub(1).max(1));
+        let config = ApiConfig::parse_from(["agentry-api", "--workers", "3"]);
+        assert_eq!(config.worker_threads(), 3);
+        assert!(ApiConfig::try_parse_from(["agentry-api", "--workers", "0"]).is_err());
+    }
 }

@@ -21,7 +21,7 @@ pub struct Target {
     pub direct: Store,
     stop: oneshot::Sender<()>,
     server: JoinHandle<anyhow::Result<()>>,
-    /// The server's own runtime, as `agentry-api` has: the clients, on the
+    /// The server's own runtime, as `agentry-api` builds it: the clients, on the
     /// harness's single thread, don't queue behind its tasks nor it behind theirs.
     runtime: Runtime,
     url: String,
@@ -64,9 +64,7 @@ impl Target {
         config.registry_cache = registry_cache;
         config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
         config.blob_dir = blobs.path().to_owned();
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .enable_all()
-            .build()?;
+        let runtime = config.runtime()?;
         let (app, listener) = runtime
             .spawn(async move {
                 let app = App::build(config).await?;

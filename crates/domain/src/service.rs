@@ -63,6 +63,4 @@ impl Services {
 #[cfg(test)]
 mod doubles;
 #[cfg(test)]
-mod registry_tests;
-#[cfg(test)]
 mod tests;

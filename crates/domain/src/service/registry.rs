@@ -1,63 +1,24 @@
 //! The registry use cases: admins change assistants, tools and links; every
 //! authenticated caller reads them; each user keeps threads with assistants.
+//! Resolution (with its cache) and import/export have modules of their own.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+mod import;
+mod resolve;
+#[cfg(test)]
+mod tests;
 
-use serde_json::{Value, json};
-
+use self::resolve::ResolvedCache;
+pub use self::resolve::{ResolvedAssistant, ResolvedTool};
 use super::access;
-use crate::id::{AssistantId, AssistantThreadId, ToolId, UserId};
+use crate::id::{AssistantId, AssistantThreadId, ToolId};
 use crate::log::payload::{AssistantChanged, FieldChange, ToolChanged, ToolLinkChanged};
 use crate::log::{Event, EventKind};
 use crate::ports::{AssistantQuery, Ports, ToolQuery};
 use crate::registry::{
-    Assistant, AssistantDraft, AssistantThread, ImportPlan, Problem, RegistryDocument, Tool,
-    ToolDraft, ToolKind, ToolLink, plan_import,
+    Assistant, AssistantDraft, AssistantThread, Tool, ToolDraft, ToolKind, ToolLink,
 };
 use crate::workspace::Principal;
 use crate::{Error, Result};
-
-/// How deep sub-assistant trees are resolved; the graph is acyclic, this only
-/// bounds the answer's size.
-const MAX_DEPTH: usize = 8;
-
-/// An assistant with everything a runtime needs to run it: its active tools and,
-/// for each sub-assistant tool, the sub-assistant resolved the same way.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResolvedAssistant {
-    pub assistant: Assistant,
-    pub tools: Vec<ResolvedTool>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ResolvedTool {
-    pub tool: Tool,
-    pub sub_assistant: Option<Box<ResolvedAssistant>>,
-}
-
-impl ResolvedAssistant {
-    /// The tool list in the OpenAI function-calling format.
-    #[must_use]
-    pub fn openai_tools(&self) -> Vec<Value> {
-        self.tools
-            .iter()
-            .map(|t| {
-                json!({
-                    "type": "function",
-                    "function": {
-                        "name": t.tool.draft.name.as_str(),
-                        "description": t.tool.draft.description,
-                        "parameters": t.tool.draft.input_schema,
-                    }
-                })
-            })
-            .collect()
-    }
-}
-
-/// Resolved assistants by id, each with the registry revision it was built at.
-type ResolvedCache = Arc<Mutex<HashMap<AssistantId, (i64, ResolvedAssistant)>>>;
 
 /// The assistant registry.
 #[derive(Clone, Debug)]
@@ -318,60 +279,6 @@ impl Registry {
         self.ports.registry.tool_links(assistant).await
     }
 
-    /// The assistant with its active tools and sub-assistant trees.
-    ///
-    /// # Errors
-    /// `NotFound` for an unknown assistant.
-    ///
-    /// Served from the in-process cache while the registry revision is the one the
-    /// entry was built at; any registry change, in this process or another, moves
-    /// the revision on (see [`crate::ports::RegistryRepo::known_revision`]).
-    pub async fn resolve(&self, who: &Principal, id: AssistantId) -> Result<ResolvedAssistant> {
-        let Some(cache) = &self.resolved else {
-            let root = self.assistant(who, id).await?;
-            return self.resolve_from(root, 0).await;
-        };
-        // Read before building: a change made meanwhile leaves the entry stale-tagged.
-        let revision = self.ports.registry.known_revision();
-        if let Some((built_at, hit)) = lock(cache).get(&id)
-            && *built_at == revision
-        {
-            return Ok(hit.clone());
-        }
-        let root = self.assistant(who, id).await?;
-        let resolved = self.resolve_from(root, 0).await?;
-        let mut entries = lock(cache);
-        entries.retain(|_, (built_at, _)| *built_at == revision);
-        entries.insert(id, (revision, resolved.clone()));
-        Ok(resolved)
-    }
-
-    async fn resolve_from(&self, assistant: Assistant, depth: usize) -> Result<ResolvedAssistant> {
-        let mut tools = Vec::new();
-        for (link, tool) in self.ports.registry.tool_links(assistant.id).await? {
-            if !link.is_active || !tool.draft.is_active {
-                continue;
-            }
-            let sub_assistant = match tool.draft.assistant_id {
-                Some(sub) if depth < MAX_DEPTH => {
-                    match self.ports.registry.get_assistant(sub).await? {
-                        Some(sub) if sub.draft.is_active => {
-                            Some(Box::new(Box::pin(self.resolve_from(sub, depth + 1)).await?))
-                        }
-                        // A tool delegating to a switched-off assistant is not offered.
-                        _ => continue,
-                    }
-                }
-                _ => None,
-            };
-            tools.push(ResolvedTool {
-                tool,
-                sub_assistant,
-            });
-        }
-        Ok(ResolvedAssistant { assistant, tools })
-    }
-
     /// The caller's thread with the assistant, created on first use.
     ///
     /// # Errors
@@ -412,80 +319,6 @@ impl Registry {
         self.ports.registry.revision().await
     }
 
-    /// The whole registry as a document (what `export-assistants` writes).
-    ///
-    /// # Errors
-    /// Whatever the store reports.
-    pub async fn export(&self) -> Result<RegistryDocument> {
-        Ok(self.ports.registry.snapshot().await?.to_document())
-    }
-
-    /// Validates a document against itself and the stored registry and, unless
-    /// `dry_run`, writes it all in one transaction, recording an event per change
-    /// made by `by`. Returns the plan (empty when nothing differs), or every
-    /// problem found with its JSON path.
-    ///
-    /// # Errors
-    /// Whatever the store reports, `StaleVersion` if the registry changed meanwhile.
-    pub async fn import(
-        &self,
-        by: UserId,
-        document: &Value,
-        dry_run: bool,
-    ) -> Result<std::result::Result<ImportPlan, Vec<Problem>>> {
-        let stored = self.ports.registry.snapshot().await?;
-        let now = self.ports.clock.now();
-        let plan = match plan_import(document, &stored, now) {
-            Ok(plan) => plan,
-            Err(problems) => return Ok(Err(problems)),
-        };
-        if dry_run || plan.is_empty() {
-            return Ok(Ok(plan));
-        }
-        let who = Principal {
-            user_id: by,
-            is_admin: true,
-        };
-        let mut events = Vec::new();
-        for a in &plan.create_assistants {
-            events.push(assistant_event(
-                EventKind::AssistantCreated,
-                a,
-                &who,
-                Vec::new(),
-            )?);
-        }
-        for a in &plan.update_assistants {
-            let before = stored.assistants.iter().find(|s| s.id == a.id);
-            let changes = match before {
-                Some(before) => FieldChange::between(&before.draft, &a.draft)?,
-                None => Vec::new(),
-            };
-            events.push(assistant_event(
-                EventKind::AssistantUpdated,
-                a,
-                &who,
-                changes,
-            )?);
-        }
-        for t in &plan.create_tools {
-            events.push(tool_event(EventKind::ToolCreated, t, &who, Vec::new())?);
-        }
-        for t in &plan.update_tools {
-            let before = stored.tools.iter().find(|s| s.id == t.id);
-            let changes = match before {
-                Some(before) => FieldChange::between(&before.draft, &t.draft)?,
-                None => Vec::new(),
-            };
-            events.push(tool_event(EventKind::ToolUpdated, t, &who, changes)?);
-        }
-        for l in &plan.add_links {
-            events.push(link_event(EventKind::ToolLinked, l, &who)?);
-        }
-        self.ports.registry.apply_import(&plan, &events).await?;
-        Ok(Ok(plan))
-    }
-
     async fn check_delegate(&self, draft: &ToolDraft) -> Result<()> {
         if draft.tool_type != ToolKind::SubAssistant {
             return Ok(());
@@ -498,13 +331,6 @@ impl Registry {
             None => Err(Error::validation("assistant_id", "no such assistant")),
         }
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    // The map stays consistent whatever panicked while holding it.
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn check_revision(expected: Option<i64>, actual: i64) -> Result<()> {

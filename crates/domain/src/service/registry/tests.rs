@@ -2,13 +2,13 @@
 
 use chrono::Utc;
 
-use super::Services;
-use super::doubles::{Doubles, principal};
 use crate::ErrorKind;
 use crate::id::AssistantId;
 use crate::ports::AssistantUsage;
 use crate::registry::{Assistant, AssistantDraft, AssistantKind};
 use crate::service::Limits;
+use crate::service::Services;
+use crate::service::doubles::{Doubles, principal};
 use crate::workspace::Principal;
 
 fn admin() -> Principal {

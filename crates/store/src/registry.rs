@@ -6,6 +6,7 @@
 mod graph;
 mod import;
 mod rows;
+mod user_threads;
 
 use agentry_domain::id::{AssistantId, AssistantThreadId, ToolId, UserId};
 use agentry_domain::log::Event;
@@ -23,10 +24,7 @@ use sea_orm::{
     TransactionTrait as _,
 };
 
-use self::rows::{
-    assistant_from, assistant_row, link_from, link_row, thread_from, thread_row, tool_from,
-    tool_row,
-};
+use self::rows::{assistant_from, assistant_row, link_from, link_row, tool_from, tool_row};
 use crate::Store;
 use crate::entity::{
     assistant_tool_link as links, assistants, members, registry_revision, tools,
@@ -451,42 +449,11 @@ impl RegistryRepo for Store {
     }
 
     async fn thread_for(&self, candidate: &AssistantThread) -> Result<AssistantThread> {
-        let existing = || {
-            threads::Entity::find()
-                .filter(threads::Column::UserId.eq(candidate.user_id.0))
-                .filter(threads::Column::AssistantId.eq(candidate.assistant_id.0))
-        };
-        if let Some(row) = existing().one(&self.read).await.map_err(internal)? {
-            return Ok(thread_from(row));
-        }
-        let inserted = threads::Entity::insert(thread_row(candidate))
-            .exec_without_returning(&self.write)
-            .await;
-        match inserted {
-            Ok(_) => Ok(candidate.clone()),
-            // Two first uses at once: the other one's thread stands.
-            Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
-                existing()
-                    .one(&self.write)
-                    .await
-                    .map_err(internal)?
-                    .map(thread_from)
-                    .ok_or_else(|| Error::internal("a thread vanished after a conflict"))
-            }
-            Err(err) => Err(internal(err)),
-        }
+        user_threads::get_or_create(self, candidate).await
     }
 
     async fn list_threads(&self, user: UserId) -> Result<Vec<AssistantThread>> {
-        Ok(threads::Entity::find()
-            .filter(threads::Column::UserId.eq(user.0))
-            .order_by_desc(threads::Column::LastUsed)
-            .all(&self.read)
-            .await
-            .map_err(internal)?
-            .into_iter()
-            .map(thread_from)
-            .collect())
+        user_threads::of_user(&self.read, user).await
     }
 
     async fn touch_thread(
@@ -495,20 +462,7 @@ impl RegistryRepo for Store {
         user: UserId,
         at: DateTime<Utc>,
     ) -> Result<Option<AssistantThread>> {
-        threads::Entity::update_many()
-            .col_expr(threads::Column::LastUsed, Expr::value(at))
-            .col_expr(threads::Column::UpdatedAt, Expr::value(at))
-            .filter(threads::Column::Id.eq(id.0))
-            .filter(threads::Column::UserId.eq(user.0))
-            .exec(&self.write)
-            .await
-            .map_err(internal)?;
-        Ok(threads::Entity::find_by_id(id.0)
-            .filter(threads::Column::UserId.eq(user.0))
-            .one(&self.write)
-            .await
-            .map_err(internal)?
-            .map(thread_from))
+        user_threads::touch(&self.write, id, user, at).await
     }
 
     async fn snapshot(&self) -> Result<RegistrySnapshot> {

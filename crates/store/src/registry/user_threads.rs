@@ -1,0 +1,85 @@
+//! Threads: one per user and assistant, created on first use, touched when used.
+
+use agentry_domain::id::{AssistantThreadId, UserId};
+use agentry_domain::registry::AssistantThread;
+use agentry_domain::{Error, Result};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _, SqlErr,
+};
+
+use super::rows::{thread_from, thread_row};
+use crate::Store;
+use crate::entity::user_assistant_threads as threads;
+use crate::error::internal;
+
+/// The user's thread with the assistant: the stored one, or `candidate` stored now.
+pub(super) async fn get_or_create(
+    store: &Store,
+    candidate: &AssistantThread,
+) -> Result<AssistantThread> {
+    let existing = || {
+        threads::Entity::find()
+            .filter(threads::Column::UserId.eq(candidate.user_id.0))
+            .filter(threads::Column::AssistantId.eq(candidate.assistant_id.0))
+    };
+    if let Some(row) = existing().one(&store.read).await.map_err(internal)? {
+        return Ok(thread_from(row));
+    }
+    let inserted = threads::Entity::insert(thread_row(candidate))
+        .exec_without_returning(&store.write)
+        .await;
+    match inserted {
+        Ok(_) => Ok(candidate.clone()),
+        // Two first uses at once: the other one's thread stands.
+        Err(err) if matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(_))) => {
+            existing()
+                .one(&store.write)
+                .await
+                .map_err(internal)?
+                .map(thread_from)
+                .ok_or_else(|| Error::internal("a thread vanished after a conflict"))
+        }
+        Err(err) => Err(internal(err)),
+    }
+}
+
+/// The user's threads, most recently used first.
+pub(super) async fn of_user(
+    conn: &impl ConnectionTrait,
+    user: UserId,
+) -> Result<Vec<AssistantThread>> {
+    Ok(threads::Entity::find()
+        .filter(threads::Column::UserId.eq(user.0))
+        .order_by_desc(threads::Column::LastUsed)
+        .all(conn)
+        .await
+        .map_err(internal)?
+        .into_iter()
+        .map(thread_from)
+        .collect())
+}
+
+/// Marks the user's thread used at `at`; `None` when it is not the user's.
+pub(super) async fn touch(
+    conn: &impl ConnectionTrait,
+    id: AssistantThreadId,
+    user: UserId,
+    at: DateTime<Utc>,
+) -> Result<Option<AssistantThread>> {
+    threads::Entity::update_many()
+        .col_expr(threads::Column::LastUsed, Expr::value(at))
+        .col_expr(threads::Column::UpdatedAt, Expr::value(at))
+        .filter(threads::Column::Id.eq(id.0))
+        .filter(threads::Column::UserId.eq(user.0))
+        .exec(conn)
+        .await
+        .map_err(internal)?;
+    Ok(threads::Entity::find_by_id(id.0)
+        .filter(threads::Column::UserId.eq(user.0))
+        .one(conn)
+        .await
+        .map_err(internal)?
+        .map(thread_from))
+}

@@ -96,15 +96,13 @@ impl Store {
                 )
             }
         };
-        let rows = self
-            .read
-            .query_all_raw(Statement::from_sql_and_values(
-                params.backend,
-                sql,
-                params.values,
-            ))
-            .await
-            .map_err(internal)?;
+        self.select(sql, params).await
+    }
+
+    /// Events selected by `sql` (which selects [`COLUMNS`]) with its parameters.
+    async fn select(&self, sql: String, params: Params) -> Result<Vec<Event>> {
+        let statement = Statement::from_sql_and_values(params.backend, sql, params.values);
+        let rows = self.read.query_all_raw(statement).await.map_err(internal)?;
         rows.iter().map(from_row).collect()
     }
 }
@@ -175,16 +173,7 @@ impl EventRepo for Store {
             "SELECT {COLUMNS} FROM events WHERE id = {}",
             params.push(id.0)
         );
-        let row = self
-            .read
-            .query_one_raw(Statement::from_sql_and_values(
-                params.backend,
-                sql,
-                params.values,
-            ))
-            .await
-            .map_err(internal)?;
-        row.as_ref().map(from_row).transpose()
+        Ok(self.select(sql, params).await?.pop())
     }
 
     async fn list_events(&self, filter: &EventFilter) -> Result<Vec<Event>> {

@@ -11,6 +11,7 @@ mod m20261122_000002_projects;
 mod m20261122_000003_tasks;
 mod m20261122_000004_events;
 mod m20261122_000005_registry;
+mod m20261122_000006_thread_type_index;
 mod names;
 
 /// The ordered list of migrations.
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_tasks::Migration),
             Box::new(m20261122_000004_events::Migration),
             Box::new(m20261122_000005_registry::Migration),
+            Box::new(m20261122_000006_thread_type_index::Migration),
         ]
     }
 }

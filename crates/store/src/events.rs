@@ -73,7 +73,13 @@ impl Store {
     /// range is equalities on an indexed prefix, ordered and bounded on the index's
     /// last column, `id`; several ranges go in one statement and the database merges
     /// them. Never an `IN` list, which would make it read and sort every matching row.
-    async fn feed(&self, filter: &EventFilter, limit: u64) -> Result<Vec<Event>> {
+    async fn feed(&self, filter: &EventFilter) -> Result<Vec<Event>> {
+        let (sql, params) = self.feed_query(filter);
+        self.select(sql, params).await
+    }
+
+    fn feed_query(&self, filter: &EventFilter) -> (String, Params) {
+        let limit = u64::from(filter.limit);
         let mut params = Params::new(self.read.get_database_backend());
         let ranges: Vec<String> = match filter.types.as_slice() {
             [] => vec![range(filter, None, limit, &mut params)],
@@ -96,7 +102,42 @@ impl Store {
                 )
             }
         };
-        self.select(sql, params).await
+        (sql, params)
+    }
+
+    /// How the database would read this feed page, one line per plan step: SQLite's
+    /// `EXPLAIN QUERY PLAN` details, PostgreSQL's `EXPLAIN` text. For tests that pin
+    /// the indexes. On PostgreSQL sequential scans are ruled out first: on a table
+    /// of test size the planner rightly prefers them, and the question asked here
+    /// is which index serves the query.
+    ///
+    /// # Errors
+    /// `Internal` when the database refuses the statements.
+    #[cfg(feature = "testing")]
+    pub async fn explain_feed(&self, filter: &EventFilter) -> Result<Vec<String>> {
+        use sea_orm::TransactionTrait as _;
+
+        let (sql, params) = self.feed_query(filter);
+        let txn = self.read.begin().await.map_err(internal)?;
+        let (prefix, column) = match params.backend {
+            DbBackend::Postgres => {
+                txn.execute_unprepared("SET LOCAL enable_seqscan = off")
+                    .await
+                    .map_err(internal)?;
+                ("EXPLAIN", 0)
+            }
+            _ => ("EXPLAIN QUERY PLAN", 3),
+        };
+        let statement = Statement::from_sql_and_values(
+            params.backend,
+            format!("{prefix} {sql}"),
+            params.values,
+        );
+        let rows = txn.query_all_raw(statement).await.map_err(internal)?;
+        txn.rollback().await.map_err(internal)?;
+        rows.iter()
+            .map(|row| row.try_get_by_index(column).map_err(internal))
+            .collect()
     }
 
     /// Events selected by `sql` (which selects [`COLUMNS`]) with its parameters.
@@ -177,6 +218,6 @@ impl EventRepo for Store {
     }
 
     async fn list_events(&self, filter: &EventFilter) -> Result<Vec<Event>> {
-        self.feed(filter, u64::from(filter.limit)).await
+        self.feed(filter).await
     }
 }

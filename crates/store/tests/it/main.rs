@@ -11,6 +11,7 @@ mod helpers;
 mod blobs;
 mod caching;
 mod events;
+mod feed_plans;
 mod migrations;
 mod registry;
 mod tasks;

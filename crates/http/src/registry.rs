@@ -7,10 +7,12 @@ mod dto;
 mod threads;
 mod tools;
 
+use agentry_domain::registry::Revisioned;
 use agentry_domain::service::Services;
 use agentry_domain::{Error, ErrorKind};
-use poem_openapi::OpenApi;
 use poem_openapi::payload::Json;
+use poem_openapi::types::ToJSON;
+use poem_openapi::{ApiResponse, OpenApi};
 
 pub use self::assistants::AssistantsApi;
 use self::dto::RevisionOut;
@@ -19,8 +21,34 @@ pub use self::tools::ToolsApi;
 use crate::Tag;
 use crate::auth::Caller;
 use crate::problem::{ApiError, ApiResult, Problem};
+use crate::tasks::etag;
 
 const PAGE_MAX: u32 = 200;
+
+/// A registry record with its revision as the `ETag`.
+#[derive(Debug, ApiResponse)]
+pub enum RecordResponse<T: ToJSON + Send + Sync> {
+    #[oai(status = 200)]
+    Ok(Json<T>, #[oai(header = "ETag")] String),
+    #[oai(status = 201)]
+    Created(Json<T>, #[oai(header = "ETag")] String),
+}
+
+impl<T: ToJSON + Send + Sync> RecordResponse<T> {
+    fn ok<I, D>(record: &Revisioned<I, D>) -> Self
+    where
+        for<'a> T: From<&'a Revisioned<I, D>>,
+    {
+        Self::Ok(Json(record.into()), etag(record.revision))
+    }
+
+    fn created<I, D>(record: &Revisioned<I, D>) -> Self
+    where
+        for<'a> T: From<&'a Revisioned<I, D>>,
+    {
+        Self::Created(Json(record.into()), etag(record.revision))
+    }
+}
 
 /// A stale `If-Match` is a failed precondition here, not a conflict.
 pub(crate) fn precondition(error: Error) -> ApiError {

@@ -3,7 +3,6 @@
 
 use agentry_domain::id::{AssistantId, ToolId};
 use agentry_domain::ports::AssistantQuery;
-use agentry_domain::registry::Assistant;
 use agentry_domain::service::Services;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
@@ -14,29 +13,13 @@ use super::dto::{
     AssistantIn, AssistantOut, AssistantPatch, AssistantTypeDto, LinkedToolOut, OpenAiToolsOut,
     ResolvedOut, ThreadOut, ToolLinkOut,
 };
-use super::precondition;
+use super::{RecordResponse, precondition};
 use crate::Tag;
 use crate::auth::Caller;
 use crate::problem::ApiResult;
 use crate::tasks::{NoContent, etag, expected_version};
 
-#[derive(Debug, ApiResponse)]
-pub enum AssistantResponse {
-    #[oai(status = 200)]
-    Ok(Json<AssistantOut>, #[oai(header = "ETag")] String),
-    #[oai(status = 201)]
-    Created(Json<AssistantOut>, #[oai(header = "ETag")] String),
-}
-
-impl AssistantResponse {
-    fn ok(a: &Assistant) -> Self {
-        Self::Ok(Json(a.into()), etag(a.revision))
-    }
-
-    fn created(a: &Assistant) -> Self {
-        Self::Created(Json(a.into()), etag(a.revision))
-    }
-}
+type AssistantResponse = RecordResponse<AssistantOut>;
 
 #[derive(Debug, ApiResponse)]
 pub enum DeleteResponse {

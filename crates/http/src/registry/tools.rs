@@ -2,37 +2,20 @@
 
 use agentry_domain::id::ToolId;
 use agentry_domain::ports::ToolQuery;
-use agentry_domain::registry::Tool;
 use agentry_domain::service::Services;
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use super::dto::{ToolIn, ToolOut, ToolPatch, ToolTypeDto};
-use super::precondition;
+use super::{RecordResponse, precondition};
 use crate::Tag;
 use crate::auth::Caller;
 use crate::problem::ApiResult;
-use crate::tasks::{NoContent, etag, expected_version};
+use crate::tasks::{NoContent, expected_version};
 
-#[derive(Debug, ApiResponse)]
-pub enum ToolResponse {
-    #[oai(status = 200)]
-    Ok(Json<ToolOut>, #[oai(header = "ETag")] String),
-    #[oai(status = 201)]
-    Created(Json<ToolOut>, #[oai(header = "ETag")] String),
-}
-
-impl ToolResponse {
-    fn ok(t: &Tool) -> Self {
-        Self::Ok(Json(t.into()), etag(t.revision))
-    }
-
-    fn created(t: &Tool) -> Self {
-        Self::Created(Json(t.into()), etag(t.revision))
-    }
-}
+type ToolResponse = RecordResponse<ToolOut>;
 
 /// Tools.
 #[derive(Debug)]

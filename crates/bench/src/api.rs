@@ -3,7 +3,6 @@
 use std::net::SocketAddr;
 
 use anyhow::{Context as _, bail};
-use reqwest::StatusCode;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -62,8 +61,8 @@ impl Api {
         answer(response, path).await
     }
 
-    /// GETs and returns the raw body of a 200 answer (what a latency sample times).
-    pub async fn get_bytes(&self, token: &str, path_and_query: &str) -> anyhow::Result<Vec<u8>> {
+    /// GETs and returns the body of a 2xx answer.
+    pub async fn get(&self, token: &str, path_and_query: &str) -> anyhow::Result<Value> {
         let response = self
             .http
             .get(format!("{}{path_and_query}", self.base))
@@ -71,21 +70,7 @@ impl Api {
             .send()
             .await
             .with_context(|| format!("GET {path_and_query}"))?;
-        let status = response.status();
-        let bytes = response.bytes().await?;
-        if status != StatusCode::OK {
-            bail!(
-                "GET {path_and_query}: {status} {}",
-                String::from_utf8_lossy(&bytes)
-            );
-        }
-        Ok(bytes.to_vec())
-    }
-
-    pub async fn get(&self, token: &str, path_and_query: &str) -> anyhow::Result<Value> {
-        Ok(serde_json::from_slice(
-            &self.get_bytes(token, path_and_query).await?,
-        )?)
+        answer(response, path_and_query).await
     }
 
     /// A new non-admin user; returns its token.

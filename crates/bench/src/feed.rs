@@ -5,11 +5,11 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use agentry_domain::clock::utc_now;
+use agentry_domain::event::Event;
 use agentry_domain::id::{EventId, ProjectId, TaskId};
-use agentry_domain::log::payload::{ChatMessage, TaskComment, TaskStatusChanged};
-use agentry_domain::log::{Cursor, Event, EventKind};
+use agentry_domain::log::{ChatEvent, ChatMessage, Cursor, TaskComment};
 use agentry_domain::ports::EventRepo as _;
-use agentry_domain::tracker::TaskStatus;
+use agentry_domain::tracker::{TaskStatus, TaskStatusChanged, TrackerEvent};
 use sea_orm::{ConnectionTrait as _, DbBackend};
 use uuid::Uuid;
 
@@ -185,42 +185,48 @@ async fn settle(target: &Target) -> anyhow::Result<()> {
 
 /// Half chat, three tenths comments, two tenths status changes, spread over tasks.
 fn synthetic(project: ProjectId, tasks: &[Uuid], i: usize) -> anyhow::Result<Event> {
-    let task = TaskId(tasks[i % tasks.len()]);
-    let (task, kind) = match i % 10 {
-        0..5 => (
+    let task = Some(TaskId(tasks[i % tasks.len()]));
+    let (project, now) = (Some(project), utc_now());
+    let event = match i % 10 {
+        0..5 => Event::build(
+            project,
             None,
-            EventKind::ChatMessage(ChatMessage {
+            None,
+            None,
+            ChatEvent::ChatMessage(ChatMessage {
                 content: format!("message {i} about the plan for this week"),
                 mentions: Vec::new(),
                 thinking: None,
                 voice_url: None,
             }),
+            now,
         ),
-        5..8 => (
-            Some(task),
-            EventKind::TaskComment(TaskComment {
+        5..8 => Event::build(
+            project,
+            None,
+            task,
+            None,
+            ChatEvent::TaskComment(TaskComment {
                 content: format!("comment {i}: looked at the failing test, see the log"),
                 mentions: Vec::new(),
                 thinking: None,
                 tool_log: None,
             }),
+            now,
         ),
-        _ => (
-            Some(task),
-            EventKind::TaskStatus(TaskStatusChanged {
+        _ => Event::build(
+            project,
+            None,
+            task,
+            None,
+            TrackerEvent::TaskStatus(TaskStatusChanged {
                 from: TaskStatus::InProgress,
                 to: TaskStatus::Review,
             }),
+            now,
         ),
     };
-    Ok(Event::build(
-        Some(project),
-        None,
-        task,
-        None,
-        kind,
-        utc_now(),
-    )?)
+    Ok(event?)
 }
 
 /// `samples` timed GETs of each feed's call, alternating which goes first, after

@@ -27,6 +27,12 @@ macro_rules! typed_id {
             }
         }
 
+        impl $crate::shape::Described for $name {
+            fn shape() -> $crate::shape::Shape {
+                $crate::shape::Shape::Uuid
+            }
+        }
+
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 self.0.fmt(f)

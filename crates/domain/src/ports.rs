@@ -16,10 +16,11 @@ use chrono::{DateTime, Utc};
 
 use crate::Result;
 use crate::clock::Clock;
+use crate::event::Event;
 use crate::id::{
     AttachmentId, EventId, LabelId, MemberId, ProjectId, TaskId, TaskLinkId, TokenId, UserId,
 };
-use crate::log::{Event, EventFilter};
+use crate::log::EventFilter;
 use crate::tracker::{Attachment, Label, NewTask, Task, TaskLink, TaskStatus};
 use crate::workspace::{ApiToken, Handle, Member, Project, TokenDigest, User};
 

@@ -4,6 +4,7 @@
 
 mod assistant;
 mod document;
+mod events;
 mod graph;
 mod record;
 mod schema;
@@ -15,6 +16,7 @@ pub use document::{
     AssistantEntry, FORMAT, ImportPlan, Problem, RegistryDocument, RegistrySnapshot, ToolEntry,
     plan_import,
 };
+pub use events::{AssistantChanged, RegistryEvent, ToolChanged, ToolLinkChanged};
 pub use graph::{Delegation, find_cycle};
 pub use record::{Draft, Revisioned};
 pub use schema::check_input_schema;

@@ -53,7 +53,7 @@ impl Services {
             accounts: Accounts::new(ports.clone()),
             projects: Projects::new(ports.clone()),
             tasks: Tasks::new(ports.clone()),
-            events: Events::new(ports.clone()),
+            events: Events::new(ports.clone(), |t| crate::catalog::find(t).is_some()),
             attachments: Attachments::new(ports.clone(), limits),
             registry: Registry::new(ports.clone(), limits.cache_resolved),
         }

@@ -1,6 +1,7 @@
 //! Tracker context: tasks with their state machine, labels, links and attachments.
 
 mod attachment;
+mod events;
 mod label;
 mod link;
 mod priority;
@@ -8,6 +9,10 @@ mod status;
 mod task;
 
 pub use attachment::{Attachment, NewAttachment};
+pub use events::{
+    LabelCreated, TaskAssigned, TaskCreated, TaskLabel, TaskStatusChanged, TaskUnassigned,
+    TrackerEvent,
+};
 pub use label::Label;
 pub use link::{LinkKind, TaskLink};
 pub use priority::Priority;

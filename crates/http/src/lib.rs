@@ -6,10 +6,10 @@
 mod accounts;
 mod attachments;
 mod auth;
-mod event_type;
+mod common;
+mod event_schema;
 mod events;
 mod json_body;
-mod payload_schema;
 mod problem;
 mod projects;
 mod registry;

@@ -7,12 +7,13 @@ use agentry_domain::workspace::{Member, MemberKind, NewMember, Project};
 use chrono::{DateTime, Utc};
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;
-use poem_openapi::{Enum, Object, OpenApi};
+use poem_openapi::{Object, OpenApi};
 use uuid::Uuid;
 
 use crate::Tag;
 use crate::accounts::Created;
 use crate::auth::Caller;
+use crate::common::wire::Wire;
 use crate::problem::ApiResult;
 use crate::text::Text;
 
@@ -58,27 +59,11 @@ pub struct CreatedProject {
     pub member: MemberOut,
 }
 
-#[derive(Debug, Clone, Copy, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum MemberKindDto {
-    Human,
-    Agent,
-}
-
-impl From<MemberKind> for MemberKindDto {
-    fn from(kind: MemberKind) -> Self {
-        match kind {
-            MemberKind::Human => Self::Human,
-            MemberKind::Agent => Self::Agent,
-        }
-    }
-}
-
 #[derive(Debug, Object)]
 pub struct MemberOut {
     pub id: Uuid,
     pub project_id: Uuid,
-    pub kind: MemberKindDto,
+    pub kind: Wire<MemberKind>,
     /// The user acting as this member; absent for an agent without a service account.
     pub user_id: Option<Uuid>,
     /// Without the `@`.
@@ -107,7 +92,7 @@ impl From<&Member> for MemberOut {
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct AddMember {
-    pub kind: MemberKindDto,
+    pub kind: Wire<MemberKind>,
     /// Required for a human; optional for an agent (its service account).
     pub user_id: Option<Uuid>,
     /// Unique in the project; a leading `@` is accepted.
@@ -211,12 +196,8 @@ impl ProjectsApi {
         body: Json<AddMember>,
     ) -> ApiResult<Created<MemberOut>> {
         let Json(body) = body;
-        let kind = match body.kind {
-            MemberKindDto::Human => MemberKind::Human,
-            MemberKindDto::Agent => MemberKind::Agent,
-        };
         let input = NewMember {
-            kind,
+            kind: body.kind.0,
             user_id: body.user_id.map(UserId),
             handle: body.handle.into(),
             display_name: body.display_name.map(Into::into),

@@ -11,53 +11,15 @@ use chrono::{DateTime, Utc};
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::types::MaybeUndefined;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
 use crate::Tag;
 use crate::accounts::Created;
 use crate::auth::Caller;
+use crate::common::wire::Wire;
 use crate::problem::{ApiResult, bad_request};
 use crate::text::Text;
-
-/// Declares a DTO enum mirroring a domain enum, converting both ways.
-macro_rules! mirror_enum {
-    ($dto:ident, $domain:ty, $($variant:ident),+) => {
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Enum)]
-        #[oai(rename_all = "snake_case")]
-        pub enum $dto { $($variant),+ }
-
-        impl From<$domain> for $dto {
-            fn from(value: $domain) -> Self {
-                match value { $(<$domain>::$variant => Self::$variant),+ }
-            }
-        }
-
-        impl From<$dto> for $domain {
-            fn from(value: $dto) -> Self {
-                match value { $($dto::$variant => Self::$variant),+ }
-            }
-        }
-    };
-}
-pub(crate) use mirror_enum;
-
-mirror_enum!(
-    TaskStatusDto,
-    TaskStatus,
-    Backlog,
-    Pending,
-    InProgress,
-    Review,
-    Blocked,
-    Retrying,
-    Done,
-    Failed,
-    Skipped,
-    Cancelled
-);
-mirror_enum!(PriorityDto, Priority, Low, Medium, High, Urgent);
-mirror_enum!(LinkKindDto, LinkKind, Blocks, RelatesTo, Duplicates);
 
 #[derive(Debug, Object)]
 pub struct TaskOut {
@@ -68,8 +30,8 @@ pub struct TaskOut {
     pub number: i64,
     pub title: String,
     pub description: String,
-    pub status: TaskStatusDto,
-    pub priority: PriorityDto,
+    pub status: Wire<TaskStatus>,
+    pub priority: Wire<Priority>,
     pub assignee_id: Option<Uuid>,
     pub labels: Vec<Uuid>,
     /// Bumped by every change; also sent as the `ETag`.
@@ -106,9 +68,9 @@ pub struct CreateTaskIn {
     #[oai(default)]
     pub description: Text,
     /// `backlog` (default), `pending` or `in_progress`.
-    pub status: Option<TaskStatusDto>,
+    pub status: Option<Wire<TaskStatus>>,
     /// `medium` by default.
-    pub priority: Option<PriorityDto>,
+    pub priority: Option<Wire<Priority>>,
     /// A member of the project.
     pub assignee_id: Option<Uuid>,
     /// Labels of the project.
@@ -123,8 +85,8 @@ pub struct PatchTaskIn {
     pub title: Option<Text>,
     pub description: Option<Text>,
     /// Must be an allowed transition from the current status (409 otherwise).
-    pub status: Option<TaskStatusDto>,
-    pub priority: Option<PriorityDto>,
+    pub status: Option<Wire<TaskStatus>>,
+    pub priority: Option<Wire<Priority>>,
     /// A member of the project, or `null` to unassign.
     pub assignee_id: MaybeUndefined<Uuid>,
 }
@@ -134,7 +96,7 @@ pub struct LinkOut {
     pub id: Uuid,
     pub source_task_id: Uuid,
     pub target_task_id: Uuid,
-    pub kind: LinkKindDto,
+    pub kind: Wire<LinkKind>,
     pub created_at: DateTime<Utc>,
 }
 
@@ -163,7 +125,7 @@ pub struct LinksOut {
 pub struct CreateLinkIn {
     /// A task of the same project.
     pub target_task_id: Uuid,
-    pub kind: LinkKindDto,
+    pub kind: Wire<LinkKind>,
 }
 
 #[derive(Debug, ApiResponse)]
@@ -231,8 +193,8 @@ impl TasksApi {
         let input = CreateTask {
             title: body.title.into(),
             description: body.description.into(),
-            status: body.status.map(Into::into),
-            priority: body.priority.map(Into::into),
+            status: body.status.map(|s| s.0),
+            priority: body.priority.map(|p| p.0),
             assignee_id: body.assignee_id.map(MemberId),
             labels: body.labels.into_iter().map(LabelId).collect(),
         };
@@ -261,7 +223,7 @@ impl TasksApi {
         &self,
         caller: Caller,
         project_id: Path<Uuid>,
-        status: Query<Option<TaskStatusDto>>,
+        status: Query<Option<Wire<TaskStatus>>>,
         assignee_id: Query<Option<Uuid>>,
         label_id: Query<Option<Uuid>>,
         /// Only tasks numbered after this.
@@ -275,7 +237,7 @@ impl TasksApi {
     ) -> ApiResult<Json<Vec<TaskOut>>> {
         let query = TaskQuery {
             project_id: None,
-            status: status.0.map(Into::into),
+            status: status.0.map(|s| s.0),
             assignee_id: assignee_id.0.map(MemberId),
             label_id: label_id.0.map(LabelId),
             after_number: after.0,
@@ -325,8 +287,8 @@ impl TasksApi {
         let patch = TaskPatch {
             title: body.title.map(Into::into),
             description: body.description.map(Into::into),
-            status: body.status.map(Into::into),
-            priority: body.priority.map(Into::into),
+            status: body.status.map(|s| s.0),
+            priority: body.priority.map(|p| p.0),
             assignee,
         };
         let view = self
@@ -421,7 +383,7 @@ impl TasksApi {
                 &caller.0,
                 TaskId(task_id.0),
                 TaskId(body.target_task_id),
-                body.kind.into(),
+                body.kind.0,
             )
             .await?;
         Ok(Created::Created(Json((&link).into())))

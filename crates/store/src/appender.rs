@@ -3,7 +3,7 @@
 //! acknowledges many of them. A lone append commits at once; nothing waits on a
 //! timer. No append is acknowledged before its transaction has committed.
 
-use agentry_domain::log::Event;
+use agentry_domain::event::Event;
 use agentry_domain::{Error, Result};
 use sea_orm::{DatabaseConnection, TransactionTrait as _};
 use tokio::sync::{mpsc, oneshot};

@@ -1,8 +1,9 @@
 //! The event log: appends, reads by id, and feed pages.
 
 use agentry_domain::Result;
+use agentry_domain::event::{Event, EventKind};
 use agentry_domain::id::{EventId, MemberId, ProjectId, TaskId};
-use agentry_domain::log::{Event, EventFilter, EventKind};
+use agentry_domain::log::EventFilter;
 use agentry_domain::ports::EventRepo;
 use async_trait::async_trait;
 use sea_orm::{
@@ -18,8 +19,7 @@ use crate::error::internal;
 pub(crate) async fn insert(conn: &impl ConnectionTrait, events: &[Event]) -> Result<()> {
     // Bounded statements: both databases cap the bind parameters of one statement.
     for chunk in events.chunks(ROWS_PER_STATEMENT) {
-        let rows = chunk.iter().map(to_row).collect::<Result<Vec<_>>>()?;
-        Entity::insert_many(rows)
+        Entity::insert_many(chunk.iter().map(to_row))
             .exec_without_returning(conn)
             .await
             .map_err(internal)?;
@@ -29,23 +29,23 @@ pub(crate) async fn insert(conn: &impl ConnectionTrait, events: &[Event]) -> Res
 
 pub(crate) const ROWS_PER_STATEMENT: usize = 1_000;
 
-fn to_row(event: &Event) -> Result<ActiveModel> {
-    Ok(ActiveModel {
+fn to_row(event: &Event) -> ActiveModel {
+    ActiveModel {
         id: Set(event.id.0),
         project_id: Set(event.project_id.map(|p| p.0)),
         kind: Set(event.kind.type_name().to_owned()),
         actor_id: Set(event.actor_id.map(|a| a.0)),
         task_id: Set(event.task_id.map(|t| t.0)),
         parent_id: Set(event.parent_id.map(|p| p.0)),
-        payload: Set(event.kind.payload()?),
+        payload: Set(event.kind.payload().clone()),
         created_at: Set(event.created_at),
         updated_at: Set(event.updated_at),
-    })
+    }
 }
 
 /// A stored event's columns, in the order [`from_row`] reads them. The payload
-/// comes as JSON text (PostgreSQL keeps `jsonb`), read straight into its type:
-/// no intermediate JSON tree per row, no lookup of columns by name.
+/// comes as JSON text (PostgreSQL keeps `jsonb`); columns are read by position,
+/// not looked up by name.
 const COLUMNS: &str = "id, project_id, \"type\", actor_id, task_id, parent_id, \
                        CAST(payload AS TEXT) AS payload, created_at, updated_at";
 
@@ -53,8 +53,10 @@ fn from_row(row: &QueryResult) -> Result<Event> {
     let id: Uuid = row.try_get_by_index(0).map_err(internal)?;
     let type_name: String = row.try_get_by_index(2).map_err(internal)?;
     let payload: String = row.try_get_by_index(6).map_err(internal)?;
-    let kind = EventKind::from_json(&type_name, &payload)
-        .map_err(|e| crate::error::corrupt("event", format!("{id}: {e}")))?;
+    // Any type, known to this binary or not: the log serves what it stores.
+    let payload = serde_json::from_str(&payload)
+        .map_err(|e| crate::error::corrupt("event payload", format!("{id}: {e}")))?;
+    let kind = EventKind::stored(type_name, payload);
     let optional = |n| row.try_get_by_index::<Option<Uuid>>(n).map_err(internal);
     Ok(Event {
         id: EventId(id),
@@ -85,7 +87,7 @@ impl Store {
             [] => vec![range(filter, None, limit, &mut params)],
             types => types
                 .iter()
-                .map(|kind| range(filter, Some(kind), limit, &mut params))
+                .map(|kind| range(filter, Some(kind.as_str()), limit, &mut params))
                 .collect(),
         };
         let sql = match ranges.as_slice() {

@@ -1,7 +1,7 @@
 //! Projects, members and labels.
 
+use agentry_domain::event::Event;
 use agentry_domain::id::{AssistantId, LabelId, MemberId, ProjectId, UserId};
-use agentry_domain::log::Event;
 use agentry_domain::ports::ProjectRepo;
 use agentry_domain::tracker::Label;
 use agentry_domain::workspace::{Handle, Member, MemberKind, Project, ProjectKey};

@@ -8,8 +8,8 @@ mod import;
 mod rows;
 mod user_threads;
 
+use agentry_domain::event::Event;
 use agentry_domain::id::{AssistantId, AssistantThreadId, ToolId, UserId};
-use agentry_domain::log::Event;
 use agentry_domain::ports::{AssistantQuery, AssistantUsage, RegistryRepo, ToolQuery};
 use agentry_domain::registry::{
     Assistant, AssistantThread, Delegation, ImportPlan, RegistrySnapshot, Tool, ToolLink,

@@ -2,8 +2,8 @@
 
 use std::collections::HashMap;
 
+use agentry_domain::event::Event;
 use agentry_domain::id::{LabelId, MemberId, ProjectId, TaskId, TaskLinkId};
-use agentry_domain::log::Event;
 use agentry_domain::ports::{TaskChange, TaskQuery, TaskRepo};
 use agentry_domain::tracker::{LinkKind, NewTask, Priority, Task, TaskLink, TaskStatus};
 use agentry_domain::{Error, Result};

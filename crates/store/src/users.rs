@@ -1,8 +1,8 @@
 //! Users and API tokens.
 
 use agentry_domain::Result;
+use agentry_domain::event::Event;
 use agentry_domain::id::{TokenId, UserId};
-use agentry_domain::log::Event;
 use agentry_domain::ports::UserRepo;
 use agentry_domain::workspace::{ApiToken, TokenDigest, User};
 use async_trait::async_trait;

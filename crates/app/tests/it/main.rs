@@ -16,3 +16,4 @@ mod registry;
 mod registry_import;
 mod startup;
 mod tasks;
+mod unknown_kinds;

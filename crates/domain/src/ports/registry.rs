@@ -4,8 +4,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 
 use crate::Result;
+use crate::event::Event;
 use crate::id::{AssistantId, AssistantThreadId, ToolId, UserId};
-use crate::log::Event;
 use crate::registry::{
     Assistant, AssistantKind, AssistantThread, Delegation, ImportPlan, RegistrySnapshot, Tool,
     ToolKind, ToolLink,

@@ -2,37 +2,15 @@ use serde::{Deserialize, Serialize};
 
 use super::{Draft, Revisioned};
 use crate::id::AssistantId;
+use crate::vocabulary::vocabulary;
 use crate::{Error, Result};
 
-/// How an assistant runs: on a model Agentry calls itself, or as an assistant
-/// hosted by the OpenAI Assistants API.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AssistantKind {
-    Llm,
-    OpenaiApi,
-}
-
-impl AssistantKind {
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Llm => "llm",
-            Self::OpenaiApi => "openai_api",
-        }
-    }
-
-    /// # Errors
-    /// `Validation` for any other name.
-    pub fn parse(raw: &str) -> Result<Self> {
-        match raw {
-            "llm" => Ok(Self::Llm),
-            "openai_api" => Ok(Self::OpenaiApi),
-            _ => Err(Error::validation(
-                "assistant_type",
-                "must be llm or openai_api",
-            )),
-        }
+vocabulary! {
+    /// How an assistant runs: on a model Agentry calls itself, or as an assistant
+    /// hosted by OpenAI.
+    pub enum AssistantKind("assistant_type") {
+        Llm = "llm",
+        OpenaiApi = "openai_api",
     }
 }
 

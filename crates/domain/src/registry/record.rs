@@ -2,7 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::Result;
-use crate::log::payload::FieldChange;
+use crate::event::FieldChange;
 
 /// The settable part of a registry record, normalized and checked as a whole.
 pub trait Draft: Clone + Serialize + Sized {

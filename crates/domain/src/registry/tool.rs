@@ -4,51 +4,17 @@ use serde_json::Value;
 
 use super::{Draft, Revisioned};
 use crate::id::{AssistantId, ToolId, ToolLinkId};
+use crate::vocabulary::vocabulary;
 use crate::{Error, Result};
 
-/// What a tool does. `sub_assistant` delegates to another assistant.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ToolKind {
-    Calendar,
-    Reminder,
-    Time,
-    Weather,
-    SubAssistant,
-}
-
-impl ToolKind {
-    pub const ALL: [Self; 5] = [
-        Self::Calendar,
-        Self::Reminder,
-        Self::Time,
-        Self::Weather,
-        Self::SubAssistant,
-    ];
-
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Calendar => "calendar",
-            Self::Reminder => "reminder",
-            Self::Time => "time",
-            Self::Weather => "weather",
-            Self::SubAssistant => "sub_assistant",
-        }
-    }
-
-    /// # Errors
-    /// `Validation` for any other name.
-    pub fn parse(raw: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == raw)
-            .ok_or_else(|| {
-                Error::validation(
-                    "tool_type",
-                    "must be calendar, reminder, time, weather or sub_assistant",
-                )
-            })
+vocabulary! {
+    /// What a tool does. `sub_assistant` delegates to another assistant.
+    pub enum ToolKind("tool_type") {
+        Calendar = "calendar",
+        Reminder = "reminder",
+        Time = "time",
+        Weather = "weather",
+        SubAssistant = "sub_assistant",
     }
 }
 

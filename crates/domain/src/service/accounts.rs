@@ -1,8 +1,9 @@
+use crate::event::Event;
 use crate::id::{TokenId, UserId};
-use crate::log::payload::{TokenIssued, TokenRevoked, UserCreated};
-use crate::log::{Event, EventKind};
 use crate::ports::Ports;
-use crate::workspace::{ApiToken, Principal, TokenSecret, User};
+use crate::workspace::{
+    ApiToken, Principal, TokenCreated, TokenRevoked, TokenSecret, User, UserCreated, WorkspaceEvent,
+};
 use crate::{Error, Result};
 
 /// The name of the token that mirrors the `AGENTRY_ADMIN_TOKEN` setting.
@@ -80,7 +81,7 @@ impl Accounts {
         for old in self.ports.users.list_tokens(admin.id).await? {
             if old.name == CONFIGURED_ADMIN_TOKEN && old.revoked_at.is_none() {
                 let event = Event::global(
-                    EventKind::TokenRevoked(TokenRevoked {
+                    WorkspaceEvent::TokenRevoked(TokenRevoked {
                         token: old.id,
                         user: admin.id,
                     }),
@@ -188,7 +189,7 @@ impl Accounts {
         if token.revoked_at.is_none() {
             let now = self.ports.clock.now();
             let event = Event::global(
-                EventKind::TokenRevoked(TokenRevoked {
+                WorkspaceEvent::TokenRevoked(TokenRevoked {
                     token: id,
                     user: token.user_id,
                 }),
@@ -215,7 +216,7 @@ impl Accounts {
 
 fn user_created(user: &User, now: chrono::DateTime<chrono::Utc>) -> Result<Event> {
     Event::global(
-        EventKind::UserCreated(UserCreated {
+        WorkspaceEvent::UserCreated(UserCreated {
             user: user.id,
             name: user.name.clone(),
             is_admin: user.is_admin,
@@ -226,7 +227,7 @@ fn user_created(user: &User, now: chrono::DateTime<chrono::Utc>) -> Result<Event
 
 fn token_created(token: &ApiToken, now: chrono::DateTime<chrono::Utc>) -> Result<Event> {
     Event::global(
-        EventKind::TokenCreated(TokenIssued {
+        WorkspaceEvent::TokenCreated(TokenCreated {
             token: token.id,
             user: token.user_id,
             name: token.name.clone(),

@@ -2,9 +2,11 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::access;
+use crate::event::{Event, Kinds as _};
 use crate::id::{EventId, MemberId, ProjectId, TaskId};
-use crate::log::payload::{ChatMessage, Mention, TaskComment};
-use crate::log::{Cursor, Event, EventFilter, EventKind, EventPage, parse_mentions};
+use crate::log::{
+    ChatEvent, ChatMessage, Cursor, EventFilter, EventPage, Mention, TaskComment, parse_mentions,
+};
 use crate::ports::Ports;
 use crate::workspace::{Handle, Principal};
 use crate::{Error, Result};
@@ -46,11 +48,14 @@ struct CommentInput {
 #[derive(Clone, Debug)]
 pub struct Events {
     ports: Ports,
+    /// Whether this binary knows an event type (the catalog): a feed filters on
+    /// known types only, though it serves every stored kind.
+    is_known: fn(&str) -> bool,
 }
 
 impl Events {
-    pub(crate) fn new(ports: Ports) -> Self {
-        Self { ports }
+    pub(crate) fn new(ports: Ports, is_known: fn(&str) -> bool) -> Self {
+        Self { ports, is_known }
     }
 
     /// Posts a chat message or task comment, resolving `@handle` mentions.
@@ -91,7 +96,7 @@ impl Events {
                 if let Some(url) = &body.voice_url {
                     check_url(url)?;
                 }
-                EventKind::ChatMessage(ChatMessage {
+                ChatEvent::ChatMessage(ChatMessage {
                     mentions: self
                         .mentions(project, &body.content, &body.mentions)
                         .await?,
@@ -105,7 +110,7 @@ impl Events {
                     return Err(Error::validation("task_id", "a task_comment needs a task"));
                 }
                 let body: CommentInput = parse_payload(input.payload)?;
-                EventKind::TaskComment(TaskComment {
+                ChatEvent::TaskComment(TaskComment {
                     mentions: self
                         .mentions(project, &body.content, &body.mentions)
                         .await?,
@@ -119,7 +124,11 @@ impl Events {
                     "type",
                     format!(
                         "{other:?} cannot be posted; clients post {}",
-                        EventKind::CLIENT_TYPES.join(" or ")
+                        ChatEvent::SPECS
+                            .iter()
+                            .map(|k| k.type_name)
+                            .collect::<Vec<_>>()
+                            .join(" or ")
                     ),
                 ));
             }
@@ -167,8 +176,14 @@ impl Events {
     ///
     /// # Errors
     /// `NotFound` for a project, task or parent the caller cannot see; `Validation`
-    /// for a task outside the named project or a missing scope.
+    /// for an unknown type, a task outside the named project or a missing scope.
     pub async fn list(&self, who: &Principal, mut filter: EventFilter) -> Result<EventPage> {
+        if let Some(unknown) = filter.types.iter().find(|t| !(self.is_known)(t)) {
+            return Err(Error::validation(
+                "types",
+                format!("unknown event type {unknown:?}"),
+            ));
+        }
         if let Some(task_id) = filter.task_id {
             let not_found = || Error::NotFound { entity: "task" };
             let task_project = self

@@ -1,10 +1,12 @@
 use super::access::{self, ProjectAccess};
+use crate::event::Event;
 use crate::id::ProjectId;
-use crate::log::payload::{LabelCreated, MemberAdded, ProjectCreated};
-use crate::log::{Event, EventKind};
 use crate::ports::Ports;
-use crate::tracker::Label;
-use crate::workspace::{Handle, Member, MemberKind, NewMember, Principal, Project};
+use crate::tracker::{Label, LabelCreated, TrackerEvent};
+use crate::workspace::{
+    Handle, Member, MemberAdded, MemberKind, NewMember, Principal, Project, ProjectCreated,
+    WorkspaceEvent,
+};
 use crate::{Error, Result};
 
 /// What a caller supplies to create a project.
@@ -56,7 +58,7 @@ impl Projects {
             },
             now,
         )?;
-        let created = EventKind::ProjectCreated(ProjectCreated {
+        let created = WorkspaceEvent::ProjectCreated(ProjectCreated {
             name: project.name.clone(),
             key: project.key.as_str().to_owned(),
         });
@@ -145,7 +147,7 @@ impl Projects {
         let ProjectAccess { member, .. } = access::project(&self.ports, who, project).await?;
         let now = self.ports.clock.now();
         let label = Label::new(project, name, color, now)?;
-        let kind = EventKind::LabelCreated(LabelCreated {
+        let kind = TrackerEvent::LabelCreated(LabelCreated {
             label: label.id,
             name: label.name.clone(),
             color: label.color.clone(),
@@ -163,8 +165,8 @@ impl Projects {
     }
 }
 
-fn member_added(member: &Member) -> EventKind {
-    EventKind::MemberAdded(MemberAdded {
+fn member_added(member: &Member) -> WorkspaceEvent {
+    WorkspaceEvent::MemberAdded(MemberAdded {
         member: member.id,
         handle: member.handle.clone(),
         kind: member.kind,

@@ -10,12 +10,12 @@ mod tests;
 use self::resolve::ResolvedCache;
 pub use self::resolve::{ResolvedAssistant, ResolvedTool};
 use super::access;
+use crate::event::{Event, FieldChange};
 use crate::id::{AssistantId, AssistantThreadId, ToolId};
-use crate::log::payload::{AssistantChanged, FieldChange, ToolChanged, ToolLinkChanged};
-use crate::log::{Event, EventKind};
 use crate::ports::{AssistantQuery, Ports, ToolQuery};
 use crate::registry::{
-    Assistant, AssistantDraft, AssistantThread, Tool, ToolDraft, ToolKind, ToolLink,
+    Assistant, AssistantChanged, AssistantDraft, AssistantThread, RegistryEvent, Tool, ToolChanged,
+    ToolDraft, ToolKind, ToolLink, ToolLinkChanged,
 };
 use crate::workspace::Principal;
 use crate::{Error, Result};
@@ -47,7 +47,7 @@ impl Registry {
         access::admin_only(who)?;
         let now = self.ports.clock.now();
         let assistant = Assistant::new(AssistantId::generate(), draft, now)?;
-        let event = assistant_event(EventKind::AssistantCreated, &assistant, who, Vec::new())?;
+        let event = assistant_event(RegistryEvent::AssistantCreated, &assistant, who, Vec::new())?;
         self.ports
             .registry
             .create_assistant(&assistant, &[event])
@@ -96,7 +96,7 @@ impl Registry {
         if changes.is_empty() {
             return Ok(current);
         }
-        let event = assistant_event(EventKind::AssistantUpdated, &next, who, changes)?;
+        let event = assistant_event(RegistryEvent::AssistantUpdated, &next, who, changes)?;
         self.ports
             .registry
             .update_assistant(&next, &[event])
@@ -137,7 +137,7 @@ impl Registry {
                 describe_usage(&usage)
             )));
         }
-        let event = assistant_event(EventKind::AssistantDeleted, &current, who, Vec::new())?;
+        let event = assistant_event(RegistryEvent::AssistantDeleted, &current, who, Vec::new())?;
         self.ports
             .registry
             .delete_assistant(id, current.revision, &[event])
@@ -153,7 +153,7 @@ impl Registry {
         self.check_delegate(&draft).await?;
         let now = self.ports.clock.now();
         let tool = Tool::new(ToolId::generate(), draft, now)?;
-        let event = tool_event(EventKind::ToolCreated, &tool, who, Vec::new())?;
+        let event = tool_event(RegistryEvent::ToolCreated, &tool, who, Vec::new())?;
         self.ports.registry.create_tool(&tool, &[event]).await?;
         Ok(tool)
     }
@@ -192,7 +192,7 @@ impl Registry {
         if changes.is_empty() {
             return Ok(current);
         }
-        let event = tool_event(EventKind::ToolUpdated, &next, who, changes)?;
+        let event = tool_event(RegistryEvent::ToolUpdated, &next, who, changes)?;
         self.ports.registry.update_tool(&next, &[event]).await?;
         Ok(next)
     }
@@ -209,7 +209,7 @@ impl Registry {
         access::admin_only(who)?;
         let current = self.tool(who, id).await?;
         check_revision(expected, current.revision)?;
-        let event = tool_event(EventKind::ToolDeleted, &current, who, Vec::new())?;
+        let event = tool_event(RegistryEvent::ToolDeleted, &current, who, Vec::new())?;
         self.ports
             .registry
             .delete_tool(id, current.revision, &[event])
@@ -231,7 +231,7 @@ impl Registry {
         self.assistant(who, assistant).await?;
         let tool = self.tool(who, tool).await?;
         let link = ToolLink::new(assistant, &tool, self.ports.clock.now());
-        let event = link_event(EventKind::ToolLinked, &link, who)?;
+        let event = link_event(RegistryEvent::ToolLinked, &link, who)?;
         self.ports.registry.link_tool(&link, &[event]).await?;
         Ok(link)
     }
@@ -247,7 +247,7 @@ impl Registry {
         access::admin_only(who)?;
         let now = self.ports.clock.now();
         let event = Event::global(
-            EventKind::ToolUnlinked(ToolLinkChanged {
+            RegistryEvent::ToolUnlinked(ToolLinkChanged {
                 assistant,
                 tool,
                 by: who.user_id,
@@ -341,7 +341,7 @@ fn check_revision(expected: Option<i64>, actual: i64) -> Result<()> {
 }
 
 fn assistant_event(
-    kind: fn(AssistantChanged) -> EventKind,
+    kind: fn(AssistantChanged) -> RegistryEvent,
     assistant: &Assistant,
     who: &Principal,
     changes: Vec<FieldChange>,
@@ -358,7 +358,7 @@ fn assistant_event(
 }
 
 fn tool_event(
-    kind: fn(ToolChanged) -> EventKind,
+    kind: fn(ToolChanged) -> RegistryEvent,
     tool: &Tool,
     who: &Principal,
     changes: Vec<FieldChange>,
@@ -375,7 +375,7 @@ fn tool_event(
 }
 
 fn link_event(
-    kind: fn(ToolLinkChanged) -> EventKind,
+    kind: fn(ToolLinkChanged) -> RegistryEvent,
     link: &ToolLink,
     who: &Principal,
 ) -> Result<Event> {

@@ -1,9 +1,10 @@
 use super::access::{self, ProjectAccess};
+use crate::event::{Event, FieldChange};
 use crate::id::{LabelId, MemberId, ProjectId, TaskId, TaskLinkId};
-use crate::log::payload::{TaskLabel, TaskUpdated};
-use crate::log::{Event, EventKind};
 use crate::ports::{Ports, TaskChange, TaskQuery};
-use crate::tracker::{LinkKind, NewTask, Priority, Task, TaskLink, TaskPatch, TaskStatus};
+use crate::tracker::{
+    LinkKind, NewTask, Priority, Task, TaskLabel, TaskLink, TaskPatch, TaskStatus, TrackerEvent,
+};
 use crate::workspace::Principal;
 use crate::{Error, Result};
 
@@ -90,7 +91,7 @@ impl Tasks {
             now,
         )?];
         for label in &task.labels {
-            let kind = EventKind::TaskLabelAdd(TaskLabel { label: *label });
+            let kind = TrackerEvent::TaskLabelAdd(TaskLabel { label: *label });
             events.push(Event::in_project(
                 project,
                 scope.actor(),
@@ -204,13 +205,13 @@ impl Tasks {
                 task.labels.sort();
                 (
                     TaskChange::AddLabel(label),
-                    EventKind::TaskLabelAdd(TaskLabel { label }),
+                    TrackerEvent::TaskLabelAdd(TaskLabel { label }),
                 )
             } else {
                 task.labels.retain(|l| *l != label);
                 (
                     TaskChange::RemoveLabel(label),
-                    EventKind::TaskLabelRemove(TaskLabel { label }),
+                    TrackerEvent::TaskLabelRemove(TaskLabel { label }),
                 )
             };
             Ok(Some((change, kind)))
@@ -315,7 +316,7 @@ impl Tasks {
         decide: F,
     ) -> Result<TaskView>
     where
-        F: Fn(&mut Task) -> Result<Option<(TaskChange, EventKind)>> + Send,
+        F: Fn(&mut Task) -> Result<Option<(TaskChange, TrackerEvent)>> + Send,
     {
         let attempts = if expected.is_some() {
             1
@@ -377,7 +378,7 @@ fn check_expected(expected: Option<i64>, actual: i64) -> Result<()> {
 fn task_events(
     scope: &ProjectAccess,
     task: TaskId,
-    kinds: Vec<EventKind>,
+    kinds: Vec<TrackerEvent>,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<Event>> {
     kinds
@@ -388,11 +389,11 @@ fn task_events(
 
 /// Links have no event type of their own in the log's design: they are recorded as a
 /// `task_updated` of the `link` field.
-fn link_event(from: Option<&TaskLink>, to: Option<&TaskLink>) -> EventKind {
+fn link_event(from: Option<&TaskLink>, to: Option<&TaskLink>) -> TrackerEvent {
     let describe = |l: &TaskLink| serde_json::json!({ "id": l.id, "kind": l.kind, "source": l.source_id, "target": l.target_id });
-    EventKind::TaskUpdated(TaskUpdated {
-        field: "link".into(),
-        from: from.map_or(serde_json::Value::Null, describe),
-        to: to.map_or(serde_json::Value::Null, describe),
-    })
+    TrackerEvent::TaskUpdated(FieldChange::new(
+        "link",
+        from.map_or(serde_json::Value::Null, describe),
+        to.map_or(serde_json::Value::Null, describe),
+    ))
 }

@@ -1,38 +1,16 @@
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::id::{ProjectId, TaskId, TaskLinkId};
+use crate::vocabulary::vocabulary;
 use crate::{Error, Result};
 
-/// How one task relates to another.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LinkKind {
-    /// The source must finish before the target can.
-    Blocks,
-    RelatesTo,
-    Duplicates,
-}
-
-impl LinkKind {
-    pub const ALL: [Self; 3] = [Self::Blocks, Self::RelatesTo, Self::Duplicates];
-
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Blocks => "blocks",
-            Self::RelatesTo => "relates_to",
-            Self::Duplicates => "duplicates",
-        }
-    }
-
-    /// # Errors
-    /// `Validation` for an unknown kind.
-    pub fn parse(raw: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|k| k.as_str() == raw)
-            .ok_or_else(|| Error::validation("kind", "must be blocks, relates_to or duplicates"))
+vocabulary! {
+    /// How one task relates to another.
+    pub enum LinkKind("kind") {
+        /// The source must finish before the target can.
+        Blocks = "blocks",
+        RelatesTo = "relates_to",
+        Duplicates = "duplicates",
     }
 }
 

@@ -1,62 +1,23 @@
-use serde::{Deserialize, Serialize};
-
+use crate::vocabulary::vocabulary;
 use crate::{Error, Result};
 
-/// A task's status: one set for the tracker and for the plan engine.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TaskStatus {
-    Backlog,
-    Pending,
-    InProgress,
-    Review,
-    Blocked,
-    Retrying,
-    Done,
-    Failed,
-    Skipped,
-    Cancelled,
+vocabulary! {
+    /// A task's status: one set for the tracker and for the plan engine.
+    pub enum TaskStatus("status") {
+        Backlog = "backlog",
+        Pending = "pending",
+        InProgress = "in_progress",
+        Review = "review",
+        Blocked = "blocked",
+        Retrying = "retrying",
+        Done = "done",
+        Failed = "failed",
+        Skipped = "skipped",
+        Cancelled = "cancelled",
+    }
 }
 
 impl TaskStatus {
-    pub const ALL: [Self; 10] = [
-        Self::Backlog,
-        Self::Pending,
-        Self::InProgress,
-        Self::Review,
-        Self::Blocked,
-        Self::Retrying,
-        Self::Done,
-        Self::Failed,
-        Self::Skipped,
-        Self::Cancelled,
-    ];
-
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Backlog => "backlog",
-            Self::Pending => "pending",
-            Self::InProgress => "in_progress",
-            Self::Review => "review",
-            Self::Blocked => "blocked",
-            Self::Retrying => "retrying",
-            Self::Done => "done",
-            Self::Failed => "failed",
-            Self::Skipped => "skipped",
-            Self::Cancelled => "cancelled",
-        }
-    }
-
-    /// # Errors
-    /// `Validation` for an unknown status.
-    pub fn parse(raw: &str) -> Result<Self> {
-        Self::ALL
-            .into_iter()
-            .find(|s| s.as_str() == raw)
-            .ok_or_else(|| Error::validation("status", format!("unknown status {raw:?}")))
-    }
-
     /// Whether the work is over (nothing more will happen unless it is reopened).
     #[must_use]
     pub const fn is_terminal(self) -> bool {
@@ -99,12 +60,6 @@ impl TaskStatus {
     }
 }
 
-impl std::fmt::Display for TaskStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::TaskStatus::*;
@@ -112,7 +67,7 @@ mod tests {
 
     #[test]
     fn every_status_round_trips_through_its_name() {
-        for status in TaskStatus::ALL {
+        for &status in TaskStatus::ALL {
             assert_eq!(TaskStatus::parse(status.as_str()).unwrap(), status);
         }
         assert!(TaskStatus::parse("todo").is_err());
@@ -120,7 +75,7 @@ mod tests {
 
     #[test]
     fn no_status_moves_to_itself() {
-        for status in TaskStatus::ALL {
+        for &status in TaskStatus::ALL {
             assert!(
                 status.check_transition(status).is_err(),
                 "{status} -> {status}"
@@ -161,7 +116,7 @@ mod tests {
 
     #[test]
     fn every_terminal_status_can_be_reopened() {
-        for status in TaskStatus::ALL.into_iter().filter(|s| s.is_terminal()) {
+        for status in TaskStatus::ALL.iter().copied().filter(|s| s.is_terminal()) {
             assert!(
                 status.successors().iter().any(|s| !s.is_terminal()),
                 "{status}"

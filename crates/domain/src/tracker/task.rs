@@ -1,12 +1,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
+use super::events::{TaskAssigned, TaskCreated, TaskStatusChanged, TaskUnassigned, TrackerEvent};
 use super::{Priority, TaskStatus};
+use crate::event::FieldChange;
 use crate::id::{LabelId, MemberId, ProjectId, TaskId};
-use crate::log::EventKind;
-use crate::log::payload::{
-    TaskAssigned, TaskCreated, TaskStatusChanged, TaskUnassigned, TaskUpdated,
-};
 use crate::{Error, Result};
 
 const TITLE_MAX: usize = 500;
@@ -66,7 +64,7 @@ impl NewTask {
         assignee_id: Option<MemberId>,
         mut labels: Vec<LabelId>,
         now: DateTime<Utc>,
-    ) -> Result<(Self, EventKind)> {
+    ) -> Result<(Self, TrackerEvent)> {
         if !matches!(
             status,
             TaskStatus::Backlog | TaskStatus::Pending | TaskStatus::InProgress
@@ -89,7 +87,7 @@ impl NewTask {
             labels,
             created_at: now,
         };
-        let event = EventKind::TaskCreated(TaskCreated {
+        let event = TrackerEvent::TaskCreated(TaskCreated {
             title: task.title.clone(),
             status,
             priority,
@@ -116,7 +114,7 @@ impl Task {
     /// # Errors
     /// `Validation` for bad text, `InvalidTransition` for a forbidden status change.
     /// On error the task is unchanged.
-    pub fn apply(&mut self, patch: TaskPatch, now: DateTime<Utc>) -> Result<Vec<EventKind>> {
+    pub fn apply(&mut self, patch: TaskPatch, now: DateTime<Utc>) -> Result<Vec<TrackerEvent>> {
         let mut next = self.clone();
         let mut events = Vec::new();
         if let Some(title) = patch.title {
@@ -143,7 +141,7 @@ impl Task {
         }
         if let Some(status) = patch.status.filter(|s| *s != next.status) {
             next.status.check_transition(status)?;
-            events.push(EventKind::TaskStatus(TaskStatusChanged {
+            events.push(TrackerEvent::TaskStatus(TaskStatusChanged {
                 from: next.status,
                 to: status,
             }));
@@ -152,9 +150,9 @@ impl Task {
         if let Some(assignee) = patch.assignee.filter(|a| *a != next.assignee_id) {
             events.push(match (assignee, next.assignee_id) {
                 (Some(assignee), previous) => {
-                    EventKind::TaskAssigned(TaskAssigned { assignee, previous })
+                    TrackerEvent::TaskAssigned(TaskAssigned { assignee, previous })
                 }
-                (None, Some(previous)) => EventKind::TaskUnassigned(TaskUnassigned { previous }),
+                (None, Some(previous)) => TrackerEvent::TaskUnassigned(TaskUnassigned { previous }),
                 (None, None) => unreachable!("filtered out: the assignee did not change"),
             });
             next.assignee_id = assignee;
@@ -174,18 +172,14 @@ impl Task {
     }
 }
 
-fn updated(field: &str, from: Value, to: Value) -> EventKind {
-    EventKind::TaskUpdated(TaskUpdated {
-        field: field.to_owned(),
-        from,
-        to,
-    })
+fn updated(field: &str, from: Value, to: Value) -> TrackerEvent {
+    TrackerEvent::TaskUpdated(FieldChange::new(field, from, to))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::log::payload::TaskUpdated;
+    use crate::event::Kinds as _;
 
     fn task() -> Task {
         let (new, _) = NewTask::new(
@@ -230,7 +224,7 @@ mod tests {
                 Utc::now(),
             )
             .unwrap();
-        let types: Vec<_> = events.iter().map(EventKind::type_name).collect();
+        let types: Vec<_> = events.iter().map(|e| e.type_name()).collect();
         assert_eq!(
             types,
             [
@@ -242,7 +236,7 @@ mod tests {
             ]
         );
         assert!(
-            matches!(&events[0], EventKind::TaskUpdated(TaskUpdated { field, .. }) if field == "title")
+            matches!(&events[0], TrackerEvent::TaskUpdated(FieldChange { field, .. }) if field == "title")
         );
         assert_eq!(task.version, 2);
     }
@@ -297,7 +291,7 @@ mod tests {
             .unwrap();
         assert_eq!(
             events,
-            [EventKind::TaskUnassigned(TaskUnassigned {
+            [TrackerEvent::TaskUnassigned(TaskUnassigned {
                 previous: member
             })]
         );

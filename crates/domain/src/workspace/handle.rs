@@ -52,6 +52,12 @@ impl From<Handle> for String {
     }
 }
 
+impl crate::shape::Described for Handle {
+    fn shape() -> crate::shape::Shape {
+        crate::shape::Shape::String
+    }
+}
+
 impl std::fmt::Display for Handle {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "@{}", self.0)

@@ -1,35 +1,15 @@
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use super::Handle;
 use crate::id::{AssistantId, MemberId, ProjectId, UserId};
+use crate::vocabulary::vocabulary;
 use crate::{Error, Result};
 
-/// Whether a member is a person or an AI agent.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum MemberKind {
-    Human,
-    Agent,
-}
-
-impl MemberKind {
-    #[must_use]
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Human => "human",
-            Self::Agent => "agent",
-        }
-    }
-
-    /// # Errors
-    /// `Validation` for an unknown kind.
-    pub fn parse(raw: &str) -> Result<Self> {
-        match raw {
-            "human" => Ok(Self::Human),
-            "agent" => Ok(Self::Agent),
-            _ => Err(Error::validation("kind", "must be human or agent")),
-        }
+vocabulary! {
+    /// Whether a member is a person or an AI agent.
+    pub enum MemberKind("kind") {
+        Human = "human",
+        Agent = "agent",
     }
 }
 

@@ -3,6 +3,7 @@
 
 use agentry_domain::id::{AssistantId, ToolId};
 use agentry_domain::ports::AssistantQuery;
+use agentry_domain::registry::AssistantKind;
 use agentry_domain::service::Services;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
@@ -10,12 +11,13 @@ use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use super::dto::{
-    AssistantIn, AssistantOut, AssistantPatch, AssistantTypeDto, LinkedToolOut, OpenAiToolsOut,
-    ResolvedOut, ThreadOut, ToolLinkOut,
+    AssistantIn, AssistantOut, AssistantPatch, LinkedToolOut, OpenAiToolsOut, ResolvedOut,
+    ThreadOut, ToolLinkOut,
 };
 use super::{RecordResponse, precondition};
 use crate::Tag;
 use crate::auth::Caller;
+use crate::common::wire::Wire;
 use crate::problem::ApiResult;
 use crate::tasks::{NoContent, etag, expected_version};
 
@@ -45,7 +47,7 @@ impl AssistantsApi {
         &self,
         caller: Caller,
         is_active: Query<Option<bool>>,
-        assistant_type: Query<Option<AssistantTypeDto>>,
+        assistant_type: Query<Option<Wire<AssistantKind>>>,
         is_secretary: Query<Option<bool>>,
         after: Query<Option<String>>,
         /// 1-200, default 50.
@@ -53,7 +55,7 @@ impl AssistantsApi {
     ) -> ApiResult<Json<Vec<AssistantOut>>> {
         let query = AssistantQuery {
             is_active: is_active.0,
-            assistant_type: assistant_type.0.map(Into::into),
+            assistant_type: assistant_type.0.map(|t| t.0),
             is_secretary: is_secretary.0,
             after_name: after.0,
             limit: super::limit(limit.0)?,

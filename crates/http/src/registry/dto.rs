@@ -7,23 +7,13 @@ use agentry_domain::registry::{
 };
 use agentry_domain::service::{ResolvedAssistant, ResolvedTool};
 use chrono::{DateTime, Utc};
-use poem_openapi::{Enum, Object};
+use poem_openapi::Object;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::common::wire::Wire;
 use crate::problem::ApiResult;
 use crate::text::Text;
-
-crate::tasks::mirror_enum!(AssistantTypeDto, AssistantKind, Llm, OpenaiApi);
-crate::tasks::mirror_enum!(
-    ToolTypeDto,
-    ToolKind,
-    Calendar,
-    Reminder,
-    Time,
-    Weather,
-    SubAssistant
-);
 
 fn default_true() -> bool {
     true
@@ -42,7 +32,7 @@ pub struct AssistantIn {
     /// Its system prompt.
     #[oai(default)]
     pub instructions: Text,
-    pub assistant_type: AssistantTypeDto,
+    pub assistant_type: Wire<AssistantKind>,
     /// Required for `openai_api`, forbidden for `llm`.
     pub openai_assistant_id: Option<Text>,
     #[oai(default = "default_true")]
@@ -56,7 +46,7 @@ impl From<AssistantIn> for AssistantDraft {
             is_secretary: a.is_secretary,
             model: a.model.into(),
             instructions: a.instructions.into(),
-            assistant_type: a.assistant_type.into(),
+            assistant_type: a.assistant_type.0,
             openai_assistant_id: a.openai_assistant_id.map(Into::into),
             is_active: a.is_active,
         }
@@ -71,16 +61,14 @@ pub struct AssistantPatch {
     pub is_secretary: Option<bool>,
     pub model: Option<Text>,
     pub instructions: Option<Text>,
-    pub assistant_type: Option<AssistantTypeDto>,
+    pub assistant_type: Option<Wire<AssistantKind>>,
     pub openai_assistant_id: Option<Text>,
     pub is_active: Option<bool>,
 }
 
 impl AssistantPatch {
     pub fn apply(self, current: &AssistantDraft) -> AssistantDraft {
-        let assistant_type = self
-            .assistant_type
-            .map_or(current.assistant_type, Into::into);
+        let assistant_type = self.assistant_type.map_or(current.assistant_type, |t| t.0);
         AssistantDraft {
             name: self.name.map_or_else(|| current.name.clone(), Into::into),
             is_secretary: self.is_secretary.unwrap_or(current.is_secretary),
@@ -107,7 +95,7 @@ pub struct AssistantOut {
     pub is_secretary: bool,
     pub model: String,
     pub instructions: String,
-    pub assistant_type: AssistantTypeDto,
+    pub assistant_type: Wire<AssistantKind>,
     pub openai_assistant_id: Option<String>,
     pub is_active: bool,
     /// Counts changes; send it back as `If-Match: "<revision>"`.
@@ -140,7 +128,7 @@ impl From<&Assistant> for AssistantOut {
 pub struct ToolIn {
     /// The function name a model calls: 1-64 of `A-Z a-z 0-9 _ -`, unique.
     pub name: Text,
-    pub tool_type: ToolTypeDto,
+    pub tool_type: Wire<ToolKind>,
     #[oai(default)]
     pub description: Text,
     /// A JSON Schema (an object schema) of the tool's arguments.
@@ -155,7 +143,7 @@ impl ToolIn {
     pub fn draft(self) -> ApiResult<ToolDraft> {
         Ok(ToolDraft {
             name: ToolName::parse(&self.name.0).map_err(|e| bad_request_422(&e))?,
-            tool_type: self.tool_type.into(),
+            tool_type: self.tool_type.0,
             description: self.description.into(),
             input_schema: self.input_schema,
             assistant_id: self.assistant_id.map(AssistantId),
@@ -174,7 +162,7 @@ fn bad_request_422(error: &agentry_domain::Error) -> crate::problem::ApiError {
 #[oai(deny_unknown_fields)]
 pub struct ToolPatch {
     pub name: Option<Text>,
-    pub tool_type: Option<ToolTypeDto>,
+    pub tool_type: Option<Wire<ToolKind>>,
     pub description: Option<Text>,
     pub input_schema: Option<Value>,
     pub assistant_id: Option<Uuid>,
@@ -183,7 +171,7 @@ pub struct ToolPatch {
 
 impl ToolPatch {
     pub fn apply(self, current: &ToolDraft) -> ApiResult<ToolDraft> {
-        let tool_type = self.tool_type.map_or(current.tool_type, Into::into);
+        let tool_type = self.tool_type.map_or(current.tool_type, |t| t.0);
         Ok(ToolDraft {
             name: match self.name {
                 Some(name) => ToolName::parse(&name.0).map_err(|e| bad_request_422(&e))?,
@@ -210,7 +198,7 @@ impl ToolPatch {
 pub struct ToolOut {
     pub id: Uuid,
     pub name: String,
-    pub tool_type: ToolTypeDto,
+    pub tool_type: Wire<ToolKind>,
     pub description: String,
     pub input_schema: Value,
     pub assistant_id: Option<Uuid>,

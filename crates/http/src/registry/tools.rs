@@ -2,16 +2,18 @@
 
 use agentry_domain::id::ToolId;
 use agentry_domain::ports::ToolQuery;
+use agentry_domain::registry::ToolKind;
 use agentry_domain::service::Services;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use uuid::Uuid;
 
-use super::dto::{ToolIn, ToolOut, ToolPatch, ToolTypeDto};
+use super::dto::{ToolIn, ToolOut, ToolPatch};
 use super::{RecordResponse, precondition};
 use crate::Tag;
 use crate::auth::Caller;
+use crate::common::wire::Wire;
 use crate::problem::ApiResult;
 use crate::tasks::{NoContent, expected_version};
 
@@ -31,14 +33,14 @@ impl ToolsApi {
         &self,
         caller: Caller,
         is_active: Query<Option<bool>>,
-        tool_type: Query<Option<ToolTypeDto>>,
+        tool_type: Query<Option<Wire<ToolKind>>>,
         after: Query<Option<String>>,
         /// 1-200, default 50.
         limit: Query<Option<u32>>,
     ) -> ApiResult<Json<Vec<ToolOut>>> {
         let query = ToolQuery {
             is_active: is_active.0,
-            tool_type: tool_type.0.map(Into::into),
+            tool_type: tool_type.0.map(|t| t.0),
             after_name: after.0,
             limit: super::limit(limit.0)?,
         };

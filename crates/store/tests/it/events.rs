@@ -1,9 +1,10 @@
 use agentry_domain::clock::utc_now;
+use agentry_domain::event::Event;
 use agentry_domain::id::EventId;
-use agentry_domain::log::payload::{TaskComment, TaskStatusChanged};
-use agentry_domain::log::{Event, EventFilter, EventKind};
+use agentry_domain::log::{ChatEvent, EventFilter, TaskComment};
 use agentry_domain::ports::{EventRepo as _, TaskRepo as _};
 use agentry_domain::tracker::TaskStatus;
+use agentry_domain::tracker::{TaskStatusChanged, TrackerEvent};
 use agentry_store::{Backend, Store};
 use sea_orm::{ConnectionTrait as _, TransactionTrait as _};
 
@@ -19,7 +20,7 @@ contract!(
 );
 
 fn status(project: &agentry_domain::workspace::Project, task: agentry_domain::id::TaskId) -> Event {
-    let kind = EventKind::TaskStatus(TaskStatusChanged {
+    let kind = TrackerEvent::TaskStatus(TaskStatusChanged {
         from: TaskStatus::Backlog,
         to: TaskStatus::Pending,
     });
@@ -32,7 +33,7 @@ async fn a_payload_round_trips_unchanged(store: Store) {
         .create_task(&new_task(&alpha, "t").0, &[])
         .await
         .unwrap();
-    let kind = EventKind::TaskComment(TaskComment {
+    let kind = ChatEvent::TaskComment(TaskComment {
         content: "Готово ✅ — \"quoted\" \\ back\nslash 完成".into(),
         mentions: vec![],
         thinking: Some("think".into()),

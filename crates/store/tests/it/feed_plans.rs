@@ -7,10 +7,11 @@
 //! serves every filter once sequential scans are priced out.
 
 use agentry_domain::clock::utc_now;
-use agentry_domain::log::payload::{TaskComment, TaskStatusChanged};
-use agentry_domain::log::{Cursor, Event, EventFilter, EventKind};
+use agentry_domain::event::Event;
+use agentry_domain::log::{ChatEvent, Cursor, EventFilter, TaskComment};
 use agentry_domain::ports::{EventRepo as _, TaskRepo as _};
 use agentry_domain::tracker::TaskStatus;
+use agentry_domain::tracker::{TaskStatusChanged, TrackerEvent};
 use agentry_store::{Backend, Store};
 use sea_orm::ConnectionTrait as _;
 
@@ -36,7 +37,7 @@ async fn every_feed_filter_is_an_index_range_in_id_order(store: Store) {
                 alpha.id,
                 None,
                 Some(task),
-                EventKind::TaskComment(TaskComment {
+                ChatEvent::TaskComment(TaskComment {
                     content: "c".into(),
                     mentions: vec![],
                     thinking: None,
@@ -49,7 +50,7 @@ async fn every_feed_filter_is_an_index_range_in_id_order(store: Store) {
                 alpha.id,
                 None,
                 Some(task),
-                EventKind::TaskStatus(TaskStatusChanged {
+                TrackerEvent::TaskStatus(TaskStatusChanged {
                     from: TaskStatus::Backlog,
                     to: TaskStatus::Pending,
                 }),

@@ -1,11 +1,11 @@
 //! Builders and the macro that runs one contract test on each database.
 
 use agentry_domain::clock::utc_now;
+use agentry_domain::event::Event;
 use agentry_domain::id::MemberId;
-use agentry_domain::log::payload::ChatMessage;
-use agentry_domain::log::{Event, EventKind};
+use agentry_domain::log::{ChatEvent, ChatMessage};
 use agentry_domain::ports::{ProjectRepo as _, UserRepo as _};
-use agentry_domain::tracker::{NewTask, Priority, TaskStatus};
+use agentry_domain::tracker::{NewTask, Priority, TaskStatus, TrackerEvent};
 use agentry_domain::workspace::{Member, MemberKind, NewMember, Project, User};
 use agentry_migration::{Migrator, MigratorTrait as _};
 use agentry_store::testing::TestDatabase;
@@ -96,7 +96,7 @@ pub async fn project(store: &Store, key: &str) -> (Project, Member, User) {
     (project, member, user)
 }
 
-pub fn new_task(project: &Project, title: &str) -> (NewTask, EventKind) {
+pub fn new_task(project: &Project, title: &str) -> (NewTask, TrackerEvent) {
     NewTask::new(
         project.id,
         title,
@@ -111,7 +111,7 @@ pub fn new_task(project: &Project, title: &str) -> (NewTask, EventKind) {
 }
 
 pub fn chat(project: &Project, actor: Option<MemberId>, content: &str) -> Event {
-    let kind = EventKind::ChatMessage(ChatMessage {
+    let kind = ChatEvent::ChatMessage(ChatMessage {
         content: content.into(),
         mentions: vec![],
         thinking: None,

@@ -3,14 +3,14 @@
 
 use agentry_domain::ErrorKind;
 use agentry_domain::clock::utc_now;
+use agentry_domain::event::Event;
 use agentry_domain::id::{AssistantId, ToolId, UserId};
-use agentry_domain::log::payload::AssistantChanged;
-use agentry_domain::log::{Event, EventKind};
 use agentry_domain::ports::{AssistantQuery, EventRepo as _, RegistryRepo as _, UserRepo as _};
 use agentry_domain::registry::{
     Assistant, AssistantDraft, AssistantKind, AssistantThread, Tool, ToolDraft, ToolKind, ToolLink,
     ToolName,
 };
+use agentry_domain::registry::{AssistantChanged, RegistryEvent};
 use agentry_domain::workspace::User;
 use agentry_store::Store;
 use serde_json::json;
@@ -41,7 +41,7 @@ fn draft(name: &str) -> AssistantDraft {
 
 fn changed(assistant: &Assistant) -> Event {
     Event::global(
-        EventKind::AssistantCreated(AssistantChanged {
+        RegistryEvent::AssistantCreated(AssistantChanged {
             assistant: assistant.id,
             name: assistant.draft.name.clone(),
             by: UserId::generate(),

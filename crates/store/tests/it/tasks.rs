@@ -2,12 +2,13 @@ use std::sync::Arc;
 
 use agentry_domain::Error;
 use agentry_domain::clock::utc_now;
-use agentry_domain::log::payload::TaskLabel;
-use agentry_domain::log::{Event, EventFilter, EventKind};
+use agentry_domain::event::Event;
+use agentry_domain::log::EventFilter;
 use agentry_domain::ports::{
     EventRepo as _, ProjectRepo as _, TaskChange, TaskQuery, TaskRepo as _,
 };
 use agentry_domain::tracker::{Label, LinkKind, TaskLink, TaskPatch, TaskStatus};
+use agentry_domain::tracker::{TaskLabel, TrackerEvent};
 use agentry_store::Store;
 
 use crate::helpers::{contract, new_task, project};
@@ -161,7 +162,7 @@ async fn labels_and_links_change_with_the_task_version(store: Store) {
         alpha.id,
         None,
         Some(task.id),
-        EventKind::TaskLabelAdd(TaskLabel { label: label.id }),
+        TrackerEvent::TaskLabelAdd(TaskLabel { label: label.id }),
         utc_now(),
     )
     .unwrap();

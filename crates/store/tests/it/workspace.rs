@@ -1,10 +1,10 @@
 use agentry_domain::Error;
 use agentry_domain::clock::utc_now;
-use agentry_domain::log::Event;
-use agentry_domain::log::payload::UserCreated;
-use agentry_domain::log::{EventFilter, EventKind};
+use agentry_domain::event::Event;
+use agentry_domain::log::EventFilter;
 use agentry_domain::ports::{EventRepo as _, ProjectRepo as _, UserRepo as _};
 use agentry_domain::workspace::{ApiToken, Handle, Member, MemberKind, NewMember, Project, User};
+use agentry_domain::workspace::{UserCreated, WorkspaceEvent};
 use agentry_store::Store;
 
 use crate::helpers::{contract, project};
@@ -23,7 +23,7 @@ async fn only_the_first_user_is_created_by_bootstrap(store: Store) {
     let first = User::new("admin", true, now).unwrap();
     let (token, secret) = ApiToken::issue(first.id, "bootstrap", now).unwrap();
     let event = Event::global(
-        EventKind::UserCreated(UserCreated {
+        WorkspaceEvent::UserCreated(UserCreated {
             user: first.id,
             name: "admin".into(),
             is_admin: true,

@@ -5,10 +5,9 @@ use serde_json::Value;
 
 use super::{Registry, assistant_event, link_event, tool_event};
 use crate::Result;
+use crate::event::FieldChange;
 use crate::id::UserId;
-use crate::log::EventKind;
-use crate::log::payload::FieldChange;
-use crate::registry::{ImportPlan, Problem, RegistryDocument, plan_import};
+use crate::registry::{ImportPlan, Problem, RegistryDocument, RegistryEvent, plan_import};
 use crate::workspace::Principal;
 
 impl Registry {
@@ -49,7 +48,7 @@ impl Registry {
         let mut events = Vec::new();
         for a in &plan.create_assistants {
             events.push(assistant_event(
-                EventKind::AssistantCreated,
+                RegistryEvent::AssistantCreated,
                 a,
                 &who,
                 Vec::new(),
@@ -62,14 +61,14 @@ impl Registry {
                 None => Vec::new(),
             };
             events.push(assistant_event(
-                EventKind::AssistantUpdated,
+                RegistryEvent::AssistantUpdated,
                 a,
                 &who,
                 changes,
             )?);
         }
         for t in &plan.create_tools {
-            events.push(tool_event(EventKind::ToolCreated, t, &who, Vec::new())?);
+            events.push(tool_event(RegistryEvent::ToolCreated, t, &who, Vec::new())?);
         }
         for t in &plan.update_tools {
             let before = stored.tools.iter().find(|s| s.id == t.id);
@@ -77,10 +76,10 @@ impl Registry {
                 Some(before) => FieldChange::between(&before.draft, &t.draft)?,
                 None => Vec::new(),
             };
-            events.push(tool_event(EventKind::ToolUpdated, t, &who, changes)?);
+            events.push(tool_event(RegistryEvent::ToolUpdated, t, &who, changes)?);
         }
         for l in &plan.add_links {
-            events.push(link_event(EventKind::ToolLinked, l, &who)?);
+            events.push(link_event(RegistryEvent::ToolLinked, l, &who)?);
         }
         self.ports.registry.apply_import(&plan, &events).await?;
         Ok(Ok(plan))

@@ -109,7 +109,7 @@ async fn an_update_records_each_changed_field_from_and_to() {
         .times(1)
         .returning(|next, events| {
             assert_eq!(next.revision, 2);
-            let payload = events[0].kind.payload().unwrap();
+            let payload = events[0].kind.payload();
             assert_eq!(events[0].kind.type_name(), "assistant_updated");
             assert_eq!(
                 payload["changes"],

@@ -4,9 +4,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use agentry_domain::clock::SystemClock;
-use agentry_domain::ports::Ports;
-use agentry_domain::service::{Limits, Services};
 use agentry_domain::workspace::TokenSecret;
+use agentry_domain::{Limits, Ports, Services};
 use agentry_http::HttpOptions;
 use agentry_migration::{Migrator, MigratorTrait as _};
 use agentry_store::{LocalBlobStore, Options, Store};
@@ -136,17 +135,11 @@ fn source_chain(error: &dyn std::error::Error) -> String {
 }
 
 pub(crate) fn ports(store: &Store, blob_dir: &std::path::Path) -> Ports {
-    let store = Arc::new(store.clone());
-    Ports {
-        users: store.clone(),
-        projects: store.clone(),
-        tasks: store.clone(),
-        events: store.clone(),
-        attachments: store.clone(),
-        blobs: Arc::new(LocalBlobStore::new(blob_dir)),
-        registry: store.clone(),
-        clock: Arc::new(SystemClock),
-    }
+    Ports::from_store(
+        Arc::new(store.clone()),
+        Arc::new(LocalBlobStore::new(blob_dir)),
+        Arc::new(SystemClock),
+    )
 }
 
 /// Completes on SIGINT or SIGTERM.

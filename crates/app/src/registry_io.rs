@@ -3,9 +3,9 @@
 
 use std::path::Path;
 
-use agentry_domain::ports::UserRepo as _;
 use agentry_domain::registry::{ImportPlan, RegistryDocument};
-use agentry_domain::service::{Limits, Services};
+use agentry_domain::workspace::UserRepo as _;
+use agentry_domain::{Limits, Services};
 use agentry_store::Store;
 use anyhow::{Context as _, bail};
 

@@ -2,9 +2,10 @@
 //! and a conversation, all written through the use cases so every event is real.
 
 use agentry_domain::id::UserId;
-use agentry_domain::service::{CreateTask, NewProject, PostEvent, Services};
-use agentry_domain::tracker::{Priority, TaskPatch, TaskStatus};
-use agentry_domain::workspace::{MemberKind, NewMember, Principal};
+use agentry_domain::log::PostEvent;
+use agentry_domain::tracker::{CreateTask, Priority, TaskPatch, TaskStatus};
+use agentry_domain::workspace::{MemberKind, NewMember, NewProject};
+use agentry_domain::{Limits, Principal, Services};
 use anyhow::Context as _;
 use serde_json::json;
 
@@ -16,7 +17,7 @@ const DEMO_KEY: &str = "DEMO";
 /// When the schema is not migrated or a write fails.
 pub async fn run(store: &agentry_store::Store) -> anyhow::Result<()> {
     let ports = crate::app::ports(store, std::path::Path::new("agentry-blobs"));
-    let services = Services::new(&ports, agentry_domain::service::Limits::default());
+    let services = Services::new(&ports, Limits::default());
     if let Some(secret) = services
         .accounts
         .bootstrap(None)
@@ -26,6 +27,7 @@ pub async fn run(store: &agentry_store::Store) -> anyhow::Result<()> {
         println!("admin token (shown once): {}", secret.expose());
     }
     let admin = ports
+        .workspace
         .users
         .list_users()
         .await?
@@ -75,12 +77,12 @@ pub async fn run(store: &agentry_store::Store) -> anyhow::Result<()> {
         .add_member(&ada, project.id, agent("reviewer", None))
         .await?;
     let bug = services
-        .projects
-        .create_label(&ada, project.id, "bug", Some("#d73a4a"))
+        .labels
+        .create(&ada, project.id, "bug", Some("#d73a4a"))
         .await?;
     services
-        .projects
-        .create_label(&ada, project.id, "feature", Some("#0e8a16"))
+        .labels
+        .create(&ada, project.id, "feature", Some("#0e8a16"))
         .await?;
 
     let spec = services

@@ -3,7 +3,18 @@
 //! Architecture invariant: this crate does no I/O. It depends on no database, HTTP
 //! or async-runtime crate; adapters (`agentry-store`, `agentry-http`) implement or
 //! call the ports declared here. CI checks this with `cargo tree`.
+//!
+//! It is a kernel shared by every context (ids, errors, the clock, text checks,
+//! vocabularies, shapes, the event envelope, the caller) and four bounded contexts,
+//! each a folder with its types, its event kinds, its ports and its use cases. A
+//! context may use the ones before it, never the ones after:
+//!
+//! `registry` → `workspace` → `tracker` → `log`
+//!
+//! Above them, [`catalog`] lists every event kind, [`Ports`] bundles every port for
+//! wiring and [`Services`] every use case.
 
+pub mod caller;
 pub mod catalog;
 pub mod clock;
 pub mod error;
@@ -12,11 +23,19 @@ pub mod id;
 pub mod log;
 pub mod ports;
 pub mod registry;
-pub mod service;
+mod services;
 pub mod shape;
 mod text;
 pub mod tracker;
 pub mod vocabulary;
 pub mod workspace;
 
+#[cfg(test)]
+mod doubles;
+#[cfg(test)]
+mod layering;
+
+pub use caller::Principal;
 pub use error::{Error, ErrorKind, Result};
+pub use ports::Ports;
+pub use services::{Limits, Services};

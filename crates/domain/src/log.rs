@@ -3,12 +3,22 @@
 //! "One event = one action." Every state change is recorded by its event, written
 //! in the same transaction as the change; nothing else keeps history. The envelope
 //! is [`crate::event::Event`]; this context adds what people post (chat messages
-//! and task comments) and the feeds that read the log.
+//! and task comments), files attached to events, and the feeds that read the log.
+//!
+//! Depends on the kernel, the workspace (access) and the tracker (a task's project).
 
+mod attachment;
 mod events;
 mod filter;
 mod mention;
+mod ports;
+mod service;
 
+pub use attachment::{Attachment, NewAttachment};
 pub use events::{ChatEvent, ChatMessage, Mention, TaskComment};
 pub use filter::{Cursor, EventFilter, EventPage};
 pub use mention::parse_mentions;
+pub use ports::{AttachmentRepo, BlobStore, EventRepo, Ports};
+#[cfg(any(test, feature = "mock"))]
+pub use ports::{MockAttachmentRepo, MockBlobStore, MockEventRepo};
+pub use service::{Attachments, Events, PostEvent};

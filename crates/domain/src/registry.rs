@@ -1,13 +1,17 @@
-//! The assistant registry of seed 001: assistants, their tools (JSON-Schema inputs),
-//! which assistant uses which tool, sub-assistant delegation, and each user's
+//! Registry context (seed 001): assistants, their tools (JSON-Schema inputs), which
+//! assistant uses which tool, sub-assistant delegation, and each user's
 //! conversation thread with an assistant. Configuration that used to be code.
+//!
+//! Depends on the kernel only (ids, errors, the event envelope, the caller).
 
 mod assistant;
 mod document;
 mod events;
 mod graph;
+mod ports;
 mod record;
 mod schema;
+mod service;
 mod thread;
 mod tool;
 
@@ -18,7 +22,17 @@ pub use document::{
 };
 pub use events::{AssistantChanged, RegistryEvent, ToolChanged, ToolLinkChanged};
 pub use graph::{Delegation, find_cycle};
+pub use ports::{
+    AssistantQuery, AssistantRepo, AssistantUsage, Ports, RevisionRepo, SnapshotRepo, ThreadRepo,
+    ToolLinkRepo, ToolQuery, ToolRepo,
+};
+#[cfg(any(test, feature = "mock"))]
+pub use ports::{
+    MockAssistantRepo, MockRevisionRepo, MockSnapshotRepo, MockThreadRepo, MockToolLinkRepo,
+    MockToolRepo,
+};
 pub use record::{Draft, Revisioned};
 pub use schema::check_input_schema;
+pub use service::{Registry, ResolvedAssistant, ResolvedTool};
 pub use thread::AssistantThread;
 pub use tool::{Tool, ToolDraft, ToolKind, ToolLink, ToolName};

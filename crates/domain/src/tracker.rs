@@ -1,20 +1,26 @@
-//! Tracker context: tasks with their state machine, labels, links and attachments.
+//! Tracker context: tasks with their state machine, labels and links.
+//!
+//! Depends on the kernel and on the workspace (projects, members, access).
 
-mod attachment;
 mod events;
 mod label;
 mod link;
+mod ports;
 mod priority;
+mod service;
 mod status;
 mod task;
 
-pub use attachment::{Attachment, NewAttachment};
 pub use events::{
     LabelCreated, TaskAssigned, TaskCreated, TaskLabel, TaskStatusChanged, TaskUnassigned,
     TrackerEvent,
 };
 pub use label::Label;
 pub use link::{LinkKind, TaskLink};
+pub use ports::{LabelRepo, Ports, TaskChange, TaskQuery, TaskRepo};
+#[cfg(any(test, feature = "mock"))]
+pub use ports::{MockLabelRepo, MockTaskRepo};
 pub use priority::Priority;
+pub use service::{CreateTask, Labels, TaskLinks, TaskView, Tasks};
 pub use status::TaskStatus;
 pub use task::{NewTask, Task, TaskPatch};

@@ -1,9 +1,15 @@
-//! Workspace context: users and their API tokens, projects and their members.
+//! Workspace context: users and their API tokens, projects and their members, and
+//! who may see which project.
+//!
+//! Depends on the kernel and on the registry (an agent member is an assistant).
 
+pub(crate) mod access;
 mod events;
 mod handle;
 mod member;
+mod ports;
 mod project;
+mod service;
 mod token;
 mod user;
 
@@ -12,6 +18,10 @@ pub use events::{
 };
 pub use handle::Handle;
 pub use member::{Member, MemberKind, NewMember};
+#[cfg(any(test, feature = "mock"))]
+pub use ports::{MockProjectRepo, MockUserRepo};
+pub use ports::{Ports, ProjectRepo, UserRepo};
 pub use project::{Project, ProjectKey};
+pub use service::{Accounts, CONFIGURED_ADMIN_TOKEN, NewProject, Projects};
 pub use token::{ApiToken, TokenDigest, TokenSecret};
-pub use user::{Principal, User};
+pub use user::User;

@@ -1,7 +1,7 @@
 //! Users and API tokens.
 
+use agentry_domain::Services;
 use agentry_domain::id::{TokenId, UserId};
-use agentry_domain::service::Services;
 use agentry_domain::workspace::{ApiToken, TokenSecret, User};
 use chrono::{DateTime, Utc};
 use poem_openapi::param::{Path, Query};

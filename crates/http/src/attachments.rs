@@ -1,8 +1,8 @@
 //! Files attached to events.
 
+use agentry_domain::Services;
 use agentry_domain::id::{AttachmentId, EventId};
-use agentry_domain::service::Services;
-use agentry_domain::tracker::{Attachment, NewAttachment};
+use agentry_domain::log::{Attachment, NewAttachment};
 use chrono::{DateTime, Utc};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Attachment as Download, AttachmentType, Binary, Json};

@@ -1,8 +1,8 @@
 //! Bearer-token authentication: the token is resolved to its caller before the
 //! operation runs; a missing or bad token answers 401.
 
-use agentry_domain::service::Services;
-use agentry_domain::workspace::Principal;
+use agentry_domain::Principal;
+use agentry_domain::Services;
 use poem::Request;
 use poem::http::StatusCode;
 use poem_openapi::SecurityScheme;

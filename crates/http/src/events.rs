@@ -1,9 +1,10 @@
 //! The event log: post chat messages and task comments, read feeds.
 
+use agentry_domain::Services;
 use agentry_domain::event::Event;
 use agentry_domain::id::{EventId, ProjectId, TaskId};
 use agentry_domain::log::EventFilter;
-use agentry_domain::service::{PostEvent, Services};
+use agentry_domain::log::PostEvent;
 use chrono::{DateTime, Utc};
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;

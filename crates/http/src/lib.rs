@@ -16,7 +16,7 @@ mod registry;
 mod tasks;
 mod text;
 
-use agentry_domain::service::Services;
+use agentry_domain::Services;
 use poem::http::{StatusCode, header};
 use poem::{Endpoint, EndpointExt as _, IntoEndpoint, Request, Route, get, handler};
 use poem_openapi::{OpenApiService, Tags};

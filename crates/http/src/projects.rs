@@ -1,8 +1,9 @@
 //! Projects, their members and labels.
 
+use agentry_domain::Services;
 use agentry_domain::id::{AssistantId, ProjectId, UserId};
-use agentry_domain::service::{NewProject, Services};
 use agentry_domain::tracker::Label;
+use agentry_domain::workspace::NewProject;
 use agentry_domain::workspace::{Member, MemberKind, NewMember, Project};
 use chrono::{DateTime, Utc};
 use poem_openapi::param::Path;
@@ -242,8 +243,8 @@ impl ProjectsApi {
     ) -> ApiResult<Created<LabelOut>> {
         let label = self
             .services
-            .projects
-            .create_label(
+            .labels
+            .create(
                 &caller.0,
                 ProjectId(project_id.0),
                 &body.name.0,
@@ -265,8 +266,8 @@ impl ProjectsApi {
     ) -> ApiResult<Json<Vec<LabelOut>>> {
         let labels = self
             .services
-            .projects
-            .labels(&caller.0, ProjectId(project_id.0))
+            .labels
+            .list(&caller.0, ProjectId(project_id.0))
             .await?;
         Ok(Json(labels.iter().map(LabelOut::from).collect()))
     }

@@ -7,8 +7,8 @@ mod dto;
 mod threads;
 mod tools;
 
+use agentry_domain::Services;
 use agentry_domain::registry::Revisioned;
-use agentry_domain::service::Services;
 use agentry_domain::{Error, ErrorKind};
 use poem_openapi::payload::Json;
 use poem_openapi::types::ToJSON;

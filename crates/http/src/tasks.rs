@@ -3,9 +3,10 @@
 //! Every response carries the task's version as an `ETag`; a write that sends it back
 //! in `If-Match` happens only if nobody changed the task in between (409 otherwise).
 
+use agentry_domain::Services;
 use agentry_domain::id::{LabelId, MemberId, ProjectId, TaskId, TaskLinkId};
-use agentry_domain::ports::TaskQuery;
-use agentry_domain::service::{CreateTask, Services, TaskView};
+use agentry_domain::tracker::TaskQuery;
+use agentry_domain::tracker::{CreateTask, TaskView};
 use agentry_domain::tracker::{LinkKind, Priority, TaskLink, TaskPatch, TaskStatus};
 use chrono::{DateTime, Utc};
 use poem_openapi::param::{Header, Path, Query};

@@ -2,8 +2,7 @@
 
 use agentry_domain::Result;
 use agentry_domain::id::{AttachmentId, EventId, ProjectId};
-use agentry_domain::ports::AttachmentRepo;
-use agentry_domain::tracker::Attachment;
+use agentry_domain::log::{Attachment, AttachmentRepo};
 use async_trait::async_trait;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _,

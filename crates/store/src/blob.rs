@@ -3,7 +3,7 @@
 use std::io::ErrorKind;
 use std::path::{Component, Path, PathBuf};
 
-use agentry_domain::ports::BlobStore;
+use agentry_domain::log::BlobStore;
 use agentry_domain::{Error, Result};
 use async_trait::async_trait;
 use tokio::io::AsyncWriteExt as _;

@@ -3,8 +3,7 @@
 use agentry_domain::Result;
 use agentry_domain::event::{Event, EventKind};
 use agentry_domain::id::{EventId, MemberId, ProjectId, TaskId};
-use agentry_domain::log::EventFilter;
-use agentry_domain::ports::EventRepo;
+use agentry_domain::log::{EventFilter, EventRepo};
 use async_trait::async_trait;
 use sea_orm::{
     ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait as _, QueryResult, Statement,

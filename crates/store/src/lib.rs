@@ -13,9 +13,11 @@ mod connect;
 mod entity;
 mod error;
 mod events;
+mod labels;
 mod projects;
 mod registry;
 mod tasks;
+mod transact;
 mod users;
 mod watch;
 

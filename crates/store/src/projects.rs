@@ -1,20 +1,18 @@
-//! Projects, members and labels.
+//! Projects and their members.
 
 use agentry_domain::event::Event;
-use agentry_domain::id::{AssistantId, LabelId, MemberId, ProjectId, UserId};
-use agentry_domain::ports::ProjectRepo;
-use agentry_domain::tracker::Label;
-use agentry_domain::workspace::{Handle, Member, MemberKind, Project, ProjectKey};
+use agentry_domain::id::{AssistantId, MemberId, ProjectId, UserId};
+use agentry_domain::workspace::{Handle, Member, MemberKind, Project, ProjectKey, ProjectRepo};
 use agentry_domain::{Error, Result};
 use async_trait::async_trait;
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, SqlErr, TransactionTrait as _,
+    QueryOrder as _, SqlErr,
 };
 
 use crate::Store;
-use crate::entity::{labels, members, projects};
+use crate::entity::{members, projects};
 use crate::error::{corrupt, internal, unique};
 
 fn project_from(row: projects::Model) -> Result<Project> {
@@ -53,16 +51,6 @@ fn member_row(m: &Member) -> members::ActiveModel {
     }
 }
 
-fn label_from(row: labels::Model) -> Label {
-    Label {
-        id: LabelId(row.id),
-        project_id: ProjectId(row.project_id),
-        name: row.name,
-        color: row.color,
-        created_at: row.created_at,
-    }
-}
-
 async fn insert_members(conn: &impl ConnectionTrait, members: &[Member]) -> Result<()> {
     members::Entity::insert_many(members.iter().map(member_row))
         .exec_without_returning(conn)
@@ -95,14 +83,14 @@ impl ProjectRepo for Store {
             task_seq: Set(0),
             created_at: Set(project.created_at),
         };
-        let txn = self.write.begin().await.map_err(internal)?;
-        projects::Entity::insert(row)
-            .exec_without_returning(&txn)
-            .await
-            .map_err(unique("a project with this key exists"))?;
-        insert_members(&txn, members).await?;
-        crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)
+        self.transact(events, async |txn| {
+            projects::Entity::insert(row)
+                .exec_without_returning(txn)
+                .await
+                .map_err(unique("a project with this key exists"))?;
+            insert_members(txn, members).await
+        })
+        .await
     }
 
     async fn get_project(&self, id: ProjectId) -> Result<Option<Project>> {
@@ -141,10 +129,10 @@ impl ProjectRepo for Store {
     }
 
     async fn add_member(&self, member: &Member, events: &[Event]) -> Result<()> {
-        let txn = self.write.begin().await.map_err(internal)?;
-        insert_members(&txn, std::slice::from_ref(member)).await?;
-        crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)?;
+        self.transact(events, async |txn| {
+            insert_members(txn, std::slice::from_ref(member)).await
+        })
+        .await?;
         self.caches.members.clear();
         Ok(())
     }
@@ -208,41 +196,5 @@ impl ProjectRepo for Store {
             .await
             .map_err(internal)?;
         rows.into_iter().map(member_from).collect()
-    }
-
-    async fn create_label(&self, label: &Label, events: &[Event]) -> Result<()> {
-        let row = labels::ActiveModel {
-            id: Set(label.id.0),
-            project_id: Set(label.project_id.0),
-            name: Set(label.name.clone()),
-            name_key: Set(label.name.to_lowercase()),
-            color: Set(label.color.clone()),
-            created_at: Set(label.created_at),
-        };
-        let txn = self.write.begin().await.map_err(internal)?;
-        labels::Entity::insert(row)
-            .exec_without_returning(&txn)
-            .await
-            .map_err(unique("a label with this name exists in the project"))?;
-        crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)
-    }
-
-    async fn get_label(&self, id: LabelId) -> Result<Option<Label>> {
-        let row = labels::Entity::find_by_id(id.0)
-            .one(&self.read)
-            .await
-            .map_err(internal)?;
-        Ok(row.map(label_from))
-    }
-
-    async fn list_labels(&self, project: ProjectId) -> Result<Vec<Label>> {
-        let rows = labels::Entity::find()
-            .filter(labels::Column::ProjectId.eq(project.0))
-            .order_by_asc(labels::Column::NameKey)
-            .all(&self.read)
-            .await
-            .map_err(internal)?;
-        Ok(rows.into_iter().map(label_from).collect())
     }
 }

@@ -4,8 +4,9 @@ use std::collections::HashMap;
 
 use agentry_domain::event::Event;
 use agentry_domain::id::{LabelId, MemberId, ProjectId, TaskId, TaskLinkId};
-use agentry_domain::ports::{TaskChange, TaskQuery, TaskRepo};
-use agentry_domain::tracker::{LinkKind, NewTask, Priority, Task, TaskLink, TaskStatus};
+use agentry_domain::tracker::{
+    LinkKind, NewTask, Priority, Task, TaskChange, TaskLink, TaskQuery, TaskRepo, TaskStatus,
+};
 use agentry_domain::{Error, Result};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait as _, Query};

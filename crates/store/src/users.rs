@@ -3,8 +3,7 @@
 use agentry_domain::Result;
 use agentry_domain::event::Event;
 use agentry_domain::id::{TokenId, UserId};
-use agentry_domain::ports::UserRepo;
-use agentry_domain::workspace::{ApiToken, TokenDigest, User};
+use agentry_domain::workspace::{ApiToken, TokenDigest, User, UserRepo};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
@@ -146,13 +145,14 @@ impl UserRepo for Store {
     }
 
     async fn create_token(&self, token: &ApiToken, events: &[Event]) -> Result<()> {
-        let txn = self.write.begin().await.map_err(internal)?;
-        api_tokens::Entity::insert(token_row(token))
-            .exec_without_returning(&txn)
-            .await
-            .map_err(unique("a token with this secret exists"))?;
-        crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)
+        self.transact(events, async |txn| {
+            api_tokens::Entity::insert(token_row(token))
+                .exec_without_returning(txn)
+                .await
+                .map_err(unique("a token with this secret exists"))?;
+            Ok(())
+        })
+        .await
     }
 
     async fn get_token(&self, id: TokenId) -> Result<Option<ApiToken>> {

@@ -1,5 +1,6 @@
 use chrono::{DateTime, Utc};
 
+use crate::caller::Principal;
 use crate::id::UserId;
 
 /// Someone who calls the API: a person or an agent's service account.
@@ -22,13 +23,6 @@ impl User {
             created_at: now,
         })
     }
-}
-
-/// The authenticated caller of a use case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Principal {
-    pub user_id: UserId,
-    pub is_admin: bool,
 }
 
 impl From<&User> for Principal {

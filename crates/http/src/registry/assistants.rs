@@ -1,10 +1,10 @@
 //! Assistants: their settings, their tools, what they resolve to, and a
 //! caller's thread with one.
 
+use agentry_domain::Services;
 use agentry_domain::id::{AssistantId, ToolId};
-use agentry_domain::ports::AssistantQuery;
 use agentry_domain::registry::AssistantKind;
-use agentry_domain::service::Services;
+use agentry_domain::registry::AssistantQuery;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
 use poem_openapi::{ApiResponse, OpenApi};

@@ -5,7 +5,7 @@ use agentry_domain::registry::{
     Assistant, AssistantDraft, AssistantKind, AssistantThread, Tool, ToolDraft, ToolKind, ToolLink,
     ToolName,
 };
-use agentry_domain::service::{ResolvedAssistant, ResolvedTool};
+use agentry_domain::registry::{ResolvedAssistant, ResolvedTool};
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use serde_json::Value;

@@ -1,7 +1,7 @@
 //! Threads: one per user and assistant, listed most recently used first.
 
+use agentry_domain::Services;
 use agentry_domain::id::AssistantThreadId;
-use agentry_domain::service::Services;
 use poem_openapi::OpenApi;
 use poem_openapi::param::Path;
 use poem_openapi::payload::Json;

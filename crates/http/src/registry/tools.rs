@@ -1,9 +1,9 @@
 //! Tools: what an assistant may call, with the JSON Schema of its input.
 
+use agentry_domain::Services;
 use agentry_domain::id::ToolId;
-use agentry_domain::ports::ToolQuery;
 use agentry_domain::registry::ToolKind;
-use agentry_domain::service::Services;
+use agentry_domain::registry::ToolQuery;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;

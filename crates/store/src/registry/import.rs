@@ -1,16 +1,41 @@
 //! Writing a planned import in one transaction, and reading the whole registry.
 
-use agentry_domain::registry::{ImportPlan, RegistrySnapshot};
+use agentry_domain::event::Event;
+use agentry_domain::registry::{ImportPlan, RegistrySnapshot, SnapshotRepo};
 use agentry_domain::{Error, Result};
+use async_trait::async_trait;
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _, QueryOrder as _,
+    TransactionTrait as _,
 };
 
+use super::graph;
 use super::rows::{assistant_from, assistant_row, link_from, link_row, tool_from, tool_row};
+use crate::Store;
 use crate::entity::{assistant_tool_link as links, assistants, tools};
 use crate::error::internal;
 
-pub(super) async fn snapshot(conn: &impl ConnectionTrait) -> Result<RegistrySnapshot> {
+#[async_trait]
+impl SnapshotRepo for Store {
+    async fn snapshot(&self) -> Result<RegistrySnapshot> {
+        let txn = self.read.begin().await.map_err(internal)?;
+        let snapshot = snapshot(&txn).await?;
+        txn.commit().await.map_err(internal)?;
+        Ok(snapshot)
+    }
+
+    async fn apply_import(&self, plan: &ImportPlan, events: &[Event]) -> Result<()> {
+        self.registry_write(events, async |txn| {
+            apply(txn, plan).await?;
+            // Checked on the result, inside the transaction: nothing else can change it.
+            let edges = graph::edges(txn, None).await?;
+            graph::refuse_loops(txn, &[], &edges).await
+        })
+        .await
+    }
+}
+
+async fn snapshot(conn: &impl ConnectionTrait) -> Result<RegistrySnapshot> {
     let assistants = assistants::Entity::find()
         .order_by_asc(assistants::Column::Name)
         .all(conn)
@@ -43,7 +68,7 @@ pub(super) async fn snapshot(conn: &impl ConnectionTrait) -> Result<RegistrySnap
 
 /// Assistants first (tools name them), then tools, then links. A record changed
 /// since the plan read it fails the whole import with `StaleVersion`.
-pub(super) async fn apply(conn: &impl ConnectionTrait, plan: &ImportPlan) -> Result<()> {
+async fn apply(conn: &impl ConnectionTrait, plan: &ImportPlan) -> Result<()> {
     let conflict = |what: &'static str| {
         move |err: sea_orm::DbErr| match err.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) => {

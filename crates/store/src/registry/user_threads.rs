@@ -1,8 +1,9 @@
 //! Threads: one per user and assistant, created on first use, touched when used.
 
 use agentry_domain::id::{AssistantThreadId, UserId};
-use agentry_domain::registry::AssistantThread;
+use agentry_domain::registry::{AssistantThread, ThreadRepo};
 use agentry_domain::{Error, Result};
+use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
@@ -14,11 +15,28 @@ use crate::Store;
 use crate::entity::user_assistant_threads as threads;
 use crate::error::internal;
 
+#[async_trait]
+impl ThreadRepo for Store {
+    async fn thread_for(&self, candidate: &AssistantThread) -> Result<AssistantThread> {
+        get_or_create(self, candidate).await
+    }
+
+    async fn list_threads(&self, user: UserId) -> Result<Vec<AssistantThread>> {
+        of_user(&self.read, user).await
+    }
+
+    async fn touch_thread(
+        &self,
+        id: AssistantThreadId,
+        user: UserId,
+        at: DateTime<Utc>,
+    ) -> Result<Option<AssistantThread>> {
+        touch(&self.write, id, user, at).await
+    }
+}
+
 /// The user's thread with the assistant: the stored one, or `candidate` stored now.
-pub(super) async fn get_or_create(
-    store: &Store,
-    candidate: &AssistantThread,
-) -> Result<AssistantThread> {
+async fn get_or_create(store: &Store, candidate: &AssistantThread) -> Result<AssistantThread> {
     let existing = || {
         threads::Entity::find()
             .filter(threads::Column::UserId.eq(candidate.user_id.0))
@@ -46,10 +64,7 @@ pub(super) async fn get_or_create(
 }
 
 /// The user's threads, most recently used first.
-pub(super) async fn of_user(
-    conn: &impl ConnectionTrait,
-    user: UserId,
-) -> Result<Vec<AssistantThread>> {
+async fn of_user(conn: &impl ConnectionTrait, user: UserId) -> Result<Vec<AssistantThread>> {
     Ok(threads::Entity::find()
         .filter(threads::Column::UserId.eq(user.0))
         .order_by_desc(threads::Column::LastUsed)
@@ -62,7 +77,7 @@ pub(super) async fn of_user(
 }
 
 /// Marks the user's thread used at `at`; `None` when it is not the user's.
-pub(super) async fn touch(
+async fn touch(
     conn: &impl ConnectionTrait,
     id: AssistantThreadId,
     user: UserId,

@@ -1,4 +1,4 @@
-use agentry_domain::ports::BlobStore as _;
+use agentry_domain::log::BlobStore as _;
 use agentry_store::LocalBlobStore;
 
 #[tokio::test]

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use agentry_domain::clock::utc_now;
-use agentry_domain::ports::UserRepo as _;
+use agentry_domain::workspace::UserRepo as _;
 use agentry_domain::workspace::{ApiToken, User};
 use agentry_store::testing::TestDatabase;
 use agentry_store::{CACHE_TTL, Options, Store};

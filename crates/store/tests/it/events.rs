@@ -1,8 +1,9 @@
 use agentry_domain::clock::utc_now;
 use agentry_domain::event::Event;
 use agentry_domain::id::EventId;
+use agentry_domain::log::EventRepo as _;
 use agentry_domain::log::{ChatEvent, EventFilter, TaskComment};
-use agentry_domain::ports::{EventRepo as _, TaskRepo as _};
+use agentry_domain::tracker::TaskRepo as _;
 use agentry_domain::tracker::TaskStatus;
 use agentry_domain::tracker::{TaskStatusChanged, TrackerEvent};
 use agentry_store::{Backend, Store};

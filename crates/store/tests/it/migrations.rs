@@ -1,4 +1,5 @@
-use agentry_domain::ports::{EventRepo as _, TaskRepo as _};
+use agentry_domain::log::EventRepo as _;
+use agentry_domain::tracker::TaskRepo as _;
 use agentry_migration::{Migrator, MigratorTrait as _};
 use agentry_store::Store;
 use sea_orm::{ConnectionTrait as _, Statement};

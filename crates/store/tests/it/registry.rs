@@ -5,13 +5,18 @@ use agentry_domain::ErrorKind;
 use agentry_domain::clock::utc_now;
 use agentry_domain::event::Event;
 use agentry_domain::id::{AssistantId, ToolId, UserId};
-use agentry_domain::ports::{AssistantQuery, EventRepo as _, RegistryRepo as _, UserRepo as _};
+use agentry_domain::log::EventRepo as _;
 use agentry_domain::registry::{
     Assistant, AssistantDraft, AssistantKind, AssistantThread, Tool, ToolDraft, ToolKind, ToolLink,
     ToolName,
 };
 use agentry_domain::registry::{AssistantChanged, RegistryEvent};
+use agentry_domain::registry::{
+    AssistantQuery, AssistantRepo as _, RevisionRepo as _, ThreadRepo as _, ToolLinkRepo as _,
+    ToolRepo as _,
+};
 use agentry_domain::workspace::User;
+use agentry_domain::workspace::UserRepo as _;
 use agentry_store::Store;
 use serde_json::json;
 

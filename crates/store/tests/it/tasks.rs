@@ -4,10 +4,10 @@ use agentry_domain::Error;
 use agentry_domain::clock::utc_now;
 use agentry_domain::event::Event;
 use agentry_domain::log::EventFilter;
-use agentry_domain::ports::{
-    EventRepo as _, ProjectRepo as _, TaskChange, TaskQuery, TaskRepo as _,
-};
+use agentry_domain::log::EventRepo as _;
+use agentry_domain::tracker::LabelRepo as _;
 use agentry_domain::tracker::{Label, LinkKind, TaskLink, TaskPatch, TaskStatus};
+use agentry_domain::tracker::{TaskChange, TaskQuery, TaskRepo as _};
 use agentry_domain::tracker::{TaskLabel, TrackerEvent};
 use agentry_store::Store;
 

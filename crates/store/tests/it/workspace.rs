@@ -2,8 +2,9 @@ use agentry_domain::Error;
 use agentry_domain::clock::utc_now;
 use agentry_domain::event::Event;
 use agentry_domain::log::EventFilter;
-use agentry_domain::ports::{EventRepo as _, ProjectRepo as _, UserRepo as _};
+use agentry_domain::log::EventRepo as _;
 use agentry_domain::workspace::{ApiToken, Handle, Member, MemberKind, NewMember, Project, User};
+use agentry_domain::workspace::{ProjectRepo as _, UserRepo as _};
 use agentry_domain::workspace::{UserCreated, WorkspaceEvent};
 use agentry_store::Store;
 

@@ -1,8 +1,11 @@
+//! Users, their API tokens, and who a presented token belongs to.
+
+use crate::caller::Principal;
 use crate::event::Event;
 use crate::id::{TokenId, UserId};
-use crate::ports::Ports;
+use crate::workspace::Ports;
 use crate::workspace::{
-    ApiToken, Principal, TokenCreated, TokenRevoked, TokenSecret, User, UserCreated, WorkspaceEvent,
+    ApiToken, TokenCreated, TokenRevoked, TokenSecret, User, UserCreated, WorkspaceEvent,
 };
 use crate::{Error, Result};
 
@@ -108,7 +111,7 @@ impl Accounts {
         name: &str,
         is_admin: bool,
     ) -> Result<(User, ApiToken, TokenSecret)> {
-        super::access::admin_only(who)?;
+        who.require_admin()?;
         let now = self.ports.clock.now();
         let user = User::new(name, is_admin, now)?;
         let (token, secret) = ApiToken::issue(user.id, "initial", now)?;
@@ -123,7 +126,7 @@ impl Accounts {
     /// # Errors
     /// `Forbidden` for a non-admin caller.
     pub async fn list_users(&self, who: &Principal) -> Result<Vec<User>> {
-        super::access::admin_only(who)?;
+        who.require_admin()?;
         self.ports.users.list_users().await
     }
 

@@ -5,10 +5,10 @@ use serde_json::Value;
 
 use super::{Registry, assistant_event, link_event, tool_event};
 use crate::Result;
+use crate::caller::Principal;
 use crate::event::FieldChange;
 use crate::id::UserId;
 use crate::registry::{ImportPlan, Problem, RegistryDocument, RegistryEvent, plan_import};
-use crate::workspace::Principal;
 
 impl Registry {
     /// The whole registry as a document (what `export-assistants` writes).
@@ -16,7 +16,7 @@ impl Registry {
     /// # Errors
     /// Whatever the store reports.
     pub async fn export(&self) -> Result<RegistryDocument> {
-        Ok(self.ports.registry.snapshot().await?.to_document())
+        Ok(self.ports.snapshots.snapshot().await?.to_document())
     }
 
     /// Validates a document against itself and the stored registry and, unless
@@ -32,7 +32,7 @@ impl Registry {
         document: &Value,
         dry_run: bool,
     ) -> Result<std::result::Result<ImportPlan, Vec<Problem>>> {
-        let stored = self.ports.registry.snapshot().await?;
+        let stored = self.ports.snapshots.snapshot().await?;
         let now = self.ports.clock.now();
         let plan = match plan_import(document, &stored, now) {
             Ok(plan) => plan,
@@ -81,7 +81,7 @@ impl Registry {
         for l in &plan.add_links {
             events.push(link_event(RegistryEvent::ToolLinked, l, &who)?);
         }
-        self.ports.registry.apply_import(&plan, &events).await?;
+        self.ports.snapshots.apply_import(&plan, &events).await?;
         Ok(Ok(plan))
     }
 }

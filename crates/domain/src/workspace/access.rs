@@ -1,9 +1,9 @@
 //! Project scoping, enforced here rather than in handlers: a caller outside a
 //! project is told that it does not exist.
 
+use super::{Member, Ports, Project};
+use crate::caller::Principal;
 use crate::id::{MemberId, ProjectId};
-use crate::ports::Ports;
-use crate::workspace::{Member, Principal, Project};
 use crate::{Error, Result};
 
 /// A project the caller may see, and the member through which the caller acts in it.
@@ -39,12 +39,4 @@ pub(crate) async fn project(
         return Err(not_found());
     }
     Ok(ProjectAccess { project, member })
-}
-
-pub(crate) fn admin_only(who: &Principal) -> Result<()> {
-    if who.is_admin {
-        Ok(())
-    } else {
-        Err(Error::Forbidden("only an admin may do this".into()))
-    }
 }

@@ -1,14 +1,17 @@
+//! Posting to the log and reading its feeds.
+
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::access;
+use crate::caller::Principal;
 use crate::event::{Event, Kinds as _};
 use crate::id::{EventId, MemberId, ProjectId, TaskId};
+use crate::log::Ports;
 use crate::log::{
     ChatEvent, ChatMessage, Cursor, EventFilter, EventPage, Mention, TaskComment, parse_mentions,
 };
-use crate::ports::Ports;
-use crate::workspace::{Handle, Principal};
+use crate::tracker;
+use crate::workspace::{self, Handle, access};
 use crate::{Error, Result};
 
 const CONTENT_MAX: usize = 32_000;
@@ -48,14 +51,26 @@ struct CommentInput {
 #[derive(Clone, Debug)]
 pub struct Events {
     ports: Ports,
+    tracker: tracker::Ports,
+    workspace: workspace::Ports,
     /// Whether this binary knows an event type (the catalog): a feed filters on
     /// known types only, though it serves every stored kind.
     is_known: fn(&str) -> bool,
 }
 
 impl Events {
-    pub(crate) fn new(ports: Ports, is_known: fn(&str) -> bool) -> Self {
-        Self { ports, is_known }
+    pub(crate) fn new(
+        ports: Ports,
+        tracker: tracker::Ports,
+        workspace: workspace::Ports,
+        is_known: fn(&str) -> bool,
+    ) -> Self {
+        Self {
+            ports,
+            tracker,
+            workspace,
+            is_known,
+        }
     }
 
     /// Posts a chat message or task comment, resolving `@handle` mentions.
@@ -65,10 +80,10 @@ impl Events {
     /// comment without a task, or a task, parent or mention from elsewhere;
     /// `NotFound` for a project the caller cannot see.
     pub async fn post(&self, who: &Principal, input: PostEvent) -> Result<Event> {
-        let scope = access::project(&self.ports, who, input.project_id).await?;
+        let scope = access::project(&self.workspace, who, input.project_id).await?;
         let project = input.project_id;
         if let Some(task) = input.task_id
-            && self.ports.tasks.task_project(task).await? != Some(project)
+            && self.tracker.tasks.task_project(task).await? != Some(project)
         {
             return Err(Error::validation("task_id", "no such task in this project"));
         }
@@ -161,7 +176,7 @@ impl Events {
             .ok_or_else(not_found)?;
         match event.project_id {
             Some(project) => {
-                access::project(&self.ports, who, project)
+                access::project(&self.workspace, who, project)
                     .await
                     .map_err(|_| not_found())?;
             }
@@ -187,7 +202,7 @@ impl Events {
         if let Some(task_id) = filter.task_id {
             let not_found = || Error::NotFound { entity: "task" };
             let task_project = self
-                .ports
+                .tracker
                 .tasks
                 .task_project(task_id)
                 .await?
@@ -198,7 +213,7 @@ impl Events {
                     "the task belongs to another project",
                 ));
             }
-            access::project(&self.ports, who, task_project)
+            access::project(&self.workspace, who, task_project)
                 .await
                 .map_err(|_| not_found())?;
             filter.project_id = Some(task_project);
@@ -214,7 +229,7 @@ impl Events {
                 ));
             }
         } else if let Some(project) = filter.project_id {
-            access::project(&self.ports, who, project).await?;
+            access::project(&self.workspace, who, project).await?;
         } else if !who.is_admin {
             return Err(Error::validation(
                 "project_id",
@@ -246,7 +261,7 @@ impl Events {
     ) -> Result<Vec<Mention>> {
         let handles: Vec<Handle> = parse_mentions(content);
         let mut mentions: Vec<Mention> = self
-            .ports
+            .workspace
             .projects
             .members_by_handle(project, &handles)
             .await?
@@ -260,7 +275,7 @@ impl Events {
             if mentions.iter().any(|m| m.member_id == *id) {
                 continue;
             }
-            match self.ports.projects.get_member(*id).await? {
+            match self.workspace.projects.get_member(*id).await? {
                 Some(m) if m.project_id == project => mentions.push(Mention {
                     member_id: m.id,
                     handle: m.handle,

@@ -1,11 +1,14 @@
-use super::access::{self, ProjectAccess};
+//! Tasks: creation, changes through the state machine, labels and links.
+
+use crate::caller::Principal;
 use crate::event::{Event, FieldChange};
 use crate::id::{LabelId, MemberId, ProjectId, TaskId, TaskLinkId};
-use crate::ports::{Ports, TaskChange, TaskQuery};
 use crate::tracker::{
-    LinkKind, NewTask, Priority, Task, TaskLabel, TaskLink, TaskPatch, TaskStatus, TrackerEvent,
+    LinkKind, NewTask, Ports, Priority, Task, TaskChange, TaskLabel, TaskLink, TaskPatch,
+    TaskQuery, TaskStatus, TrackerEvent,
 };
-use crate::workspace::Principal;
+use crate::workspace;
+use crate::workspace::access::{self, ProjectAccess};
 use crate::{Error, Result};
 
 /// How often an unconditional update re-reads and re-applies after losing a race.
@@ -49,11 +52,12 @@ impl TaskView {
 #[derive(Clone, Debug)]
 pub struct Tasks {
     ports: Ports,
+    workspace: workspace::Ports,
 }
 
 impl Tasks {
-    pub(crate) fn new(ports: Ports) -> Self {
-        Self { ports }
+    pub(crate) fn new(ports: Ports, workspace: workspace::Ports) -> Self {
+        Self { ports, workspace }
     }
 
     /// # Errors
@@ -65,7 +69,7 @@ impl Tasks {
         project: ProjectId,
         input: CreateTask,
     ) -> Result<TaskView> {
-        let scope = access::project(&self.ports, who, project).await?;
+        let scope = access::project(&self.workspace, who, project).await?;
         if let Some(assignee) = input.assignee_id {
             self.check_member(project, assignee).await?;
         }
@@ -119,7 +123,7 @@ impl Tasks {
         project: ProjectId,
         mut query: TaskQuery,
     ) -> Result<Vec<TaskView>> {
-        let scope = access::project(&self.ports, who, project).await?;
+        let scope = access::project(&self.workspace, who, project).await?;
         query.project_id = Some(project);
         query.limit = query.limit.clamp(1, 500);
         let tasks = self.ports.tasks.list_tasks(&query).await?;
@@ -295,7 +299,7 @@ impl Tasks {
     pub(crate) async fn load(&self, who: &Principal, id: TaskId) -> Result<(Task, ProjectAccess)> {
         let not_found = || Error::NotFound { entity: "task" };
         let task = self.ports.tasks.get_task(id).await?.ok_or_else(not_found)?;
-        let scope = access::project(&self.ports, who, task.project_id)
+        let scope = access::project(&self.workspace, who, task.project_id)
             .await
             .map_err(|e| {
                 if matches!(e, Error::NotFound { .. }) {
@@ -348,7 +352,7 @@ impl Tasks {
     }
 
     async fn check_member(&self, project: ProjectId, member: MemberId) -> Result<()> {
-        match self.ports.projects.get_member(member).await? {
+        match self.workspace.projects.get_member(member).await? {
             Some(m) if m.project_id == project => Ok(()),
             _ => Err(Error::validation(
                 "assignee_id",
@@ -358,7 +362,7 @@ impl Tasks {
     }
 
     async fn check_label(&self, project: ProjectId, label: LabelId) -> Result<()> {
-        match self.ports.projects.get_label(label).await? {
+        match self.ports.labels.get_label(label).await? {
             Some(l) if l.project_id == project => Ok(()),
             _ => Err(Error::validation(
                 "label_id",

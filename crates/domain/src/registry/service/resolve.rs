@@ -8,9 +8,9 @@ use serde_json::{Value, json};
 
 use super::Registry;
 use crate::Result;
+use crate::caller::Principal;
 use crate::id::AssistantId;
 use crate::registry::{Assistant, Tool};
-use crate::workspace::Principal;
 
 /// How deep sub-assistant trees are resolved; the graph is acyclic, this only
 /// bounds the answer's size.
@@ -61,14 +61,14 @@ impl Registry {
     ///
     /// Served from the in-process cache while the registry revision is the one the
     /// entry was built at; any registry change, in this process or another, moves
-    /// the revision on (see [`crate::ports::RegistryRepo::known_revision`]).
+    /// the revision on (see [`super::super::RevisionRepo::known_revision`]).
     pub async fn resolve(&self, who: &Principal, id: AssistantId) -> Result<ResolvedAssistant> {
         let Some(cache) = &self.resolved else {
             let root = self.assistant(who, id).await?;
             return self.resolve_from(root, 0).await;
         };
         // Read before building: a change made meanwhile leaves the entry stale-tagged.
-        let revision = self.ports.registry.known_revision();
+        let revision = self.ports.revisions.known_revision();
         if let Some((built_at, hit)) = lock(cache).get(&id)
             && *built_at == revision
         {
@@ -84,13 +84,13 @@ impl Registry {
 
     async fn resolve_from(&self, assistant: Assistant, depth: usize) -> Result<ResolvedAssistant> {
         let mut tools = Vec::new();
-        for (link, tool) in self.ports.registry.tool_links(assistant.id).await? {
+        for (link, tool) in self.ports.links.tool_links(assistant.id).await? {
             if !link.is_active || !tool.draft.is_active {
                 continue;
             }
             let sub_assistant = match tool.draft.assistant_id {
                 Some(sub) if depth < MAX_DEPTH => {
-                    match self.ports.registry.get_assistant(sub).await? {
+                    match self.ports.assistants.get_assistant(sub).await? {
                         Some(sub) if sub.draft.is_active => {
                             Some(Box::new(Box::pin(self.resolve_from(sub, depth + 1)).await?))
                         }

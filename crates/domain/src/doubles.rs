@@ -5,22 +5,32 @@ use std::sync::Arc;
 
 use chrono::{TimeZone as _, Utc};
 
-use crate::clock::MockClock;
+use crate::caller::Principal;
+use crate::clock::{Clock, MockClock};
 use crate::id::{MemberId, ProjectId, UserId};
-use crate::ports::{
-    MockAttachmentRepo, MockBlobStore, MockEventRepo, MockProjectRepo, MockRegistryRepo,
-    MockTaskRepo, MockUserRepo, Ports,
+use crate::log::{MockAttachmentRepo, MockBlobStore, MockEventRepo};
+use crate::ports::Ports;
+use crate::registry::{
+    MockAssistantRepo, MockRevisionRepo, MockSnapshotRepo, MockThreadRepo, MockToolLinkRepo,
+    MockToolRepo,
 };
-use crate::tracker::{Priority, Task, TaskStatus};
-use crate::workspace::{Handle, Member, MemberKind, Principal, Project, ProjectKey};
+use crate::tracker::{MockLabelRepo, MockTaskRepo, Priority, Task, TaskStatus};
+use crate::workspace::{
+    Handle, Member, MemberKind, MockProjectRepo, MockUserRepo, Project, ProjectKey,
+};
+use crate::{log, registry, tracker, workspace};
 
 #[derive(Default)]
 pub(crate) struct Doubles {
     pub users: MockUserRepo,
     pub projects: MockProjectRepo,
     pub tasks: MockTaskRepo,
+    pub labels: MockLabelRepo,
     pub events: MockEventRepo,
-    pub registry: MockRegistryRepo,
+    pub assistants: MockAssistantRepo,
+    pub tools: MockToolRepo,
+    pub links: MockToolLinkRepo,
+    pub revisions: MockRevisionRepo,
 }
 
 impl Doubles {
@@ -29,15 +39,33 @@ impl Doubles {
         clock
             .expect_now()
             .returning(|| Utc.with_ymd_and_hms(2026, 11, 22, 12, 0, 0).unwrap());
+        let clock: Arc<dyn Clock> = Arc::new(clock);
         Ports {
-            users: Arc::new(self.users),
-            projects: Arc::new(self.projects),
-            tasks: Arc::new(self.tasks),
-            events: Arc::new(self.events),
-            attachments: Arc::new(MockAttachmentRepo::new()),
-            blobs: Arc::new(MockBlobStore::new()),
-            registry: Arc::new(self.registry),
-            clock: Arc::new(clock),
+            workspace: workspace::Ports {
+                users: Arc::new(self.users),
+                projects: Arc::new(self.projects),
+                clock: clock.clone(),
+            },
+            tracker: tracker::Ports {
+                tasks: Arc::new(self.tasks),
+                labels: Arc::new(self.labels),
+                clock: clock.clone(),
+            },
+            log: log::Ports {
+                events: Arc::new(self.events),
+                attachments: Arc::new(MockAttachmentRepo::new()),
+                blobs: Arc::new(MockBlobStore::new()),
+                clock: clock.clone(),
+            },
+            registry: registry::Ports {
+                assistants: Arc::new(self.assistants),
+                tools: Arc::new(self.tools),
+                links: Arc::new(self.links),
+                threads: Arc::new(MockThreadRepo::new()),
+                snapshots: Arc::new(MockSnapshotRepo::new()),
+                revisions: Arc::new(self.revisions),
+                clock,
+            },
         }
     }
 

@@ -1,22 +1,30 @@
+//! Files attached to events: their bytes in the blob store, their records beside
+//! the events.
+
 use sha2::{Digest as _, Sha256};
 
-use super::{Limits, access};
+use crate::caller::Principal;
 use crate::id::{AttachmentId, EventId};
-use crate::ports::Ports;
-use crate::tracker::{Attachment, NewAttachment};
-use crate::workspace::Principal;
+use crate::log::{Attachment, NewAttachment, Ports};
+use crate::workspace::{self, access};
 use crate::{Error, Result};
 
 /// Files attached to events.
 #[derive(Clone, Debug)]
 pub struct Attachments {
     ports: Ports,
-    limits: Limits,
+    workspace: workspace::Ports,
+    /// The largest file accepted, in bytes.
+    max_bytes: usize,
 }
 
 impl Attachments {
-    pub(crate) fn new(ports: Ports, limits: Limits) -> Self {
-        Self { ports, limits }
+    pub(crate) fn new(ports: Ports, workspace: workspace::Ports, max_bytes: usize) -> Self {
+        Self {
+            ports,
+            workspace,
+            max_bytes,
+        }
     }
 
     /// Stores `bytes` and records them as attached to `event`.
@@ -34,10 +42,10 @@ impl Attachments {
         bytes: Vec<u8>,
     ) -> Result<Attachment> {
         let project = self.event_project(who, event).await?;
-        if bytes.len() > self.limits.max_attachment_bytes {
+        if bytes.len() > self.max_bytes {
             return Err(Error::TooLarge {
                 what: "attachment",
-                limit: self.limits.max_attachment_bytes,
+                limit: self.max_bytes,
             });
         }
         let sha256 = hex::encode(Sha256::digest(&bytes));
@@ -79,7 +87,7 @@ impl Attachments {
             .get_attachment(id)
             .await?
             .ok_or_else(not_found)?;
-        access::project(&self.ports, who, attachment.project_id)
+        access::project(&self.workspace, who, attachment.project_id)
             .await
             .map_err(|_| not_found())?;
         let bytes = self
@@ -102,7 +110,7 @@ impl Attachments {
             .await?
             .ok_or_else(not_found)?;
         let project = event.project_id.ok_or_else(not_found)?;
-        access::project(&self.ports, who, project)
+        access::project(&self.workspace, who, project)
             .await
             .map_err(|_| not_found())?;
         Ok(project)

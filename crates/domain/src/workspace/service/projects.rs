@@ -1,10 +1,14 @@
-use super::access::{self, ProjectAccess};
+//! Projects and their members.
+
+use std::sync::Arc;
+
+use crate::caller::Principal;
 use crate::event::Event;
 use crate::id::ProjectId;
-use crate::ports::Ports;
-use crate::tracker::{Label, LabelCreated, TrackerEvent};
+use crate::registry::AssistantRepo;
+use crate::workspace::access;
 use crate::workspace::{
-    Handle, Member, MemberAdded, MemberKind, NewMember, Principal, Project, ProjectCreated,
+    Handle, Member, MemberAdded, MemberKind, NewMember, Ports, Project, ProjectCreated,
     WorkspaceEvent,
 };
 use crate::{Error, Result};
@@ -19,15 +23,23 @@ pub struct NewProject {
     pub handle: Option<String>,
 }
 
-/// Projects, members and labels.
-#[derive(Clone, Debug)]
+/// Projects and their members.
+#[derive(Clone)]
 pub struct Projects {
     ports: Ports,
+    /// An agent member names the registry assistant it is.
+    assistants: Arc<dyn AssistantRepo>,
+}
+
+impl std::fmt::Debug for Projects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Projects").finish_non_exhaustive()
+    }
 }
 
 impl Projects {
-    pub(crate) fn new(ports: Ports) -> Self {
-        Self { ports }
+    pub(crate) fn new(ports: Ports, assistants: Arc<dyn AssistantRepo>) -> Self {
+        Self { ports, assistants }
     }
 
     /// Creates a project whose first member is its creator.
@@ -112,12 +124,7 @@ impl Projects {
             return Err(Error::validation("user_id", "no such user"));
         }
         if let Some(assistant) = input.assistant_id
-            && self
-                .ports
-                .registry
-                .get_assistant(assistant)
-                .await?
-                .is_none()
+            && self.assistants.get_assistant(assistant).await?.is_none()
         {
             return Err(Error::validation("assistant_id", "no such assistant"));
         }
@@ -133,35 +140,6 @@ impl Projects {
     pub async fn members(&self, who: &Principal, project: ProjectId) -> Result<Vec<Member>> {
         access::project(&self.ports, who, project).await?;
         self.ports.projects.list_members(project).await
-    }
-
-    /// # Errors
-    /// `NotFound` for a project the caller cannot see, `Conflict` for a taken name.
-    pub async fn create_label(
-        &self,
-        who: &Principal,
-        project: ProjectId,
-        name: &str,
-        color: Option<&str>,
-    ) -> Result<Label> {
-        let ProjectAccess { member, .. } = access::project(&self.ports, who, project).await?;
-        let now = self.ports.clock.now();
-        let label = Label::new(project, name, color, now)?;
-        let kind = TrackerEvent::LabelCreated(LabelCreated {
-            label: label.id,
-            name: label.name.clone(),
-            color: label.color.clone(),
-        });
-        let event = Event::in_project(project, member.map(|m| m.id), None, kind, now)?;
-        self.ports.projects.create_label(&label, &[event]).await?;
-        Ok(label)
-    }
-
-    /// # Errors
-    /// `NotFound` for a project the caller cannot see.
-    pub async fn labels(&self, who: &Principal, project: ProjectId) -> Result<Vec<Label>> {
-        access::project(&self.ports, who, project).await?;
-        self.ports.projects.list_labels(project).await
     }
 }
 

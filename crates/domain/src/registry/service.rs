@@ -9,15 +9,15 @@ mod tests;
 
 use self::resolve::ResolvedCache;
 pub use self::resolve::{ResolvedAssistant, ResolvedTool};
-use super::access;
+use super::Ports;
+use super::ports::{AssistantQuery, AssistantUsage, ToolQuery};
+use crate::caller::Principal;
 use crate::event::{Event, FieldChange};
 use crate::id::{AssistantId, AssistantThreadId, ToolId};
-use crate::ports::{AssistantQuery, Ports, ToolQuery};
 use crate::registry::{
     Assistant, AssistantChanged, AssistantDraft, AssistantThread, RegistryEvent, Tool, ToolChanged,
     ToolDraft, ToolKind, ToolLink, ToolLinkChanged,
 };
-use crate::workspace::Principal;
 use crate::{Error, Result};
 
 /// The assistant registry.
@@ -44,12 +44,12 @@ impl Registry {
         who: &Principal,
         draft: AssistantDraft,
     ) -> Result<Assistant> {
-        access::admin_only(who)?;
+        who.require_admin()?;
         let now = self.ports.clock.now();
         let assistant = Assistant::new(AssistantId::generate(), draft, now)?;
         let event = assistant_event(RegistryEvent::AssistantCreated, &assistant, who, Vec::new())?;
         self.ports
-            .registry
+            .assistants
             .create_assistant(&assistant, &[event])
             .await?;
         Ok(assistant)
@@ -59,7 +59,7 @@ impl Registry {
     /// `NotFound`.
     pub async fn assistant(&self, _who: &Principal, id: AssistantId) -> Result<Assistant> {
         self.ports
-            .registry
+            .assistants
             .get_assistant(id)
             .await?
             .ok_or(Error::NotFound {
@@ -74,7 +74,7 @@ impl Registry {
         _who: &Principal,
         query: &AssistantQuery,
     ) -> Result<Vec<Assistant>> {
-        self.ports.registry.list_assistants(query).await
+        self.ports.assistants.list_assistants(query).await
     }
 
     /// Replaces the assistant's settable fields. With `expected`, the write happens
@@ -89,7 +89,7 @@ impl Registry {
         draft: AssistantDraft,
         expected: Option<i64>,
     ) -> Result<Assistant> {
-        access::admin_only(who)?;
+        who.require_admin()?;
         let current = self.assistant(who, id).await?;
         check_revision(expected, current.revision)?;
         let (next, changes) = current.revise(draft, self.ports.clock.now())?;
@@ -98,7 +98,7 @@ impl Registry {
         }
         let event = assistant_event(RegistryEvent::AssistantUpdated, &next, who, changes)?;
         self.ports
-            .registry
+            .assistants
             .update_assistant(&next, &[event])
             .await?;
         Ok(next)
@@ -116,7 +116,7 @@ impl Registry {
         expected: Option<i64>,
         deactivate: bool,
     ) -> Result<Option<Assistant>> {
-        access::admin_only(who)?;
+        who.require_admin()?;
         let current = self.assistant(who, id).await?;
         check_revision(expected, current.revision)?;
         if deactivate {
@@ -129,7 +129,7 @@ impl Registry {
                 .await
                 .map(Some);
         }
-        let usage = self.ports.registry.assistant_usage(id).await?;
+        let usage = self.ports.assistants.assistant_usage(id).await?;
         if !usage.is_unused() {
             return Err(Error::Conflict(format!(
                 "the assistant is still used by {}; remove those first or deactivate it \
@@ -139,7 +139,7 @@ impl Registry {
         }
         let event = assistant_event(RegistryEvent::AssistantDeleted, &current, who, Vec::new())?;
         self.ports
-            .registry
+            .assistants
             .delete_assistant(id, current.revision, &[event])
             .await?;
         Ok(None)
@@ -149,12 +149,12 @@ impl Registry {
     /// `Forbidden`; `Validation` (also for a sub-assistant that does not exist);
     /// `Conflict` for a taken name.
     pub async fn create_tool(&self, who: &Principal, draft: ToolDraft) -> Result<Tool> {
-        access::admin_only(who)?;
+        who.require_admin()?;
         self.check_delegate(&draft).await?;
         let now = self.ports.clock.now();
         let tool = Tool::new(ToolId::generate(), draft, now)?;
         let event = tool_event(RegistryEvent::ToolCreated, &tool, who, Vec::new())?;
-        self.ports.registry.create_tool(&tool, &[event]).await?;
+        self.ports.tools.create_tool(&tool, &[event]).await?;
         Ok(tool)
     }
 
@@ -162,7 +162,7 @@ impl Registry {
     /// `NotFound`.
     pub async fn tool(&self, _who: &Principal, id: ToolId) -> Result<Tool> {
         self.ports
-            .registry
+            .tools
             .get_tool(id)
             .await?
             .ok_or(Error::NotFound { entity: "tool" })
@@ -171,7 +171,7 @@ impl Registry {
     /// # Errors
     /// Whatever the store reports.
     pub async fn tools(&self, _who: &Principal, query: &ToolQuery) -> Result<Vec<Tool>> {
-        self.ports.registry.list_tools(query).await
+        self.ports.tools.list_tools(query).await
     }
 
     /// # Errors
@@ -184,7 +184,7 @@ impl Registry {
         draft: ToolDraft,
         expected: Option<i64>,
     ) -> Result<Tool> {
-        access::admin_only(who)?;
+        who.require_admin()?;
         let current = self.tool(who, id).await?;
         check_revision(expected, current.revision)?;
         self.check_delegate(&draft).await?;
@@ -193,7 +193,7 @@ impl Registry {
             return Ok(current);
         }
         let event = tool_event(RegistryEvent::ToolUpdated, &next, who, changes)?;
-        self.ports.registry.update_tool(&next, &[event]).await?;
+        self.ports.tools.update_tool(&next, &[event]).await?;
         Ok(next)
     }
 
@@ -206,12 +206,12 @@ impl Registry {
         id: ToolId,
         expected: Option<i64>,
     ) -> Result<()> {
-        access::admin_only(who)?;
+        who.require_admin()?;
         let current = self.tool(who, id).await?;
         check_revision(expected, current.revision)?;
         let event = tool_event(RegistryEvent::ToolDeleted, &current, who, Vec::new())?;
         self.ports
-            .registry
+            .tools
             .delete_tool(id, current.revision, &[event])
             .await
     }
@@ -227,12 +227,12 @@ impl Registry {
         assistant: AssistantId,
         tool: ToolId,
     ) -> Result<ToolLink> {
-        access::admin_only(who)?;
+        who.require_admin()?;
         self.assistant(who, assistant).await?;
         let tool = self.tool(who, tool).await?;
         let link = ToolLink::new(assistant, &tool, self.ports.clock.now());
         let event = link_event(RegistryEvent::ToolLinked, &link, who)?;
-        self.ports.registry.link_tool(&link, &[event]).await?;
+        self.ports.links.link_tool(&link, &[event]).await?;
         Ok(link)
     }
 
@@ -244,7 +244,7 @@ impl Registry {
         assistant: AssistantId,
         tool: ToolId,
     ) -> Result<()> {
-        access::admin_only(who)?;
+        who.require_admin()?;
         let now = self.ports.clock.now();
         let event = Event::global(
             RegistryEvent::ToolUnlinked(ToolLinkChanged {
@@ -254,18 +254,10 @@ impl Registry {
             }),
             now,
         )?;
-        if self
-            .ports
-            .registry
+        self.ports
+            .links
             .unlink_tool(assistant, tool, &[event])
-            .await?
-        {
-            Ok(())
-        } else {
-            Err(Error::NotFound {
-                entity: "tool link",
-            })
-        }
+            .await
     }
 
     /// # Errors
@@ -276,7 +268,7 @@ impl Registry {
         assistant: AssistantId,
     ) -> Result<Vec<(ToolLink, Tool)>> {
         self.assistant(who, assistant).await?;
-        self.ports.registry.tool_links(assistant).await
+        self.ports.links.tool_links(assistant).await
     }
 
     /// The caller's thread with the assistant, created on first use.
@@ -286,13 +278,13 @@ impl Registry {
     pub async fn thread(&self, who: &Principal, assistant: AssistantId) -> Result<AssistantThread> {
         self.assistant(who, assistant).await?;
         let candidate = AssistantThread::new(who.user_id, assistant, self.ports.clock.now());
-        self.ports.registry.thread_for(&candidate).await
+        self.ports.threads.thread_for(&candidate).await
     }
 
     /// # Errors
     /// Whatever the store reports.
     pub async fn threads(&self, who: &Principal) -> Result<Vec<AssistantThread>> {
-        self.ports.registry.list_threads(who.user_id).await
+        self.ports.threads.list_threads(who.user_id).await
     }
 
     /// Marks the caller's thread used now.
@@ -305,7 +297,7 @@ impl Registry {
         id: AssistantThreadId,
     ) -> Result<AssistantThread> {
         self.ports
-            .registry
+            .threads
             .touch_thread(id, who.user_id, self.ports.clock.now())
             .await?
             .ok_or(Error::NotFound { entity: "thread" })
@@ -316,7 +308,7 @@ impl Registry {
     /// # Errors
     /// Whatever the store reports.
     pub async fn revision(&self) -> Result<i64> {
-        self.ports.registry.revision().await
+        self.ports.revisions.revision().await
     }
 
     async fn check_delegate(&self, draft: &ToolDraft) -> Result<()> {
@@ -326,7 +318,7 @@ impl Registry {
         let Some(id) = draft.assistant_id else {
             return Ok(()); // the draft's own check reports it
         };
-        match self.ports.registry.get_assistant(id).await? {
+        match self.ports.assistants.get_assistant(id).await? {
             Some(_) => Ok(()),
             None => Err(Error::validation("assistant_id", "no such assistant")),
         }
@@ -389,7 +381,7 @@ fn link_event(
     )
 }
 
-fn describe_usage(usage: &crate::ports::AssistantUsage) -> String {
+fn describe_usage(usage: &AssistantUsage) -> String {
     let mut parts = Vec::new();
     if !usage.tools.is_empty() {
         parts.push(format!("sub-assistant tools {}", usage.tools.join(", ")));

@@ -3,13 +3,10 @@
 use chrono::Utc;
 
 use crate::ErrorKind;
+use crate::doubles::{Doubles, principal};
 use crate::id::AssistantId;
-use crate::ports::AssistantUsage;
-use crate::registry::{Assistant, AssistantDraft, AssistantKind};
-use crate::service::Limits;
-use crate::service::Services;
-use crate::service::doubles::{Doubles, principal};
-use crate::workspace::Principal;
+use crate::registry::{Assistant, AssistantDraft, AssistantKind, AssistantUsage};
+use crate::{Limits, Principal, Services};
 
 fn admin() -> Principal {
     Principal {
@@ -36,7 +33,7 @@ fn storing(stored: &Assistant) -> Doubles {
     let mut doubles = Doubles::default();
     let found = stored.clone();
     doubles
-        .registry
+        .assistants
         .expect_get_assistant()
         .returning(move |_| Ok(Some(found.clone())));
     doubles
@@ -46,7 +43,7 @@ fn storing(stored: &Assistant) -> Doubles {
 async fn deleting_an_assistant_in_use_says_by_what_and_deletes_nothing() {
     let stored = assistant("Planner");
     let mut doubles = storing(&stored);
-    doubles.registry.expect_assistant_usage().returning(|_| {
+    doubles.assistants.expect_assistant_usage().returning(|_| {
         Ok(AssistantUsage {
             tools: vec!["ask_planner".into()],
             links: 2,
@@ -54,7 +51,7 @@ async fn deleting_an_assistant_in_use_says_by_what_and_deletes_nothing() {
             threads: 0,
         })
     });
-    doubles.registry.expect_delete_assistant().never();
+    doubles.assistants.expect_delete_assistant().never();
     let services = Services::new(&doubles.into_ports(), Limits::default());
 
     let err = services
@@ -73,7 +70,7 @@ async fn deleting_an_assistant_in_use_says_by_what_and_deletes_nothing() {
 async fn a_write_from_a_stale_read_is_refused_before_touching_the_store() {
     let stored = assistant("Planner");
     let mut doubles = storing(&stored);
-    doubles.registry.expect_update_assistant().never();
+    doubles.assistants.expect_update_assistant().never();
     let services = Services::new(&doubles.into_ports(), Limits::default());
 
     let mut draft = stored.draft.clone();
@@ -89,7 +86,7 @@ async fn a_write_from_a_stale_read_is_refused_before_touching_the_store() {
 #[tokio::test]
 async fn only_an_admin_changes_the_registry() {
     let mut doubles = Doubles::default();
-    doubles.registry.expect_create_assistant().never();
+    doubles.assistants.expect_create_assistant().never();
     let services = Services::new(&doubles.into_ports(), Limits::default());
     let err = services
         .registry
@@ -104,7 +101,7 @@ async fn an_update_records_each_changed_field_from_and_to() {
     let stored = assistant("Planner");
     let mut doubles = storing(&stored);
     doubles
-        .registry
+        .assistants
         .expect_update_assistant()
         .times(1)
         .returning(|next, events| {
@@ -138,12 +135,12 @@ async fn resolution_is_cached_until_the_registry_revision_moves() {
     let revision = Arc::new(AtomicI64::new(7));
     let seen = Arc::clone(&revision);
     doubles
-        .registry
+        .revisions
         .expect_known_revision()
         .returning(move || seen.load(Ordering::SeqCst));
     // Built once at revision 7, once more after the move to 8.
     doubles
-        .registry
+        .links
         .expect_tool_links()
         .times(2)
         .returning(|_| Ok(vec![]));

@@ -1,0 +1,10 @@
+//! The log's use cases: posting and reading events, and files attached to them.
+
+mod attachments;
+mod events;
+
+pub use attachments::Attachments;
+pub use events::{Events, PostEvent};
+
+#[cfg(test)]
+mod tests;

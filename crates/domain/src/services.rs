@@ -1,0 +1,60 @@
+//! Every use case, wired to the same ports: what the composition root builds once
+//! and the adapters (the HTTP API, the migrator, embedding services) call.
+
+use crate::log::{Attachments, Events};
+use crate::ports::Ports;
+use crate::registry::Registry;
+use crate::tracker::{Labels, Tasks};
+use crate::workspace::{Accounts, Projects};
+
+/// Limits the use cases enforce, set by configuration.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    pub max_attachment_bytes: usize,
+    /// Serve resolved assistants from the in-process cache (off only to measure it).
+    pub cache_resolved: bool,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_attachment_bytes: 25 * 1024 * 1024,
+            cache_resolved: true,
+        }
+    }
+}
+
+/// Every use case.
+#[derive(Clone, Debug)]
+pub struct Services {
+    pub accounts: Accounts,
+    pub projects: Projects,
+    pub tasks: Tasks,
+    pub labels: Labels,
+    pub events: Events,
+    pub attachments: Attachments,
+    pub registry: Registry,
+}
+
+impl Services {
+    #[must_use]
+    pub fn new(ports: &Ports, limits: Limits) -> Self {
+        let Ports {
+            workspace,
+            tracker,
+            log,
+            registry,
+        } = ports.clone();
+        Self {
+            accounts: Accounts::new(workspace.clone()),
+            projects: Projects::new(workspace.clone(), registry.assistants.clone()),
+            tasks: Tasks::new(tracker.clone(), workspace.clone()),
+            labels: Labels::new(tracker.clone(), workspace.clone()),
+            events: Events::new(log.clone(), tracker, workspace.clone(), |t| {
+                crate::catalog::find(t).is_some()
+            }),
+            attachments: Attachments::new(log, workspace, limits.max_attachment_bytes),
+            registry: Registry::new(registry, limits.cache_resolved),
+        }
+    }
+}

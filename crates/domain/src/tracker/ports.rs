@@ -1,0 +1,88 @@
+//! What the tracker needs from storage: tasks with their satellite rows (labels,
+//! links), and each project's labels. Every write takes the events it implies and
+//! commits them with the change, or nothing.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::{Label, NewTask, Task, TaskLink, TaskStatus};
+use crate::Result;
+use crate::clock::Clock;
+use crate::event::Event;
+use crate::id::{LabelId, MemberId, ProjectId, TaskId, TaskLinkId};
+
+/// A change to a task's satellite rows, committed with the task's version bump.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum TaskChange {
+    AddLabel(LabelId),
+    RemoveLabel(LabelId),
+    AddLink(TaskLink),
+    RemoveLink(TaskLinkId),
+}
+
+/// Which tasks a listing shows, by number.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TaskQuery {
+    pub project_id: Option<ProjectId>,
+    pub status: Option<TaskStatus>,
+    pub assignee_id: Option<MemberId>,
+    pub label_id: Option<LabelId>,
+    /// Only tasks with a number greater than this.
+    pub after_number: Option<i64>,
+    pub limit: u32,
+}
+
+/// Tasks, their labels and links.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait TaskRepo: Send + Sync {
+    /// Stores a task under the project's next number and returns it (version 1).
+    async fn create_task(&self, task: &NewTask, events: &[Event]) -> Result<Task>;
+    async fn get_task(&self, id: TaskId) -> Result<Option<Task>>;
+    /// The project of a task, `None` for an unknown task. A task never moves and is
+    /// never deleted, so an answer stays true: implementations may cache it.
+    async fn task_project(&self, id: TaskId) -> Result<Option<ProjectId>>;
+    async fn get_task_by_number(&self, project: ProjectId, number: i64) -> Result<Option<Task>>;
+    async fn list_tasks(&self, query: &TaskQuery) -> Result<Vec<Task>>;
+    /// Writes `task` (already at its new version) if the stored one is still at
+    /// `expected_version`, with the satellite `changes` and `events`.
+    ///
+    /// # Errors
+    /// `StaleVersion` when someone else changed the task first; nothing is written.
+    async fn update_task(
+        &self,
+        task: &Task,
+        expected_version: i64,
+        changes: &[TaskChange],
+        events: &[Event],
+    ) -> Result<()>;
+    /// Links in which the task is source or target.
+    async fn list_links(&self, task: TaskId) -> Result<Vec<TaskLink>>;
+    async fn get_link(&self, id: TaskLinkId) -> Result<Option<TaskLink>>;
+}
+
+/// Each project's labels.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait LabelRepo: Send + Sync {
+    /// # Errors
+    /// `Conflict` when the name is taken in the project.
+    async fn create_label(&self, label: &Label, events: &[Event]) -> Result<()>;
+    async fn get_label(&self, id: LabelId) -> Result<Option<Label>>;
+    async fn list_labels(&self, project: ProjectId) -> Result<Vec<Label>>;
+}
+
+/// The tracker's ports, for wiring.
+#[derive(Clone)]
+pub struct Ports {
+    pub tasks: Arc<dyn TaskRepo>,
+    pub labels: Arc<dyn LabelRepo>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Ports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ports").finish_non_exhaustive()
+    }
+}

@@ -3,7 +3,7 @@
 
 use agentry_domain::id::UserId;
 use agentry_domain::log::PostEvent;
-use agentry_domain::tracker::{CreateTask, Priority, TaskPatch, TaskStatus};
+use agentry_domain::tracker::{Priority, TaskDraft, TaskPatch, TaskStatus};
 use agentry_domain::workspace::{MemberKind, NewMember, NewProject};
 use agentry_domain::{Limits, Principal, Services};
 use anyhow::Context as _;
@@ -90,10 +90,10 @@ pub async fn run(store: &agentry_store::Store) -> anyhow::Result<()> {
         .create(
             &ada,
             project.id,
-            CreateTask {
+            TaskDraft {
                 title: "Write the API guide".into(),
-                priority: Some(Priority::High),
-                ..CreateTask::default()
+                priority: Priority::High,
+                ..TaskDraft::default()
             },
         )
         .await?;
@@ -102,10 +102,10 @@ pub async fn run(store: &agentry_store::Store) -> anyhow::Result<()> {
         .create(
             &ada,
             project.id,
-            CreateTask {
+            TaskDraft {
                 title: "Feed crashes on empty project".into(),
                 labels: vec![bug.id],
-                ..CreateTask::default()
+                ..TaskDraft::default()
             },
         )
         .await?;
@@ -114,9 +114,9 @@ pub async fn run(store: &agentry_store::Store) -> anyhow::Result<()> {
         .create(
             &ada,
             project.id,
-            CreateTask {
+            TaskDraft {
                 title: "Dark mode".into(),
-                ..CreateTask::default()
+                ..TaskDraft::default()
             },
         )
         .await?;
@@ -127,7 +127,7 @@ pub async fn run(store: &agentry_store::Store) -> anyhow::Result<()> {
     };
     services
         .tasks
-        .update(&ada, crash.task.id, assign, None)
+        .update(&ada, crash.task.id(), assign, None)
         .await?;
     let done = TaskPatch {
         status: Some(TaskStatus::Pending),
@@ -135,7 +135,7 @@ pub async fn run(store: &agentry_store::Store) -> anyhow::Result<()> {
     };
     services
         .tasks
-        .update(&ada, spec.task.id, done, None)
+        .update(&ada, spec.task.id(), done, None)
         .await?;
 
     let post = |type_name: &str, task, parent, payload| PostEvent {
@@ -175,7 +175,7 @@ pub async fn run(store: &agentry_store::Store) -> anyhow::Result<()> {
             &Principal::from(&coder),
             post(
                 "task_comment",
-                Some(crash.task.id),
+                Some(crash.task.id()),
                 None,
                 json!({"content": "Reproduced: the feed query has no project filter. @reviewer please check the fix.",
                        "tool_log": {"calls": [{"tool": "run_tests", "ok": false}]}}),

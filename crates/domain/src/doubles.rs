@@ -14,7 +14,7 @@ use crate::registry::{
     MockAssistantRepo, MockRevisionRepo, MockSnapshotRepo, MockThreadRepo, MockToolLinkRepo,
     MockToolRepo,
 };
-use crate::tracker::{MockLabelRepo, MockTaskRepo, Priority, Task, TaskStatus};
+use crate::tracker::{MockLabelRepo, MockTaskRepo, Priority, Task, TaskRecord, TaskStatus};
 use crate::workspace::{
     Handle, Member, MemberKind, MockProjectRepo, MockUserRepo, Project, ProjectKey,
 };
@@ -110,7 +110,7 @@ pub(crate) fn project() -> Project {
 }
 
 pub(crate) fn task(project: &Project, version: i64) -> Task {
-    Task {
+    Task::restore(TaskRecord {
         id: crate::id::TaskId::generate(),
         project_id: project.id,
         number: 4,
@@ -123,5 +123,5 @@ pub(crate) fn task(project: &Project, version: i64) -> Task {
         version,
         created_at: project.created_at,
         updated_at: project.created_at,
-    }
+    })
 }

@@ -5,7 +5,8 @@
 //! call the ports declared here. CI checks this with `cargo tree`.
 //!
 //! It is a kernel shared by every context (ids, errors, the clock, text checks,
-//! vocabularies, shapes, the event envelope, the caller) and four bounded contexts,
+//! vocabularies, shapes, the event envelope, the caller, paging, optimistic
+//! concurrency) and four bounded contexts,
 //! each a folder with its types, its event kinds, its ports and its use cases. A
 //! context may use the ones before it, never the ones after:
 //!
@@ -21,6 +22,8 @@ pub mod error;
 pub mod event;
 pub mod id;
 pub mod log;
+mod optimistic;
+pub mod page;
 pub mod ports;
 pub mod registry;
 mod services;

@@ -16,7 +16,7 @@ mod service;
 
 pub use attachment::{Attachment, NewAttachment};
 pub use events::{ChatEvent, ChatMessage, Mention, TaskComment};
-pub use filter::{Cursor, EventFilter, EventPage};
+pub use filter::{EventFilter, EventPage};
 pub use mention::parse_mentions;
 pub use ports::{AttachmentRepo, BlobStore, EventRepo, Ports};
 #[cfg(any(test, feature = "mock"))]

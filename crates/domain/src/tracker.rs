@@ -17,10 +17,10 @@ pub use events::{
 };
 pub use label::Label;
 pub use link::{LinkKind, TaskLink};
-pub use ports::{LabelRepo, Ports, TaskChange, TaskQuery, TaskRepo};
+pub use ports::{LabelRepo, Ports, TaskQuery, TaskRepo};
 #[cfg(any(test, feature = "mock"))]
 pub use ports::{MockLabelRepo, MockTaskRepo};
 pub use priority::Priority;
-pub use service::{CreateTask, Labels, TaskLinks, TaskView, Tasks};
+pub use service::{Labels, TaskLinks, TaskView, Tasks};
 pub use status::TaskStatus;
-pub use task::{NewTask, Task, TaskPatch};
+pub use task::{Changes, NewTask, Task, TaskChange, TaskDraft, TaskPatch, TaskRecord};

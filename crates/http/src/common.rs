@@ -1,5 +1,15 @@
-//! What every resource shares: request and response building blocks, one place
-//! for each convention (see `docs/api.md`, "Conventions").
+//! What every resource shares, one module per convention (`docs/api.md`,
+//! "Conventions"): authentication, problem responses, request text, enums from
+//! the domain's vocabularies, schemas from its shapes, paging, conditional writes,
+//! and the responses they make. Resources import from here, never from each other.
 
+pub mod auth;
+pub mod body_limit;
+pub mod json_body;
+pub mod paging;
+pub mod preconditions;
+pub mod problem;
+pub mod responses;
 pub mod schema;
+pub mod text;
 pub mod wire;

@@ -1,27 +1,21 @@
-//! Agentry's REST API over poem-openapi: one `#[OpenApi]` struct per resource,
-//! combined here with bearer auth, RFC 7807 problems, the generated spec and its UI.
+//! Agentry's REST API over poem-openapi: one `#[OpenApi]` struct per resource, in a
+//! module per domain context (`workspace`, `tracker`, `log`, `registry`), each with
+//! its request and response bodies in `dto.rs`; what they share is in `common`.
+//! Combined here with bearer auth, RFC 7807 problems, the generated spec and its UI.
 //!
 //! Depends on `agentry-domain` only; the composition root hands it the services.
 
-mod accounts;
-mod attachments;
-mod auth;
 mod common;
-mod event_schema;
-mod events;
-mod json_body;
-mod problem;
-mod projects;
+mod log;
 mod registry;
-mod tasks;
-mod text;
+mod tracker;
+mod workspace;
 
 use agentry_domain::Services;
-use poem::http::{StatusCode, header};
-use poem::{Endpoint, EndpointExt as _, IntoEndpoint, Request, Route, get, handler};
+use poem::{Endpoint, EndpointExt as _, IntoEndpoint, Route, get, handler};
 use poem_openapi::{OpenApiService, Tags};
 
-pub use problem::{PROBLEM_JSON, Problem};
+pub use common::problem::{PROBLEM_JSON, Problem};
 
 #[derive(Debug, Tags)]
 enum Tag {
@@ -40,11 +34,12 @@ enum Tag {
 }
 
 type Apis = (
-    accounts::AccountsApi,
-    projects::ProjectsApi,
-    tasks::TasksApi,
-    events::EventsApi,
-    attachments::AttachmentsApi,
+    workspace::AccountsApi,
+    workspace::ProjectsApi,
+    tracker::LabelsApi,
+    tracker::TasksApi,
+    log::EventsApi,
+    log::AttachmentsApi,
     registry::AssistantsApi,
     registry::ToolsApi,
     registry::ThreadsApi,
@@ -59,33 +54,37 @@ pub struct HttpOptions {
 }
 
 fn service(services: &Services) -> OpenApiService<Apis, ()> {
+    let services = || services.clone();
     let apis = (
-        accounts::AccountsApi {
-            services: services.clone(),
+        workspace::AccountsApi {
+            services: services(),
         },
-        projects::ProjectsApi {
-            services: services.clone(),
+        workspace::ProjectsApi {
+            services: services(),
         },
-        tasks::TasksApi {
-            services: services.clone(),
+        tracker::LabelsApi {
+            services: services(),
         },
-        events::EventsApi {
-            services: services.clone(),
+        tracker::TasksApi {
+            services: services(),
         },
-        attachments::AttachmentsApi {
-            services: services.clone(),
+        log::EventsApi {
+            services: services(),
+        },
+        log::AttachmentsApi {
+            services: services(),
         },
         registry::AssistantsApi {
-            services: services.clone(),
+            services: services(),
         },
         registry::ToolsApi {
-            services: services.clone(),
+            services: services(),
         },
         registry::ThreadsApi {
-            services: services.clone(),
+            services: services(),
         },
         registry::RegistryApi {
-            services: services.clone(),
+            services: services(),
         },
     );
     OpenApiService::new(apis, "Agentry", env!("CARGO_PKG_VERSION"))
@@ -114,44 +113,9 @@ pub fn routes(services: Services, options: HttpOptions) -> impl Endpoint {
         .at("/api/v1/openapi.json", spec)
         .nest("/docs", ui)
         .nest("/", api.into_endpoint())
-        .around(move |endpoint, request| limit_body(endpoint, request, options.max_body_bytes))
+        .around(move |endpoint, request| {
+            common::body_limit::limit_body(endpoint, request, options.max_body_bytes)
+        })
         .data(services)
-        .catch_all_error(problem::render_poem_error)
-}
-
-/// Refuses a body larger than `max` before it is read: by its declared length, and a
-/// streamed body without one is refused outright (411) since it could be any size.
-async fn limit_body<E: Endpoint>(
-    endpoint: std::sync::Arc<E>,
-    request: Request,
-    max: usize,
-) -> poem::Result<poem::Response> {
-    let declared = request
-        .header(header::CONTENT_LENGTH)
-        .map(str::parse::<usize>);
-    match declared {
-        Some(Ok(length)) if length > max => {
-            return Err(poem::Error::from_string(
-                format!("the body exceeds {max} bytes"),
-                StatusCode::PAYLOAD_TOO_LARGE,
-            ));
-        }
-        Some(Err(_)) => {
-            return Err(poem::Error::from_string(
-                "invalid Content-Length",
-                StatusCode::BAD_REQUEST,
-            ));
-        }
-        None if request.header(header::TRANSFER_ENCODING).is_some() => {
-            return Err(poem::Error::from_string(
-                "send a Content-Length with the body",
-                StatusCode::LENGTH_REQUIRED,
-            ));
-        }
-        _ => {}
-    }
-    endpoint
-        .call(request)
-        .await
-        .map(poem::IntoResponse::into_response)
+        .catch_all_error(common::problem::render_poem_error)
 }

@@ -5,14 +5,15 @@ use std::collections::HashMap;
 use agentry_domain::event::Event;
 use agentry_domain::id::{LabelId, MemberId, ProjectId, TaskId, TaskLinkId};
 use agentry_domain::tracker::{
-    LinkKind, NewTask, Priority, Task, TaskChange, TaskLink, TaskQuery, TaskRepo, TaskStatus,
+    LinkKind, NewTask, Priority, Task, TaskChange, TaskLink, TaskQuery, TaskRecord, TaskRepo,
+    TaskStatus,
 };
 use agentry_domain::{Error, Result};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait as _, Condition, ConnectionTrait, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _, TransactionTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _,
 };
 use uuid::Uuid;
 
@@ -21,7 +22,7 @@ use crate::entity::{projects, task_labels, task_links, tasks};
 use crate::error::{corrupt, internal, unique};
 
 fn task_from(row: tasks::Model, labels: Vec<LabelId>) -> Result<Task> {
-    Ok(Task {
+    Ok(Task::restore(TaskRecord {
         id: TaskId(row.id),
         project_id: ProjectId(row.project_id),
         number: row.number,
@@ -34,7 +35,7 @@ fn task_from(row: tasks::Model, labels: Vec<LabelId>) -> Result<Task> {
         version: row.version,
         created_at: row.created_at,
         updated_at: row.updated_at,
-    })
+    }))
 }
 
 fn link_from(row: task_links::Model) -> Result<TaskLink> {
@@ -96,16 +97,17 @@ async fn with_labels(conn: &impl ConnectionTrait, rows: Vec<tasks::Model>) -> Re
 }
 
 async fn apply_change(conn: &impl ConnectionTrait, task: &Task, change: &TaskChange) -> Result<()> {
+    let (id, at) = (task.id(), task.record().updated_at);
     match change {
         TaskChange::AddLabel(label) => {
-            task_labels::Entity::insert(label_row(task.id, *label, task.updated_at))
+            task_labels::Entity::insert(label_row(id, *label, at))
                 .exec_without_returning(conn)
                 .await
                 .map_err(unique("the task has this label already"))?;
         }
         TaskChange::RemoveLabel(label) => {
             task_labels::Entity::delete_many()
-                .filter(task_labels::Column::TaskId.eq(task.id.0))
+                .filter(task_labels::Column::TaskId.eq(id.0))
                 .filter(task_labels::Column::LabelId.eq(label.0))
                 .exec(conn)
                 .await
@@ -135,83 +137,82 @@ async fn apply_change(conn: &impl ConnectionTrait, task: &Task, change: &TaskCha
     Ok(())
 }
 
-#[async_trait]
-impl TaskRepo for Store {
-    async fn create_task(&self, task: &NewTask, events: &[Event]) -> Result<Task> {
-        let txn = self.write.begin().await.map_err(internal)?;
-        // Bumping the counter first takes the project's row lock on PostgreSQL, so
-        // concurrent creations get consecutive numbers instead of colliding.
-        let bumped = projects::Entity::update_many()
-            .col_expr(
-                projects::Column::TaskSeq,
-                Expr::col(projects::Column::TaskSeq).add(1),
-            )
-            .filter(projects::Column::Id.eq(task.project_id.0))
-            .exec(&txn)
-            .await
-            .map_err(internal)?;
-        if bumped.rows_affected == 0 {
-            return Err(Error::NotFound { entity: "project" });
-        }
-        let number = projects::Entity::find_by_id(task.project_id.0)
-            .select_only()
-            .column(projects::Column::TaskSeq)
-            .into_tuple::<i64>()
-            .one(&txn)
-            .await
-            .map_err(internal)?
-            .ok_or(Error::NotFound { entity: "project" })?;
-        let row = tasks::ActiveModel {
-            id: Set(task.id.0),
-            project_id: Set(task.project_id.0),
-            number: Set(number),
-            title: Set(task.title.clone()),
-            description: Set(task.description.clone()),
-            status: Set(task.status.as_str().to_owned()),
-            priority: Set(task.priority.as_str().to_owned()),
-            assignee_id: Set(task.assignee_id.map(|a| a.0)),
-            version: Set(1),
-            created_at: Set(task.created_at),
-            updated_at: Set(task.created_at),
-        };
-        tasks::Entity::insert(row)
-            .exec_without_returning(&txn)
-            .await
-            .map_err(internal)?;
-        task_labels::Entity::insert_many(
-            task.labels
-                .iter()
-                .map(|l| label_row(task.id, *l, task.created_at)),
-        )
-        .exec_without_returning(&txn)
-        .await
-        .map_err(internal)?;
-        crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)?;
-        Ok(Task {
-            id: task.id,
-            project_id: task.project_id,
-            number,
-            title: task.title.clone(),
-            description: task.description.clone(),
-            status: task.status,
-            priority: task.priority,
-            assignee_id: task.assignee_id,
-            labels: task.labels.clone(),
-            version: 1,
-            created_at: task.created_at,
-            updated_at: task.created_at,
-        })
-    }
-
-    async fn get_task(&self, id: TaskId) -> Result<Option<Task>> {
-        let row = tasks::Entity::find_by_id(id.0)
+impl Store {
+    /// The task matching `condition` (a unique key), with its labels.
+    async fn one_task(
+        &self,
+        condition: impl sea_orm::sea_query::IntoCondition,
+    ) -> Result<Option<Task>> {
+        let row = tasks::Entity::find()
+            .filter(condition)
             .one(&self.read)
             .await
             .map_err(internal)?;
         Ok(with_labels(&self.read, row.into_iter().collect())
             .await?
             .pop())
+    }
+}
+
+#[async_trait]
+impl TaskRepo for Store {
+    async fn create_task(&self, task: &NewTask, events: &[Event]) -> Result<Task> {
+        let project = task.project_id();
+        self.transact(events, async |txn| {
+            // Bumping the counter first takes the project's row lock on PostgreSQL, so
+            // concurrent creations get consecutive numbers instead of colliding.
+            let bumped = projects::Entity::update_many()
+                .col_expr(
+                    projects::Column::TaskSeq,
+                    Expr::col(projects::Column::TaskSeq).add(1),
+                )
+                .filter(projects::Column::Id.eq(project.0))
+                .exec(txn)
+                .await
+                .map_err(internal)?;
+            if bumped.rows_affected == 0 {
+                return Err(Error::NotFound { entity: "project" });
+            }
+            let number = projects::Entity::find_by_id(project.0)
+                .select_only()
+                .column(projects::Column::TaskSeq)
+                .into_tuple::<i64>()
+                .one(txn)
+                .await
+                .map_err(internal)?
+                .ok_or(Error::NotFound { entity: "project" })?;
+            let task = task.clone().numbered(number);
+            let t = task.record();
+            let row = tasks::ActiveModel {
+                id: Set(t.id.0),
+                project_id: Set(t.project_id.0),
+                number: Set(t.number),
+                title: Set(t.title.clone()),
+                description: Set(t.description.clone()),
+                status: Set(t.status.as_str().to_owned()),
+                priority: Set(t.priority.as_str().to_owned()),
+                assignee_id: Set(t.assignee_id.map(|a| a.0)),
+                version: Set(t.version),
+                created_at: Set(t.created_at),
+                updated_at: Set(t.updated_at),
+            };
+            tasks::Entity::insert(row)
+                .exec_without_returning(txn)
+                .await
+                .map_err(internal)?;
+            task_labels::Entity::insert_many(
+                t.labels.iter().map(|l| label_row(t.id, *l, t.created_at)),
+            )
+            .exec_without_returning(txn)
+            .await
+            .map_err(internal)?;
+            Ok(task)
+        })
+        .await
+    }
+
+    async fn get_task(&self, id: TaskId) -> Result<Option<Task>> {
+        self.one_task(tasks::Column::Id.eq(id.0)).await
     }
 
     async fn task_project(&self, id: TaskId) -> Result<Option<ProjectId>> {
@@ -234,15 +235,10 @@ impl TaskRepo for Store {
     }
 
     async fn get_task_by_number(&self, project: ProjectId, number: i64) -> Result<Option<Task>> {
-        let row = tasks::Entity::find()
-            .filter(tasks::Column::ProjectId.eq(project.0))
-            .filter(tasks::Column::Number.eq(number))
-            .one(&self.read)
-            .await
-            .map_err(internal)?;
-        Ok(with_labels(&self.read, row.into_iter().collect())
-            .await?
-            .pop())
+        let key = Condition::all()
+            .add(tasks::Column::ProjectId.eq(project.0))
+            .add(tasks::Column::Number.eq(number));
+        self.one_task(key).await
     }
 
     async fn list_tasks(&self, q: &TaskQuery) -> Result<Vec<Task>> {
@@ -284,44 +280,46 @@ impl TaskRepo for Store {
         changes: &[TaskChange],
         events: &[Event],
     ) -> Result<()> {
-        let txn = self.write.begin().await.map_err(internal)?;
-        let updated = tasks::Entity::update_many()
-            .col_expr(tasks::Column::Title, Expr::value(task.title.clone()))
-            .col_expr(
-                tasks::Column::Description,
-                Expr::value(task.description.clone()),
-            )
-            .col_expr(tasks::Column::Status, Expr::value(task.status.as_str()))
-            .col_expr(tasks::Column::Priority, Expr::value(task.priority.as_str()))
-            .col_expr(
-                tasks::Column::AssigneeId,
-                Expr::value(task.assignee_id.map(|a| a.0)),
-            )
-            .col_expr(tasks::Column::Version, Expr::value(task.version))
-            .col_expr(tasks::Column::UpdatedAt, Expr::value(task.updated_at))
-            .filter(tasks::Column::Id.eq(task.id.0))
-            .filter(tasks::Column::Version.eq(expected_version))
-            .exec(&txn)
-            .await
-            .map_err(internal)?;
-        if updated.rows_affected == 0 {
-            let current = tasks::Entity::find_by_id(task.id.0)
-                .one(&txn)
+        let t = task.record();
+        self.transact(events, async |txn| {
+            let updated = tasks::Entity::update_many()
+                .col_expr(tasks::Column::Title, Expr::value(t.title.clone()))
+                .col_expr(
+                    tasks::Column::Description,
+                    Expr::value(t.description.clone()),
+                )
+                .col_expr(tasks::Column::Status, Expr::value(t.status.as_str()))
+                .col_expr(tasks::Column::Priority, Expr::value(t.priority.as_str()))
+                .col_expr(
+                    tasks::Column::AssigneeId,
+                    Expr::value(t.assignee_id.map(|a| a.0)),
+                )
+                .col_expr(tasks::Column::Version, Expr::value(t.version))
+                .col_expr(tasks::Column::UpdatedAt, Expr::value(t.updated_at))
+                .filter(tasks::Column::Id.eq(t.id.0))
+                .filter(tasks::Column::Version.eq(expected_version))
+                .exec(txn)
                 .await
                 .map_err(internal)?;
-            return Err(match current {
-                Some(current) => Error::StaleVersion {
-                    expected: expected_version,
-                    actual: current.version,
-                },
-                None => Error::NotFound { entity: "task" },
-            });
-        }
-        for change in changes {
-            apply_change(&txn, task, change).await?;
-        }
-        crate::events::insert(&txn, events).await?;
-        txn.commit().await.map_err(internal)
+            if updated.rows_affected == 0 {
+                let current = tasks::Entity::find_by_id(t.id.0)
+                    .one(txn)
+                    .await
+                    .map_err(internal)?;
+                return Err(match current {
+                    Some(current) => Error::StaleVersion {
+                        expected: expected_version,
+                        actual: current.version,
+                    },
+                    None => Error::NotFound { entity: "task" },
+                });
+            }
+            for change in changes {
+                apply_change(txn, task, change).await?;
+            }
+            Ok(())
+        })
+        .await
     }
 
     async fn list_links(&self, task: TaskId) -> Result<Vec<TaskLink>> {

@@ -153,7 +153,7 @@ async fn a_stale_if_match_answers_412_and_changes_nothing(app: TestApp) {
     let stale = app
         .patch_if_match(&path, json!({"model": "o3"}), "\"1\"")
         .await;
-    assert_problem(&stale, StatusCode::PRECONDITION_FAILED, "stale-revision");
+    assert_problem(&stale, StatusCode::PRECONDITION_FAILED, "stale-version");
     let now = app.get(&path, &app.admin).await;
     assert_eq!(
         (now.body["model"].as_str(), now.body["revision"].as_i64()),
@@ -222,7 +222,10 @@ async fn a_broken_input_schema_answers_422_and_writes_nothing(app: TestApp) {
         )
         .await;
     assert_problem(&orphan, StatusCode::UNPROCESSABLE_ENTITY, "validation");
-    assert_eq!(app.get("/api/v1/tools", &app.admin).await.body, json!([]));
+    assert_eq!(
+        app.get("/api/v1/tools", &app.admin).await.body,
+        json!({"tools": []})
+    );
     assert_eq!(
         app.get("/api/v1/registry/revision", &app.admin).await.body["revision"],
         0
@@ -254,8 +257,12 @@ async fn an_assistant_in_use_is_not_deleted_but_can_be_deactivated(app: TestApp)
             None,
         )
         .await;
-    assert_eq!(deactivated.status, StatusCode::OK, "{deactivated:?}");
-    assert_eq!(deactivated.body["is_active"], false);
+    assert_eq!(
+        deactivated.status,
+        StatusCode::NO_CONTENT,
+        "{deactivated:?}"
+    );
+    assert_eq!(app.get(&path, &app.admin).await.body["is_active"], false);
 
     let unused = app.created("/api/v1/assistants", assistant("Unused")).await;
     let gone = app
@@ -320,8 +327,7 @@ async fn duplicates_answer_409_and_lists_filter_and_page_by_name(app: TestApp) {
     assert_problem(&twin, StatusCode::CONFLICT, "conflict");
 
     let names = |reply: crate::helpers::Reply| -> Vec<String> {
-        reply
-            .body
+        reply.body["assistants"]
             .as_array()
             .unwrap()
             .iter()
@@ -329,9 +335,13 @@ async fn duplicates_answer_409_and_lists_filter_and_page_by_name(app: TestApp) {
             .collect()
     };
     let page = app.get("/api/v1/assistants?limit=2", &app.admin).await;
+    let cursor = page.body["next_cursor"].as_str().unwrap().to_owned();
     assert_eq!(names(page), ["Alpha", "Bravo"]);
     let next = app
-        .get("/api/v1/assistants?limit=2&after=Bravo", &app.admin)
+        .get(
+            &format!("/api/v1/assistants?limit=2&cursor={cursor}"),
+            &app.admin,
+        )
         .await;
     assert_eq!(names(next), ["Charlie", "Delta"]);
     let inactive = app
@@ -343,9 +353,9 @@ async fn duplicates_answer_409_and_lists_filter_and_page_by_name(app: TestApp) {
         .await;
     assert_eq!(names(llm).len(), 4);
     let too_many = app.get("/api/v1/assistants?limit=500", &app.admin).await;
-    assert_problem(&too_many, StatusCode::BAD_REQUEST, "bad-request");
+    assert_problem(&too_many, StatusCode::UNPROCESSABLE_ENTITY, "validation");
 
-    let alpha = id(&app.get("/api/v1/assistants?limit=1", &app.admin).await.body[0]);
+    let alpha = id(&app.get("/api/v1/assistants?limit=1", &app.admin).await.body["assistants"][0]);
     let weather = app.created("/api/v1/tools", weather_tool()).await;
     let again = app.post("/api/v1/tools", &app.admin, weather_tool()).await;
     assert_problem(&again, StatusCode::CONFLICT, "conflict");
@@ -356,7 +366,7 @@ async fn duplicates_answer_409_and_lists_filter_and_page_by_name(app: TestApp) {
         "conflict",
     );
     let tools = app.get("/api/v1/tools?tool_type=weather", &app.admin).await;
-    assert_eq!(tools.body.as_array().unwrap().len(), 1);
+    assert_eq!(tools.body["tools"].as_array().unwrap().len(), 1);
 }
 
 async fn each_user_has_one_thread_per_assistant_and_only_touches_their_own(app: TestApp) {

@@ -48,7 +48,7 @@ async fn the_example_imports_once_and_reimports_as_a_no_op(app: TestApp) {
     migrate(&app.database_url, &["import-assistants", path(&file)])
         .await
         .unwrap();
-    let assistants = app.get("/api/v1/assistants", &app.admin).await.body;
+    let assistants = app.get("/api/v1/assistants", &app.admin).await.body["assistants"].clone();
     assert_eq!(assistants.as_array().unwrap().len(), 3);
     let secretary = assistants
         .as_array()
@@ -153,7 +153,10 @@ async fn a_document_with_problems_writes_nothing(app: TestApp) {
         .unwrap_err();
     assert!(err.to_string().contains("3 problem(s)"), "{err}");
     assert_eq!(revision(&app).await, 0);
-    assert_eq!(app.get("/api/v1/tools", &app.admin).await.body, json!([]));
+    assert_eq!(
+        app.get("/api/v1/tools", &app.admin).await.body,
+        json!({"tools": []})
+    );
     std::fs::write(&file, "{ not json").unwrap();
     assert!(
         migrate(&app.database_url, &["import-assistants", path(&file)])

@@ -6,7 +6,7 @@ use crate::helpers::{TestApp, api_test, assert_problem, id};
 api_test!(
     every_task_change_writes_exactly_its_events,
     a_forbidden_transition_answers_409_and_changes_nothing,
-    a_stale_if_match_answers_409_and_concurrent_updates_are_not_lost,
+    a_stale_if_match_answers_412_and_concurrent_updates_are_not_lost,
     tasks_are_numbered_per_project_and_listed_by_filter,
     bad_task_input_answers_4xx_and_writes_nothing,
 );
@@ -134,7 +134,7 @@ async fn a_forbidden_transition_answers_409_and_changes_nothing(app: TestApp) {
     assert_eq!(events_of(&app, &ada, &task_id).await.len(), 1);
 }
 
-async fn a_stale_if_match_answers_409_and_concurrent_updates_are_not_lost(app: TestApp) {
+async fn a_stale_if_match_answers_412_and_concurrent_updates_are_not_lost(app: TestApp) {
     let ada = app.user("Ada").await;
     let (project, _) = app.project(&ada, "TE").await;
     let task_id = id(&app.task(&ada, &project, "t").await);
@@ -165,7 +165,7 @@ async fn a_stale_if_match_answers_409_and_concurrent_updates_are_not_lost(app: T
             &[("If-Match", "\"1\"")],
         )
         .await;
-    assert_problem(&stale, StatusCode::CONFLICT, "stale-version");
+    assert_problem(&stale, StatusCode::PRECONDITION_FAILED, "stale-version");
     let garbage = app
         .send(
             Method::PATCH,
@@ -203,15 +203,18 @@ async fn tasks_are_numbered_per_project_and_listed_by_filter(app: TestApp) {
         app.task(&ada, &alpha, &format!("a{i}")).await;
     }
     assert_eq!(app.task(&ada, &beta, "b").await["key"], "BE-1");
+    let first = app
+        .get(&format!("/api/v1/projects/{alpha}/tasks?limit=1"), &ada)
+        .await;
+    let cursor = first.body["next_cursor"].as_str().unwrap();
     let second = app
         .get(
-            &format!("/api/v1/projects/{alpha}/tasks?after=1&limit=1"),
+            &format!("/api/v1/projects/{alpha}/tasks?cursor={cursor}&limit=1"),
             &ada,
         )
         .await;
     assert_eq!(
-        second
-            .body
+        second.body["tasks"]
             .as_array()
             .unwrap()
             .iter()
@@ -225,7 +228,7 @@ async fn tasks_are_numbered_per_project_and_listed_by_filter(app: TestApp) {
             &ada,
         )
         .await;
-    assert_eq!(backlog.body.as_array().unwrap().len(), 3);
+    assert_eq!(backlog.body["tasks"].as_array().unwrap().len(), 3);
     let bad = app
         .get(
             &format!("/api/v1/projects/{alpha}/tasks?status=someday"),
@@ -290,9 +293,7 @@ async fn bad_task_input_answers_4xx_and_writes_nothing(app: TestApp) {
         assert_eq!(reply.status, status, "{body} -> {reply:?}");
     }
     assert!(
-        app.get(&tasks, &ada)
-            .await
-            .body
+        app.get(&tasks, &ada).await.body["tasks"]
             .as_array()
             .unwrap()
             .is_empty()

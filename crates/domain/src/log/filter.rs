@@ -1,33 +1,13 @@
-use base64::Engine as _;
+//! Which events a feed shows: a project's, a task's or a thread's, optionally of
+//! some types only, newest first.
 
+use crate::Result;
 use crate::event::Event;
 use crate::id::{EventId, ProjectId, TaskId};
-use crate::{Error, Result};
-
-/// An opaque position in a feed: the feed continues with events older than it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cursor(pub EventId);
-
-impl Cursor {
-    #[must_use]
-    pub fn encode(&self) -> String {
-        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(self.0.as_uuid().as_bytes())
-    }
-
-    /// # Errors
-    /// `Validation` for anything that [`Cursor::encode`] did not produce.
-    pub fn decode(raw: &str) -> Result<Self> {
-        let invalid = || Error::validation("cursor", "is not a cursor this API returned");
-        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(raw)
-            .map_err(|_| invalid())?;
-        let uuid = uuid::Uuid::from_slice(&bytes).map_err(|_| invalid())?;
-        Ok(Self(EventId(uuid)))
-    }
-}
+use crate::page::{Page, PageRequest};
 
 /// Which events a feed shows, newest first.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EventFilter {
     pub project_id: Option<ProjectId>,
     pub task_id: Option<TaskId>,
@@ -40,10 +20,23 @@ pub struct EventFilter {
     pub limit: u32,
 }
 
-impl EventFilter {
-    pub const DEFAULT_LIMIT: u32 = 50;
-    pub const MAX_LIMIT: u32 = 200;
+impl Default for EventFilter {
+    fn default() -> Self {
+        Self {
+            project_id: None,
+            task_id: None,
+            parent_id: None,
+            types: Vec::new(),
+            before: None,
+            limit: crate::page::DEFAULT_LIMIT,
+        }
+    }
+}
 
+/// One page of a feed.
+pub type EventPage = Page<Event, EventId>;
+
+impl EventFilter {
     /// Builds a filter from request parameters, checking each.
     ///
     /// # Errors
@@ -56,7 +49,7 @@ impl EventFilter {
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> Result<Self> {
-        let mut parsed = Vec::new();
+        let mut parsed: Vec<String> = Vec::new();
         for name in types
             .unwrap_or("")
             .split(',')
@@ -67,20 +60,14 @@ impl EventFilter {
                 parsed.push(name.to_owned());
             }
         }
-        let limit = limit.unwrap_or(Self::DEFAULT_LIMIT);
-        if !(1..=Self::MAX_LIMIT).contains(&limit) {
-            return Err(Error::validation(
-                "limit",
-                format!("must be 1 to {}", Self::MAX_LIMIT),
-            ));
-        }
+        let page = PageRequest::<EventId>::parse(cursor, limit)?;
         Ok(Self {
             project_id,
             task_id,
             parent_id,
             types: parsed,
-            before: cursor.map(Cursor::decode).transpose()?.map(|c| c.0),
-            limit,
+            before: page.after,
+            limit: page.limit,
         })
     }
 
@@ -95,26 +82,9 @@ impl EventFilter {
     }
 }
 
-/// One page of a feed.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct EventPage {
-    pub events: Vec<Event>,
-    /// Where the next page starts; `None` on the last page.
-    pub next_cursor: Option<Cursor>,
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_cursor_round_trips_and_garbage_is_refused() {
-        let cursor = Cursor(EventId::generate());
-        assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
-        for bad in ["", "abc", "!!!!", &"A".repeat(40)] {
-            assert!(Cursor::decode(bad).is_err(), "{bad:?}");
-        }
-    }
 
     #[test]
     fn types_are_trimmed_and_deduplicated() {

@@ -14,6 +14,8 @@ use super::ports::{AssistantQuery, AssistantUsage, ToolQuery};
 use crate::caller::Principal;
 use crate::event::{Event, FieldChange};
 use crate::id::{AssistantId, AssistantThreadId, ToolId};
+use crate::optimistic;
+use crate::page::{self, Page};
 use crate::registry::{
     Assistant, AssistantChanged, AssistantDraft, AssistantThread, RegistryEvent, Tool, ToolChanged,
     ToolDraft, ToolKind, ToolLink, ToolLinkChanged,
@@ -67,41 +69,53 @@ impl Registry {
             })
     }
 
+    /// A page of assistants by name, filtered by `query`.
+    ///
     /// # Errors
     /// Whatever the store reports.
     pub async fn assistants(
         &self,
         _who: &Principal,
-        query: &AssistantQuery,
-    ) -> Result<Vec<Assistant>> {
-        self.ports.assistants.list_assistants(query).await
+        mut query: AssistantQuery,
+    ) -> Result<Page<Assistant, String>> {
+        let limit = query.limit.clamp(1, page::MAX_LIMIT);
+        query.limit = limit + 1;
+        let found = self.ports.assistants.list_assistants(&query).await?;
+        Ok(Page::from_overfetch(found, limit, |a| a.draft.name.clone()))
     }
 
-    /// Replaces the assistant's settable fields. With `expected`, the write happens
-    /// only if the assistant is still at that revision.
+    /// Changes the assistant's settable fields to what `change` makes of them.
+    /// With `expected`, the write happens only if the assistant is still at that
+    /// revision; without, a lost race re-applies `change` to the fresh record.
     ///
     /// # Errors
-    /// `Forbidden`, `NotFound`, `Validation`, `StaleVersion`, `Conflict`.
+    /// `Forbidden`, `NotFound`, `Validation`, `StaleVersion`, `Conflict`, or what
+    /// `change` reports.
     pub async fn update_assistant(
         &self,
         who: &Principal,
         id: AssistantId,
-        draft: AssistantDraft,
+        change: impl Fn(&AssistantDraft) -> Result<AssistantDraft> + Send + Sync,
         expected: Option<i64>,
     ) -> Result<Assistant> {
         who.require_admin()?;
-        let current = self.assistant(who, id).await?;
-        check_revision(expected, current.revision)?;
-        let (next, changes) = current.revise(draft, self.ports.clock.now())?;
-        if changes.is_empty() {
-            return Ok(current);
-        }
-        let event = assistant_event(RegistryEvent::AssistantUpdated, &next, who, changes)?;
-        self.ports
-            .assistants
-            .update_assistant(&next, &[event])
-            .await?;
-        Ok(next)
+        let change = &change;
+        optimistic::retry(expected, move || async move {
+            let current = self.assistant(who, id).await?;
+            optimistic::check(expected, current.revision)?;
+            let (next, changes) =
+                current.revise(change(&current.draft)?, self.ports.clock.now())?;
+            if changes.is_empty() {
+                return Ok(current);
+            }
+            let event = assistant_event(RegistryEvent::AssistantUpdated, &next, who, changes)?;
+            self.ports
+                .assistants
+                .update_assistant(&next, &[event])
+                .await?;
+            Ok(next)
+        })
+        .await
     }
 
     /// Deletes an unused assistant; with `deactivate`, switches it off instead (and
@@ -115,34 +129,39 @@ impl Registry {
         id: AssistantId,
         expected: Option<i64>,
         deactivate: bool,
-    ) -> Result<Option<Assistant>> {
+    ) -> Result<()> {
         who.require_admin()?;
-        let current = self.assistant(who, id).await?;
-        check_revision(expected, current.revision)?;
         if deactivate {
-            let draft = AssistantDraft {
-                is_active: false,
-                ..current.draft.clone()
+            let off = |draft: &AssistantDraft| {
+                Ok(AssistantDraft {
+                    is_active: false,
+                    ..draft.clone()
+                })
             };
             return self
-                .update_assistant(who, id, draft, Some(current.revision))
+                .update_assistant(who, id, off, expected)
                 .await
-                .map(Some);
+                .map(drop);
         }
-        let usage = self.ports.assistants.assistant_usage(id).await?;
-        if !usage.is_unused() {
-            return Err(Error::Conflict(format!(
-                "the assistant is still used by {}; remove those first or deactivate it \
-                 (?deactivate=true)",
-                describe_usage(&usage)
-            )));
-        }
-        let event = assistant_event(RegistryEvent::AssistantDeleted, &current, who, Vec::new())?;
-        self.ports
-            .assistants
-            .delete_assistant(id, current.revision, &[event])
-            .await?;
-        Ok(None)
+        optimistic::retry(expected, move || async move {
+            let current = self.assistant(who, id).await?;
+            optimistic::check(expected, current.revision)?;
+            let usage = self.ports.assistants.assistant_usage(id).await?;
+            if !usage.is_unused() {
+                return Err(Error::Conflict(format!(
+                    "the assistant is still used by {}; remove those first or deactivate it \
+                     (?deactivate=true)",
+                    describe_usage(&usage)
+                )));
+            }
+            let event =
+                assistant_event(RegistryEvent::AssistantDeleted, &current, who, Vec::new())?;
+            self.ports
+                .assistants
+                .delete_assistant(id, current.revision, &[event])
+                .await
+        })
+        .await
     }
 
     /// # Errors
@@ -168,12 +187,26 @@ impl Registry {
             .ok_or(Error::NotFound { entity: "tool" })
     }
 
+    /// A page of tools by name, filtered by `query`.
+    ///
     /// # Errors
     /// Whatever the store reports.
-    pub async fn tools(&self, _who: &Principal, query: &ToolQuery) -> Result<Vec<Tool>> {
-        self.ports.tools.list_tools(query).await
+    pub async fn tools(
+        &self,
+        _who: &Principal,
+        mut query: ToolQuery,
+    ) -> Result<Page<Tool, String>> {
+        let limit = query.limit.clamp(1, page::MAX_LIMIT);
+        query.limit = limit + 1;
+        let found = self.ports.tools.list_tools(&query).await?;
+        Ok(Page::from_overfetch(found, limit, |t| {
+            t.draft.name.as_str().to_owned()
+        }))
     }
 
+    /// Changes the tool's settable fields to what `change` makes of them, under
+    /// the same rule as [`Registry::update_assistant`].
+    ///
     /// # Errors
     /// As [`Registry::update_assistant`], plus `Conflict` naming the loop when a
     /// changed sub-assistant would let an assistant reach itself.
@@ -181,20 +214,25 @@ impl Registry {
         &self,
         who: &Principal,
         id: ToolId,
-        draft: ToolDraft,
+        change: impl Fn(&ToolDraft) -> Result<ToolDraft> + Send + Sync,
         expected: Option<i64>,
     ) -> Result<Tool> {
         who.require_admin()?;
-        let current = self.tool(who, id).await?;
-        check_revision(expected, current.revision)?;
-        self.check_delegate(&draft).await?;
-        let (next, changes) = current.revise(draft, self.ports.clock.now())?;
-        if changes.is_empty() {
-            return Ok(current);
-        }
-        let event = tool_event(RegistryEvent::ToolUpdated, &next, who, changes)?;
-        self.ports.tools.update_tool(&next, &[event]).await?;
-        Ok(next)
+        let change = &change;
+        optimistic::retry(expected, move || async move {
+            let current = self.tool(who, id).await?;
+            optimistic::check(expected, current.revision)?;
+            let draft = change(&current.draft)?;
+            self.check_delegate(&draft).await?;
+            let (next, changes) = current.revise(draft, self.ports.clock.now())?;
+            if changes.is_empty() {
+                return Ok(current);
+            }
+            let event = tool_event(RegistryEvent::ToolUpdated, &next, who, changes)?;
+            self.ports.tools.update_tool(&next, &[event]).await?;
+            Ok(next)
+        })
+        .await
     }
 
     /// # Errors
@@ -207,13 +245,16 @@ impl Registry {
         expected: Option<i64>,
     ) -> Result<()> {
         who.require_admin()?;
-        let current = self.tool(who, id).await?;
-        check_revision(expected, current.revision)?;
-        let event = tool_event(RegistryEvent::ToolDeleted, &current, who, Vec::new())?;
-        self.ports
-            .tools
-            .delete_tool(id, current.revision, &[event])
-            .await
+        optimistic::retry(expected, move || async move {
+            let current = self.tool(who, id).await?;
+            optimistic::check(expected, current.revision)?;
+            let event = tool_event(RegistryEvent::ToolDeleted, &current, who, Vec::new())?;
+            self.ports
+                .tools
+                .delete_tool(id, current.revision, &[event])
+                .await
+        })
+        .await
     }
 
     /// Gives an assistant a tool.
@@ -322,13 +363,6 @@ impl Registry {
             Some(_) => Ok(()),
             None => Err(Error::validation("assistant_id", "no such assistant")),
         }
-    }
-}
-
-fn check_revision(expected: Option<i64>, actual: i64) -> Result<()> {
-    match expected {
-        Some(expected) if expected != actual => Err(Error::StaleVersion { expected, actual }),
-        _ => Ok(()),
     }
 }
 

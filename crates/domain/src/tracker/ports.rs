@@ -6,20 +6,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use super::{Label, NewTask, Task, TaskLink, TaskStatus};
+use super::{Label, NewTask, Task, TaskChange, TaskLink, TaskStatus};
 use crate::Result;
 use crate::clock::Clock;
 use crate::event::Event;
 use crate::id::{LabelId, MemberId, ProjectId, TaskId, TaskLinkId};
-
-/// A change to a task's satellite rows, committed with the task's version bump.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub enum TaskChange {
-    AddLabel(LabelId),
-    RemoveLabel(LabelId),
-    AddLink(TaskLink),
-    RemoveLink(TaskLinkId),
-}
 
 /// Which tasks a listing shows, by number.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -37,7 +28,8 @@ pub struct TaskQuery {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait TaskRepo: Send + Sync {
-    /// Stores a task under the project's next number and returns it (version 1).
+    /// Stores a task under the project's next number and returns it, with its
+    /// events.
     async fn create_task(&self, task: &NewTask, events: &[Event]) -> Result<Task>;
     async fn get_task(&self, id: TaskId) -> Result<Option<Task>>;
     /// The project of a task, `None` for an unknown task. A task never moves and is
@@ -45,8 +37,9 @@ pub trait TaskRepo: Send + Sync {
     async fn task_project(&self, id: TaskId) -> Result<Option<ProjectId>>;
     async fn get_task_by_number(&self, project: ProjectId, number: i64) -> Result<Option<Task>>;
     async fn list_tasks(&self, query: &TaskQuery) -> Result<Vec<Task>>;
-    /// Writes `task` (already at its new version) if the stored one is still at
-    /// `expected_version`, with the satellite `changes` and `events`.
+    /// Writes `task` as its methods left it (at its next version) if the stored one
+    /// is still at `expected_version`, with the rows beside it and the events that
+    /// those methods decided.
     ///
     /// # Errors
     /// `StaleVersion` when someone else changed the task first; nothing is written.

@@ -5,7 +5,7 @@ mod labels;
 mod tasks;
 
 pub use labels::Labels;
-pub use tasks::{CreateTask, TaskLinks, TaskView, Tasks};
+pub use tasks::{TaskLinks, TaskView, Tasks};
 
 #[cfg(test)]
 mod tests;

@@ -3,34 +3,26 @@
 
 use agentry_domain::Services;
 use agentry_domain::id::{AssistantId, ToolId};
-use agentry_domain::registry::AssistantKind;
-use agentry_domain::registry::AssistantQuery;
+use agentry_domain::registry::{Assistant, AssistantKind, AssistantQuery};
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use super::dto::{
-    AssistantIn, AssistantOut, AssistantPatch, LinkedToolOut, OpenAiToolsOut, ResolvedOut,
-    ThreadOut, ToolLinkOut,
+    AssistantIn, AssistantOut, AssistantPageOut, AssistantPatch, LinkedToolOut, OpenAiToolsOut,
+    ResolvedOut, ThreadOut, ToolLinkOut,
 };
-use super::{RecordResponse, precondition};
 use crate::Tag;
-use crate::auth::Caller;
+use crate::common::auth::Caller;
+use crate::common::paging;
+use crate::common::preconditions::expected_version;
+use crate::common::problem::ApiResult;
+use crate::common::responses::{Created, NoContent, Versioned, VersionedCreated};
 use crate::common::wire::Wire;
-use crate::problem::ApiResult;
-use crate::tasks::{NoContent, etag, expected_version};
 
-type AssistantResponse = RecordResponse<AssistantOut>;
-
-#[derive(Debug, ApiResponse)]
-pub enum DeleteResponse {
-    /// Deleted.
-    #[oai(status = 204)]
-    Deleted,
-    /// Deactivated instead (`?deactivate=true`).
-    #[oai(status = 200)]
-    Deactivated(Json<AssistantOut>, #[oai(header = "ETag")] String),
+fn versioned(assistant: &Assistant) -> Versioned<AssistantOut> {
+    Versioned::new(assistant.into(), assistant.revision)
 }
 
 /// Assistants, their tools and their resolution.
@@ -41,7 +33,7 @@ pub struct AssistantsApi {
 
 #[OpenApi(prefix_path = "/api/v1", tag = "Tag::Registry")]
 impl AssistantsApi {
-    /// Assistants by name, filtered; page on with `after` = the last name seen.
+    /// A page of assistants by name, filtered.
     #[oai(path = "/assistants", method = "get", operation_id = "list_assistants")]
     async fn assistants(
         &self,
@@ -49,19 +41,25 @@ impl AssistantsApi {
         is_active: Query<Option<bool>>,
         assistant_type: Query<Option<Wire<AssistantKind>>>,
         is_secretary: Query<Option<bool>>,
-        after: Query<Option<String>>,
-        /// 1-200, default 50.
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// 1–200, 50 by default.
         limit: Query<Option<u32>>,
-    ) -> ApiResult<Json<Vec<AssistantOut>>> {
+    ) -> ApiResult<Json<AssistantPageOut>> {
+        let page = paging::request::<String>(cursor.0.as_deref(), limit.0)?;
         let query = AssistantQuery {
             is_active: is_active.0,
             assistant_type: assistant_type.0.map(|t| t.0),
             is_secretary: is_secretary.0,
-            after_name: after.0,
-            limit: super::limit(limit.0)?,
+            after_name: page.after,
+            limit: page.limit,
         };
-        let found = self.services.registry.assistants(&caller.0, &query).await?;
-        Ok(Json(found.iter().map(AssistantOut::from).collect()))
+        let found = self.services.registry.assistants(&caller.0, query).await?;
+        let (assistants, next_cursor) = paging::items(found, |a| AssistantOut::from(&a));
+        Ok(Json(AssistantPageOut {
+            assistants,
+            next_cursor,
+        }))
     }
 
     /// Registers an assistant (admin; writes `assistant_created`).
@@ -74,13 +72,13 @@ impl AssistantsApi {
         &self,
         caller: Caller,
         body: Json<AssistantIn>,
-    ) -> ApiResult<AssistantResponse> {
+    ) -> ApiResult<VersionedCreated<AssistantOut>> {
         let a = self
             .services
             .registry
             .create_assistant(&caller.0, body.0.into())
             .await?;
-        Ok(AssistantResponse::created(&a))
+        Ok(VersionedCreated::new((&a).into(), a.revision))
     }
 
     #[oai(
@@ -88,17 +86,21 @@ impl AssistantsApi {
         method = "get",
         operation_id = "get_assistant"
     )]
-    async fn assistant(&self, caller: Caller, id: Path<Uuid>) -> ApiResult<AssistantResponse> {
+    async fn assistant(
+        &self,
+        caller: Caller,
+        id: Path<Uuid>,
+    ) -> ApiResult<Versioned<AssistantOut>> {
         let a = self
             .services
             .registry
             .assistant(&caller.0, AssistantId(id.0))
             .await?;
-        Ok(AssistantResponse::ok(&a))
+        Ok(versioned(&a))
     }
 
     /// Replaces every settable field (admin; writes `assistant_updated` with each
-    /// change). With `If-Match`, 412 if someone changed it since.
+    /// change).
     #[oai(
         path = "/assistants/:id",
         method = "put",
@@ -108,17 +110,24 @@ impl AssistantsApi {
         &self,
         caller: Caller,
         id: Path<Uuid>,
-        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+        /// The `ETag` last read; the write fails with 412 if the assistant changed since.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: Json<AssistantIn>,
-    ) -> ApiResult<AssistantResponse> {
+    ) -> ApiResult<Versioned<AssistantOut>> {
         let expected = expected_version(if_match.0.as_deref())?;
+        let draft = agentry_domain::registry::AssistantDraft::from(body.0);
         let a = self
             .services
             .registry
-            .update_assistant(&caller.0, AssistantId(id.0), body.0.into(), expected)
-            .await
-            .map_err(precondition)?;
-        Ok(AssistantResponse::ok(&a))
+            .update_assistant(
+                &caller.0,
+                AssistantId(id.0),
+                move |_| Ok(draft.clone()),
+                expected,
+            )
+            .await?;
+        Ok(versioned(&a))
     }
 
     /// Changes the given fields (admin), as `PUT` for the rest.
@@ -131,29 +140,30 @@ impl AssistantsApi {
         &self,
         caller: Caller,
         id: Path<Uuid>,
-        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+        /// The `ETag` last read; the write fails with 412 if the assistant changed since.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         body: Json<AssistantPatch>,
-    ) -> ApiResult<AssistantResponse> {
+    ) -> ApiResult<Versioned<AssistantOut>> {
         let expected = expected_version(if_match.0.as_deref())?;
-        let registry = &self.services.registry;
-        let current = registry.assistant(&caller.0, AssistantId(id.0)).await?;
-        let draft = body.0.apply(&current.draft);
-        // Unconditional PATCHes still apply to what was just read.
-        let a = registry
+        let patch = body.0;
+        let a = self
+            .services
+            .registry
             .update_assistant(
                 &caller.0,
-                current.id,
-                draft,
-                Some(expected.unwrap_or(current.revision)),
+                AssistantId(id.0),
+                move |current| Ok(patch.apply(current)),
+                expected,
             )
-            .await
-            .map_err(precondition)?;
-        Ok(AssistantResponse::ok(&a))
+            .await?;
+        Ok(versioned(&a))
     }
 
     /// Deletes an unused assistant (admin). While tools, links, agent members or
     /// threads use it, answers 409 saying which, unless `deactivate=true` asks to
-    /// switch it off instead.
+    /// switch it off instead (`is_active: false`, keeping what refers to it). 204
+    /// once deleted or switched off.
     #[oai(
         path = "/assistants/:id",
         method = "delete",
@@ -163,20 +173,17 @@ impl AssistantsApi {
         &self,
         caller: Caller,
         id: Path<Uuid>,
-        #[oai(name = "If-Match")] if_match: Header<Option<String>>,
+        /// The `ETag` last read; the delete fails with 412 if the assistant changed since.
+        #[oai(name = "If-Match")]
+        if_match: Header<Option<String>>,
         #[oai(default)] deactivate: Query<bool>,
-    ) -> ApiResult<DeleteResponse> {
+    ) -> ApiResult<NoContent> {
         let expected = expected_version(if_match.0.as_deref())?;
-        let outcome = self
-            .services
+        self.services
             .registry
             .delete_assistant(&caller.0, AssistantId(id.0), expected, deactivate.0)
-            .await
-            .map_err(precondition)?;
-        Ok(match outcome {
-            Some(a) => DeleteResponse::Deactivated(Json((&a).into()), etag(a.revision)),
-            None => DeleteResponse::Deleted,
-        })
+            .await?;
+        Ok(NoContent::NoContent)
     }
 
     /// The tools an assistant has, by name, with each link's state.
@@ -218,13 +225,13 @@ impl AssistantsApi {
         caller: Caller,
         id: Path<Uuid>,
         tool_id: Path<Uuid>,
-    ) -> ApiResult<crate::accounts::Created<ToolLinkOut>> {
+    ) -> ApiResult<Created<ToolLinkOut>> {
         let link = self
             .services
             .registry
             .link_tool(&caller.0, AssistantId(id.0), ToolId(tool_id.0))
             .await?;
-        Ok(crate::accounts::Created::Created(Json((&link).into())))
+        Ok(Created::Created(Json((&link).into())))
     }
 
     /// Takes a tool away from the assistant (admin; `tool_unlinked`).

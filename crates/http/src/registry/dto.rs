@@ -2,18 +2,16 @@
 
 use agentry_domain::id::AssistantId;
 use agentry_domain::registry::{
-    Assistant, AssistantDraft, AssistantKind, AssistantThread, Tool, ToolDraft, ToolKind, ToolLink,
-    ToolName,
+    Assistant, AssistantDraft, AssistantKind, AssistantThread, ResolvedAssistant, ResolvedTool,
+    Tool, ToolDraft, ToolKind, ToolLink, ToolName,
 };
-use agentry_domain::registry::{ResolvedAssistant, ResolvedTool};
 use chrono::{DateTime, Utc};
 use poem_openapi::Object;
 use serde_json::Value;
 use uuid::Uuid;
 
+use crate::common::text::Text;
 use crate::common::wire::Wire;
-use crate::problem::ApiResult;
-use crate::text::Text;
 
 fn default_true() -> bool {
     true
@@ -53,6 +51,11 @@ impl From<AssistantIn> for AssistantDraft {
     }
 }
 
+/// The patched value, or the current one.
+fn or_current(patched: Option<&Text>, current: &str) -> String {
+    patched.map_or(current, |t| t.0.as_str()).to_owned()
+}
+
 /// Fields to change (`PATCH`); absent fields stay as they are.
 #[derive(Debug, Clone, Object)]
 #[oai(deny_unknown_fields)]
@@ -67,18 +70,16 @@ pub struct AssistantPatch {
 }
 
 impl AssistantPatch {
-    pub fn apply(self, current: &AssistantDraft) -> AssistantDraft {
+    pub fn apply(&self, current: &AssistantDraft) -> AssistantDraft {
         let assistant_type = self.assistant_type.map_or(current.assistant_type, |t| t.0);
         AssistantDraft {
-            name: self.name.map_or_else(|| current.name.clone(), Into::into),
+            name: or_current(self.name.as_ref(), &current.name),
             is_secretary: self.is_secretary.unwrap_or(current.is_secretary),
-            model: self.model.map_or_else(|| current.model.clone(), Into::into),
-            instructions: self
-                .instructions
-                .map_or_else(|| current.instructions.clone(), Into::into),
+            model: or_current(self.model.as_ref(), &current.model),
+            instructions: or_current(self.instructions.as_ref(), &current.instructions),
             // Switching to `llm` drops the OpenAI id unless one is given (and refused).
-            openai_assistant_id: match (self.openai_assistant_id, assistant_type) {
-                (Some(id), _) => Some(id.into()),
+            openai_assistant_id: match (&self.openai_assistant_id, assistant_type) {
+                (Some(id), _) => Some(id.0.clone()),
                 (None, AssistantKind::Llm) => None,
                 (None, AssistantKind::OpenaiApi) => current.openai_assistant_id.clone(),
             },
@@ -89,6 +90,7 @@ impl AssistantPatch {
 }
 
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct AssistantOut {
     pub id: Uuid,
     pub name: String,
@@ -140,9 +142,11 @@ pub struct ToolIn {
 }
 
 impl ToolIn {
-    pub fn draft(self) -> ApiResult<ToolDraft> {
+    /// # Errors
+    /// `Validation` for a name a model could not call.
+    pub fn draft(self) -> agentry_domain::Result<ToolDraft> {
         Ok(ToolDraft {
-            name: ToolName::parse(&self.name.0).map_err(|e| bad_request_422(&e))?,
+            name: ToolName::parse(&self.name.0)?,
             tool_type: self.tool_type.0,
             description: self.description.into(),
             input_schema: self.input_schema,
@@ -150,10 +154,6 @@ impl ToolIn {
             is_active: self.is_active,
         })
     }
-}
-
-fn bad_request_422(error: &agentry_domain::Error) -> crate::problem::ApiError {
-    crate::problem::ApiError::from(agentry_domain::Error::validation("name", error.to_string()))
 }
 
 /// Fields to change (`PATCH`); absent fields stay as they are. `assistant_id: null`
@@ -170,18 +170,22 @@ pub struct ToolPatch {
 }
 
 impl ToolPatch {
-    pub fn apply(self, current: &ToolDraft) -> ApiResult<ToolDraft> {
+    /// # Errors
+    /// `Validation` for a name a model could not call.
+    pub fn apply(&self, current: &ToolDraft) -> agentry_domain::Result<ToolDraft> {
         let tool_type = self.tool_type.map_or(current.tool_type, |t| t.0);
         Ok(ToolDraft {
-            name: match self.name {
-                Some(name) => ToolName::parse(&name.0).map_err(|e| bad_request_422(&e))?,
+            name: match &self.name {
+                Some(name) => ToolName::parse(&name.0)?,
                 None => current.name.clone(),
             },
             description: self
                 .description
-                .map_or_else(|| current.description.clone(), Into::into),
+                .as_ref()
+                .map_or_else(|| current.description.clone(), |d| d.0.clone()),
             input_schema: self
                 .input_schema
+                .clone()
                 .unwrap_or_else(|| current.input_schema.clone()),
             assistant_id: match (self.assistant_id, tool_type) {
                 (Some(id), _) => Some(AssistantId(id)),
@@ -195,6 +199,7 @@ impl ToolPatch {
 }
 
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ToolOut {
     pub id: Uuid,
     pub name: String,
@@ -227,6 +232,7 @@ impl From<&Tool> for ToolOut {
 
 /// An assistant's use of a tool.
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ToolLinkOut {
     pub id: Uuid,
     pub assistant_id: Uuid,
@@ -266,6 +272,7 @@ pub struct ResolvedOut {
 }
 
 #[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
 pub struct ResolvedToolOut {
     pub tool: ToolOut,
     pub sub_assistant: Option<Box<ResolvedOut>>,
@@ -320,6 +327,24 @@ impl From<&AssistantThread> for ThreadOut {
             created_at: t.created_at,
         }
     }
+}
+
+/// One page of assistants, by name.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct AssistantPageOut {
+    pub assistants: Vec<AssistantOut>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// One page of tools, by name.
+#[derive(Debug, Clone, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct ToolPageOut {
+    pub tools: Vec<ToolOut>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Clone, Object)]

@@ -9,8 +9,8 @@ use uuid::Uuid;
 
 use super::dto::ThreadOut;
 use crate::Tag;
-use crate::auth::Caller;
-use crate::problem::ApiResult;
+use crate::common::auth::Caller;
+use crate::common::problem::ApiResult;
 
 /// The caller's threads.
 #[derive(Debug)]

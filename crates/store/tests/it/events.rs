@@ -41,7 +41,7 @@ async fn a_payload_round_trips_unchanged(store: Store) {
         tool_log: Some(serde_json::json!({"calls": [{"name": "grep", "ok": true, "n": 1.5}]})),
     });
     let event =
-        Event::in_project(alpha.id, Some(member.id), Some(task.id), kind, utc_now()).unwrap();
+        Event::in_project(alpha.id, Some(member.id), Some(task.id()), kind, utc_now()).unwrap();
     store.append(std::slice::from_ref(&event)).await.unwrap();
     let stored = store.get_event(event.id).await.unwrap().unwrap();
     assert_eq!(stored.kind, event.kind);
@@ -93,7 +93,7 @@ async fn a_multi_type_feed_merges_the_newest_of_each_type(store: Store) {
     let mut all = Vec::new();
     for i in 0..12 {
         let event = if i % 3 == 0 {
-            status(&alpha, task.id)
+            status(&alpha, task.id())
         } else {
             chat(&alpha, None, &format!("c{i}"))
         };
@@ -135,7 +135,7 @@ async fn feeds_are_scoped_to_their_project_task_and_thread(store: Store) {
     let root = chat(&alpha, None, "root");
     let mut reply = chat(&alpha, None, "reply");
     reply.parent_id = Some(root.id);
-    let on_task = status(&alpha, task.id);
+    let on_task = status(&alpha, task.id());
     let elsewhere = chat(&beta, None, "other project");
     store
         .append(&[
@@ -169,7 +169,7 @@ async fn feeds_are_scoped_to_their_project_task_and_thread(store: Store) {
     );
     assert_eq!(
         list(EventFilter {
-            task_id: Some(task.id),
+            task_id: Some(task.id()),
             ..EventFilter::default()
         })
         .await,

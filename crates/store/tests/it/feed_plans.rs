@@ -9,7 +9,8 @@
 use agentry_domain::clock::utc_now;
 use agentry_domain::event::Event;
 use agentry_domain::log::EventRepo as _;
-use agentry_domain::log::{ChatEvent, Cursor, EventFilter, TaskComment};
+use agentry_domain::log::{ChatEvent, EventFilter, TaskComment};
+use agentry_domain::page::Cursor;
 use agentry_domain::tracker::TaskRepo as _;
 use agentry_domain::tracker::TaskStatus;
 use agentry_domain::tracker::{TaskStatusChanged, TrackerEvent};
@@ -27,7 +28,7 @@ async fn every_feed_filter_is_an_index_range_in_id_order(store: Store) {
         .create_task(&new_task(&alpha, "t").0, &[])
         .await
         .unwrap()
-        .id;
+        .id();
     let root = chat(&alpha, Some(member.id), "root");
     store.append(std::slice::from_ref(&root)).await.unwrap();
     let mut log = Vec::new();

@@ -4,7 +4,7 @@ use agentry_domain::clock::utc_now;
 use agentry_domain::event::Event;
 use agentry_domain::id::MemberId;
 use agentry_domain::log::{ChatEvent, ChatMessage};
-use agentry_domain::tracker::{NewTask, Priority, TaskStatus, TrackerEvent};
+use agentry_domain::tracker::{NewTask, Task, TaskDraft, TrackerEvent};
 use agentry_domain::workspace::{Member, MemberKind, NewMember, Project, User};
 use agentry_domain::workspace::{ProjectRepo as _, UserRepo as _};
 use agentry_migration::{Migrator, MigratorTrait as _};
@@ -96,18 +96,18 @@ pub async fn project(store: &Store, key: &str) -> (Project, Member, User) {
     (project, member, user)
 }
 
-pub fn new_task(project: &Project, title: &str) -> (NewTask, TrackerEvent) {
-    NewTask::new(
-        project.id,
-        title,
-        "",
-        TaskStatus::Backlog,
-        Priority::Medium,
-        None,
-        vec![],
-        utc_now(),
+pub fn new_task(project: &Project, title: &str) -> (NewTask, Vec<TrackerEvent>) {
+    drafted_task(
+        project,
+        TaskDraft {
+            title: title.into(),
+            ..TaskDraft::default()
+        },
     )
-    .unwrap()
+}
+
+pub fn drafted_task(project: &Project, draft: TaskDraft) -> (NewTask, Vec<TrackerEvent>) {
+    Task::create(project.id, draft, utc_now()).unwrap()
 }
 
 pub fn chat(project: &Project, actor: Option<MemberId>, content: &str) -> Event {

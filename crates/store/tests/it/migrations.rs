@@ -38,7 +38,7 @@ async fn migrations_go_down_to_nothing_and_up_again(store: Store) {
     let root = crate::helpers::chat(&alpha, Some(member.id), "root");
     let mut reply = crate::helpers::chat(&alpha, Some(member.id), "reply");
     reply.parent_id = Some(root.id);
-    reply.task_id = Some(task.id);
+    reply.task_id = Some(task.id());
     store.append(&[root, reply]).await.unwrap();
 
     let before = tables(&store).await;

@@ -6,12 +6,12 @@ use agentry_domain::event::Event;
 use agentry_domain::log::EventFilter;
 use agentry_domain::log::EventRepo as _;
 use agentry_domain::tracker::LabelRepo as _;
-use agentry_domain::tracker::{Label, LinkKind, TaskLink, TaskPatch, TaskStatus};
+use agentry_domain::tracker::{Label, LinkKind, TaskDraft, TaskLink, TaskPatch, TaskStatus};
 use agentry_domain::tracker::{TaskChange, TaskQuery, TaskRepo as _};
 use agentry_domain::tracker::{TaskLabel, TrackerEvent};
 use agentry_store::Store;
 
-use crate::helpers::{contract, new_task, project};
+use crate::helpers::{contract, drafted_task, new_task, project};
 
 contract!(
     tasks_are_numbered_per_project_with_their_event,
@@ -26,15 +26,19 @@ async fn tasks_are_numbered_per_project_with_their_event(store: Store) {
     let (alpha, member, _) = project(&store, "AL").await;
     let (beta, _, _) = project(&store, "BE").await;
     for expected in 1..=3 {
-        let (task, kind) = new_task(&alpha, "alpha work");
+        let (task, mut kinds) = new_task(&alpha, "alpha work");
+        let kind = kinds.remove(0);
         let event =
-            Event::in_project(alpha.id, Some(member.id), Some(task.id), kind, utc_now()).unwrap();
+            Event::in_project(alpha.id, Some(member.id), Some(task.id()), kind, utc_now()).unwrap();
         let stored = store
             .create_task(&task, std::slice::from_ref(&event))
             .await
             .unwrap();
-        assert_eq!((stored.number, stored.version), (expected, 1));
-        assert_eq!(store.get_task(task.id).await.unwrap(), Some(stored.clone()));
+        assert_eq!((stored.record().number, stored.version()), (expected, 1));
+        assert_eq!(
+            store.get_task(task.id()).await.unwrap(),
+            Some(stored.clone())
+        );
         assert_eq!(store.get_event(event.id).await.unwrap(), Some(event));
         assert_eq!(
             store.get_task_by_number(alpha.id, expected).await.unwrap(),
@@ -42,7 +46,10 @@ async fn tasks_are_numbered_per_project_with_their_event(store: Store) {
         );
     }
     let (task, _) = new_task(&beta, "beta work");
-    assert_eq!(store.create_task(&task, &[]).await.unwrap().number, 1);
+    assert_eq!(
+        store.create_task(&task, &[]).await.unwrap().record().number,
+        1
+    );
 }
 
 async fn a_tasks_project_is_known_only_for_a_stored_task(store: Store) {
@@ -50,16 +57,16 @@ async fn a_tasks_project_is_known_only_for_a_stored_task(store: Store) {
     let (beta, _, _) = project(&store, "BE").await;
     let (unsaved, _) = new_task(&alpha, "not yet stored");
     // Asked before it exists, then after: a miss is not remembered.
-    assert_eq!(store.task_project(unsaved.id).await.unwrap(), None);
+    assert_eq!(store.task_project(unsaved.id()).await.unwrap(), None);
     store.create_task(&unsaved, &[]).await.unwrap();
     let (other, _) = new_task(&beta, "beta work");
     store.create_task(&other, &[]).await.unwrap();
     for _ in 0..2 {
         assert_eq!(
-            store.task_project(unsaved.id).await.unwrap(),
+            store.task_project(unsaved.id()).await.unwrap(),
             Some(alpha.id)
         );
-        assert_eq!(store.task_project(other.id).await.unwrap(), Some(beta.id));
+        assert_eq!(store.task_project(other.id()).await.unwrap(), Some(beta.id));
     }
 }
 
@@ -69,7 +76,7 @@ async fn concurrent_creations_get_distinct_consecutive_numbers(store: Store) {
     let creations = (0..16).map(|i| {
         let store = Arc::clone(&store);
         let (task, _) = new_task(&alpha, &format!("task {i}"));
-        tokio::spawn(async move { store.create_task(&task, &[]).await.unwrap().number })
+        tokio::spawn(async move { store.create_task(&task, &[]).await.unwrap().record().number })
     });
     let mut numbers = Vec::new();
     for handle in creations {
@@ -95,13 +102,14 @@ async fn a_stale_update_writes_neither_the_change_nor_its_events(store: Store) {
         )
         .unwrap();
     let events: Vec<Event> = kinds
+        .events
         .into_iter()
         .map(|k| {
-            Event::in_project(alpha.id, Some(member.id), Some(first.id), k, utc_now()).unwrap()
+            Event::in_project(alpha.id, Some(member.id), Some(first.id()), k, utc_now()).unwrap()
         })
         .collect();
     store
-        .update_task(&first, original.version, &[], &events)
+        .update_task(&first, original.version(), &[], &events)
         .await
         .unwrap();
 
@@ -115,10 +123,21 @@ async fn a_stale_update_writes_neither_the_change_nor_its_events(store: Store) {
             utc_now(),
         )
         .unwrap();
-    let late =
-        Event::in_project(alpha.id, None, Some(second.id), kinds[0].clone(), utc_now()).unwrap();
+    let late = Event::in_project(
+        alpha.id,
+        None,
+        Some(second.id()),
+        kinds.events[0].clone(),
+        utc_now(),
+    )
+    .unwrap();
     let err = store
-        .update_task(&second, original.version, &[], std::slice::from_ref(&late))
+        .update_task(
+            &second,
+            original.version(),
+            &[],
+            std::slice::from_ref(&late),
+        )
         .await
         .unwrap_err();
     assert!(
@@ -132,10 +151,10 @@ async fn a_stale_update_writes_neither_the_change_nor_its_events(store: Store) {
         "{err:?}"
     );
 
-    assert_eq!(store.get_task(original.id).await.unwrap(), Some(first));
+    assert_eq!(store.get_task(original.id()).await.unwrap(), Some(first));
     assert_eq!(store.get_event(late.id).await.unwrap(), None);
     let filter = EventFilter {
-        task_id: Some(original.id),
+        task_id: Some(original.id()),
         limit: 10,
         ..EventFilter::default()
     };
@@ -156,12 +175,11 @@ async fn labels_and_links_change_with_the_task_version(store: Store) {
         .unwrap();
 
     let mut labelled = task.clone();
-    labelled.labels.push(label.id);
-    labelled.touch(utc_now());
+    let _ = labelled.set_label(label.id, true, utc_now());
     let event = Event::in_project(
         alpha.id,
         None,
-        Some(task.id),
+        Some(task.id()),
         TrackerEvent::TaskLabelAdd(TaskLabel { label: label.id }),
         utc_now(),
     )
@@ -169,43 +187,49 @@ async fn labels_and_links_change_with_the_task_version(store: Store) {
     store
         .update_task(
             &labelled,
-            task.version,
+            task.version(),
             &[TaskChange::AddLabel(label.id)],
             &[event],
         )
         .await
         .unwrap();
     assert_eq!(
-        store.get_task(task.id).await.unwrap().unwrap().labels,
+        store
+            .get_task(task.id())
+            .await
+            .unwrap()
+            .unwrap()
+            .record()
+            .labels,
         [label.id]
     );
 
-    let link = TaskLink::new(alpha.id, task.id, other.id, LinkKind::Blocks, utc_now()).unwrap();
+    let link = TaskLink::new(alpha.id, task.id(), other.id(), LinkKind::Blocks, utc_now()).unwrap();
     let mut linked = labelled.clone();
-    linked.touch(utc_now());
+    let _ = linked.link(link.clone(), utc_now());
     store
         .update_task(
             &linked,
-            labelled.version,
+            labelled.version(),
             &[TaskChange::AddLink(link.clone())],
             &[],
         )
         .await
         .unwrap();
     assert_eq!(
-        store.list_links(other.id).await.unwrap(),
+        store.list_links(other.id()).await.unwrap(),
         std::slice::from_ref(&link)
     );
     assert_eq!(store.get_link(link.id).await.unwrap(), Some(link.clone()));
 
-    let mut again = linked.clone();
-    again.touch(utc_now());
     let duplicate =
-        TaskLink::new(alpha.id, task.id, other.id, LinkKind::Blocks, utc_now()).unwrap();
+        TaskLink::new(alpha.id, task.id(), other.id(), LinkKind::Blocks, utc_now()).unwrap();
+    let mut again = linked.clone();
+    let _ = again.link(duplicate.clone(), utc_now());
     let err = store
         .update_task(
             &again,
-            linked.version,
+            linked.version(),
             &[TaskChange::AddLink(duplicate)],
             &[],
         )
@@ -213,14 +237,14 @@ async fn labels_and_links_change_with_the_task_version(store: Store) {
         .unwrap_err();
     assert!(matches!(err, Error::Conflict(_)), "{err:?}");
     assert_eq!(
-        store.get_task(task.id).await.unwrap().unwrap().version,
-        linked.version
+        store.get_task(task.id()).await.unwrap().unwrap().version(),
+        linked.version()
     );
 
     store
         .update_task(
             &again,
-            linked.version,
+            linked.version(),
             &[
                 TaskChange::RemoveLink(link.id),
                 TaskChange::RemoveLabel(label.id),
@@ -229,13 +253,14 @@ async fn labels_and_links_change_with_the_task_version(store: Store) {
         )
         .await
         .unwrap();
-    assert!(store.list_links(task.id).await.unwrap().is_empty());
+    assert!(store.list_links(task.id()).await.unwrap().is_empty());
     assert!(
         store
-            .get_task(task.id)
+            .get_task(task.id())
             .await
             .unwrap()
             .unwrap()
+            .record()
             .labels
             .is_empty()
     );
@@ -247,13 +272,17 @@ async fn tasks_are_listed_by_status_assignee_and_label(store: Store) {
     store.create_label(&label, &[]).await.unwrap();
     let mut ids = Vec::new();
     for i in 0..5 {
-        let (mut task, _) = new_task(&alpha, &format!("t{i}"));
+        let mut draft = TaskDraft {
+            title: format!("t{i}"),
+            ..TaskDraft::default()
+        };
         if i % 2 == 0 {
-            task.assignee_id = Some(member.id);
-            task.labels = vec![label.id];
-            task.status = TaskStatus::Pending;
+            draft.assignee_id = Some(member.id);
+            draft.labels = vec![label.id];
+            draft.status = TaskStatus::Pending;
         }
-        ids.push(store.create_task(&task, &[]).await.unwrap().id);
+        let (task, _) = drafted_task(&alpha, draft);
+        ids.push(store.create_task(&task, &[]).await.unwrap().id());
     }
     let query = |q: TaskQuery| {
         let store = &store;
@@ -270,7 +299,7 @@ async fn tasks_are_listed_by_status_assignee_and_label(store: Store) {
         }
     };
     let numbers = |tasks: Vec<agentry_domain::tracker::Task>| {
-        tasks.iter().map(|t| t.number).collect::<Vec<_>>()
+        tasks.iter().map(|t| t.record().number).collect::<Vec<_>>()
     };
     assert_eq!(numbers(query(TaskQuery::default()).await), [1, 2, 3, 4, 5]);
     assert_eq!(

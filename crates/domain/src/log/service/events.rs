@@ -8,7 +8,7 @@ use crate::event::{Event, Kinds as _};
 use crate::id::{EventId, MemberId, ProjectId, TaskId};
 use crate::log::Ports;
 use crate::log::{
-    ChatEvent, ChatMessage, Cursor, EventFilter, EventPage, Mention, TaskComment, parse_mentions,
+    ChatEvent, ChatMessage, EventFilter, EventPage, Mention, TaskComment, parse_mentions,
 };
 use crate::tracker;
 use crate::workspace::{self, Handle, access};
@@ -238,17 +238,8 @@ impl Events {
         }
         let limit = filter.limit;
         filter.limit = limit + 1;
-        let mut events = self.ports.events.list_events(&filter).await?;
-        let next_cursor = if events.len() > limit as usize {
-            events.truncate(limit as usize);
-            events.last().map(|e| Cursor(e.id))
-        } else {
-            None
-        };
-        Ok(EventPage {
-            events,
-            next_cursor,
-        })
+        let events = self.ports.events.list_events(&filter).await?;
+        Ok(EventPage::from_overfetch(events, limit, |e| e.id))
     }
 
     /// Mentions from `@handle`s in the content plus explicitly named members; the

@@ -42,7 +42,7 @@ async fn a_task_feed_reads_the_tasks_project_not_the_task() {
     let services = Services::new(&doubles.into_ports(), Limits::default());
     let filter = EventFilter::parse(None, Some(task), None, None, None, None).unwrap();
     let page = services.events.list(&who, filter).await.unwrap();
-    assert!(page.events.is_empty() && page.next_cursor.is_none());
+    assert!(page.items.is_empty() && page.next.is_none());
 }
 
 #[tokio::test]

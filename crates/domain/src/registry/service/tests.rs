@@ -77,7 +77,12 @@ async fn a_write_from_a_stale_read_is_refused_before_touching_the_store() {
     draft.model = "gpt-5".into();
     let err = services
         .registry
-        .update_assistant(&admin(), stored.id, draft, Some(stored.revision + 1))
+        .update_assistant(
+            &admin(),
+            stored.id,
+            move |_| Ok(draft.clone()),
+            Some(stored.revision + 1),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::StaleVersion);
@@ -119,7 +124,7 @@ async fn an_update_records_each_changed_field_from_and_to() {
     draft.model = "gpt-5".into();
     let next = services
         .registry
-        .update_assistant(&admin(), stored.id, draft, Some(1))
+        .update_assistant(&admin(), stored.id, move |_| Ok(draft.clone()), Some(1))
         .await
         .unwrap();
     assert_eq!(next.draft.model, "gpt-5");

@@ -1,29 +1,18 @@
 //! Tasks: creation, changes through the state machine, labels and links.
 
+use chrono::{DateTime, Utc};
+
 use crate::caller::Principal;
-use crate::event::{Event, FieldChange};
+use crate::event::Event;
 use crate::id::{LabelId, MemberId, ProjectId, TaskId, TaskLinkId};
+use crate::optimistic;
+use crate::page::{self, Page};
 use crate::tracker::{
-    LinkKind, NewTask, Ports, Priority, Task, TaskChange, TaskLabel, TaskLink, TaskPatch,
-    TaskQuery, TaskStatus, TrackerEvent,
+    Changes, LinkKind, Ports, Task, TaskDraft, TaskLink, TaskPatch, TaskQuery, TrackerEvent,
 };
 use crate::workspace;
 use crate::workspace::access::{self, ProjectAccess};
 use crate::{Error, Result};
-
-/// How often an unconditional update re-reads and re-applies after losing a race.
-const UNCONDITIONAL_ATTEMPTS: usize = 32;
-
-/// What a caller supplies to create a task.
-#[derive(Clone, Debug, Default)]
-pub struct CreateTask {
-    pub title: String,
-    pub description: String,
-    pub status: Option<TaskStatus>,
-    pub priority: Option<Priority>,
-    pub assignee_id: Option<MemberId>,
-    pub labels: Vec<LabelId>,
-}
 
 /// A task's links, split by direction.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -42,7 +31,7 @@ pub struct TaskView {
 impl TaskView {
     fn new(scope: &ProjectAccess, task: Task) -> Self {
         Self {
-            key: scope.project.task_key(task.number),
+            key: scope.project.task_key(task.record().number),
             task,
         }
     }
@@ -60,6 +49,8 @@ impl Tasks {
         Self { ports, workspace }
     }
 
+    /// Creates a task under the project's next number.
+    ///
     /// # Errors
     /// `NotFound` for a project the caller cannot see; `Validation` for bad input,
     /// an assignee or label from another project.
@@ -67,43 +58,20 @@ impl Tasks {
         &self,
         who: &Principal,
         project: ProjectId,
-        input: CreateTask,
+        draft: TaskDraft,
     ) -> Result<TaskView> {
         let scope = access::project(&self.workspace, who, project).await?;
-        if let Some(assignee) = input.assignee_id {
+        // Checked first: a label named many times is looked up once.
+        let draft = draft.check()?;
+        if let Some(assignee) = draft.assignee_id {
             self.check_member(project, assignee).await?;
         }
-        for label in &input.labels {
+        for label in &draft.labels {
             self.check_label(project, *label).await?;
         }
         let now = self.ports.clock.now();
-        let (task, created) = NewTask::new(
-            project,
-            &input.title,
-            &input.description,
-            input.status.unwrap_or(TaskStatus::Backlog),
-            input.priority.unwrap_or_default(),
-            input.assignee_id,
-            input.labels,
-            now,
-        )?;
-        let mut events = vec![Event::in_project(
-            project,
-            scope.actor(),
-            Some(task.id),
-            created,
-            now,
-        )?];
-        for label in &task.labels {
-            let kind = TrackerEvent::TaskLabelAdd(TaskLabel { label: *label });
-            events.push(Event::in_project(
-                project,
-                scope.actor(),
-                Some(task.id),
-                kind,
-                now,
-            )?);
-        }
+        let (task, kinds) = Task::create(project, draft, now)?;
+        let events = task_events(&scope, task.id(), kinds, now)?;
         let task = self.ports.tasks.create_task(&task, &events).await?;
         Ok(TaskView::new(&scope, task))
     }
@@ -115,6 +83,8 @@ impl Tasks {
         Ok(TaskView::new(&scope, task))
     }
 
+    /// A page of the project's tasks by number, filtered by `query`.
+    ///
     /// # Errors
     /// `NotFound` for a project the caller cannot see.
     pub async fn list(
@@ -122,15 +92,14 @@ impl Tasks {
         who: &Principal,
         project: ProjectId,
         mut query: TaskQuery,
-    ) -> Result<Vec<TaskView>> {
+    ) -> Result<Page<TaskView, i64>> {
         let scope = access::project(&self.workspace, who, project).await?;
         query.project_id = Some(project);
-        query.limit = query.limit.clamp(1, 500);
+        let limit = query.limit.clamp(1, page::MAX_LIMIT);
+        query.limit = limit + 1;
         let tasks = self.ports.tasks.list_tasks(&query).await?;
-        Ok(tasks
-            .into_iter()
-            .map(|t| TaskView::new(&scope, t))
-            .collect())
+        Ok(Page::from_overfetch(tasks, limit, |t| t.record().number)
+            .map(|t| TaskView::new(&scope, t)))
     }
 
     /// Applies `patch`. With `expected_version` the write happens only if the task is
@@ -148,41 +117,12 @@ impl Tasks {
     ) -> Result<TaskView> {
         if let Some(Some(assignee)) = patch.assignee {
             let (task, _) = self.load(who, id).await?;
-            self.check_member(task.project_id, assignee).await?;
+            self.check_member(task.project_id(), assignee).await?;
         }
-        let attempts = if expected_version.is_some() {
-            1
-        } else {
-            UNCONDITIONAL_ATTEMPTS
-        };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let (mut task, scope) = self.load(who, id).await?;
-            let read_version = task.version;
-            check_expected(expected_version, read_version)?;
-            let now = self.ports.clock.now();
-            let kinds = task.apply(patch.clone(), now)?;
-            if kinds.is_empty() {
-                return Ok(TaskView::new(&scope, task));
-            }
-            let events = task_events(&scope, task.id, kinds, now)?;
-            match self
-                .ports
-                .tasks
-                .update_task(&task, read_version, &[], &events)
-                .await
-            {
-                Err(Error::StaleVersion { .. }) if attempt < attempts => {}
-                Err(Error::StaleVersion { actual, .. }) if expected_version.is_some() => {
-                    return Err(Error::StaleVersion {
-                        expected: read_version,
-                        actual,
-                    });
-                }
-                other => return other.map(|()| TaskView::new(&scope, task)),
-            }
-        }
+        self.change(who, id, expected_version, |task, now| {
+            task.apply(patch.clone(), now)
+        })
+        .await
     }
 
     /// Adds (`present`) or removes a label; a no-op when it is already so.
@@ -199,26 +139,9 @@ impl Tasks {
         expected_version: Option<i64>,
     ) -> Result<TaskView> {
         let (task, _) = self.load(who, id).await?;
-        self.check_label(task.project_id, label).await?;
-        self.change(who, id, expected_version, |task| {
-            if task.labels.contains(&label) == present {
-                return Ok(None);
-            }
-            let (change, kind) = if present {
-                task.labels.push(label);
-                task.labels.sort();
-                (
-                    TaskChange::AddLabel(label),
-                    TrackerEvent::TaskLabelAdd(TaskLabel { label }),
-                )
-            } else {
-                task.labels.retain(|l| *l != label);
-                (
-                    TaskChange::RemoveLabel(label),
-                    TrackerEvent::TaskLabelRemove(TaskLabel { label }),
-                )
-            };
-            Ok(Some((change, kind)))
+        self.check_label(task.project_id(), label).await?;
+        self.change(who, id, expected_version, |task, now| {
+            Ok(task.set_label(label, present, now))
         })
         .await
     }
@@ -236,8 +159,8 @@ impl Tasks {
         kind: LinkKind,
     ) -> Result<TaskLink> {
         let (task, _) = self.load(who, id).await?;
-        let target_task = self.ports.tasks.get_task(target).await?;
-        if target_task.is_none_or(|t| t.project_id != task.project_id) {
+        let target_project = self.ports.tasks.task_project(target).await?;
+        if target_project != Some(task.project_id()) {
             return Err(Error::validation(
                 "target_task_id",
                 "no such task in this project",
@@ -250,14 +173,10 @@ impl Tasks {
         {
             return Err(Error::Conflict("the tasks are linked so already".into()));
         }
-        let link = TaskLink::new(task.project_id, id, target, kind, self.ports.clock.now())?;
-        let created = link.clone();
-        self.change(who, id, None, move |_| {
-            let kind = link_event(None, Some(&link));
-            Ok(Some((TaskChange::AddLink(link.clone()), kind)))
-        })
-        .await?;
-        Ok(created)
+        let link = TaskLink::new(task.project_id(), id, target, kind, self.ports.clock.now())?;
+        self.change(who, id, None, |task, now| Ok(task.link(link.clone(), now)))
+            .await?;
+        Ok(link)
     }
 
     /// # Errors
@@ -271,13 +190,8 @@ impl Tasks {
             .await?
             .filter(|l| l.source_id == id || l.target_id == id)
             .ok_or(Error::NotFound { entity: "link" })?;
-        self.change(who, id, None, move |_| {
-            Ok(Some((
-                TaskChange::RemoveLink(link.id),
-                link_event(Some(&link), None),
-            )))
-        })
-        .await?;
+        self.change(who, id, None, |task, now| Ok(task.unlink(&link, now)))
+            .await?;
         Ok(())
     }
 
@@ -296,10 +210,10 @@ impl Tasks {
     }
 
     /// Loads a task the caller may see, with the caller's access to its project.
-    pub(crate) async fn load(&self, who: &Principal, id: TaskId) -> Result<(Task, ProjectAccess)> {
+    async fn load(&self, who: &Principal, id: TaskId) -> Result<(Task, ProjectAccess)> {
         let not_found = || Error::NotFound { entity: "task" };
         let task = self.ports.tasks.get_task(id).await?.ok_or_else(not_found)?;
-        let scope = access::project(&self.workspace, who, task.project_id)
+        let scope = access::project(&self.workspace, who, task.project_id())
             .await
             .map_err(|e| {
                 if matches!(e, Error::NotFound { .. }) {
@@ -311,7 +225,8 @@ impl Tasks {
         Ok((task, scope))
     }
 
-    /// Runs a satellite change (labels, links) under the task's optimistic lock.
+    /// Reads the task, lets `decide` change it and writes what it decided, under
+    /// the task's optimistic lock (see [`crate::optimistic`]).
     async fn change<F>(
         &self,
         who: &Principal,
@@ -320,35 +235,26 @@ impl Tasks {
         decide: F,
     ) -> Result<TaskView>
     where
-        F: Fn(&mut Task) -> Result<Option<(TaskChange, TrackerEvent)>> + Send,
+        F: Fn(&mut Task, DateTime<Utc>) -> Result<Changes> + Send + Sync,
     {
-        let attempts = if expected.is_some() {
-            1
-        } else {
-            UNCONDITIONAL_ATTEMPTS
-        };
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
+        let decide = &decide;
+        optimistic::retry(expected, move || async move {
             let (mut task, scope) = self.load(who, id).await?;
-            let read_version = task.version;
-            check_expected(expected, read_version)?;
-            let Some((change, kind)) = decide(&mut task)? else {
-                return Ok(TaskView::new(&scope, task));
-            };
+            let read = task.version();
+            optimistic::check(expected, read)?;
             let now = self.ports.clock.now();
-            task.touch(now);
-            let events = task_events(&scope, task.id, vec![kind], now)?;
-            match self
-                .ports
-                .tasks
-                .update_task(&task, read_version, &[change], &events)
-                .await
-            {
-                Err(Error::StaleVersion { .. }) if attempt < attempts => {}
-                other => return other.map(|()| TaskView::new(&scope, task)),
+            let changes = decide(&mut task, now)?;
+            if changes.is_empty() {
+                return Ok(TaskView::new(&scope, task));
             }
-        }
+            let events = task_events(&scope, id, changes.events, now)?;
+            self.ports
+                .tasks
+                .update_task(&task, read, &changes.rows, &events)
+                .await?;
+            Ok(TaskView::new(&scope, task))
+        })
+        .await
     }
 
     async fn check_member(&self, project: ProjectId, member: MemberId) -> Result<()> {
@@ -372,32 +278,14 @@ impl Tasks {
     }
 }
 
-fn check_expected(expected: Option<i64>, actual: i64) -> Result<()> {
-    match expected {
-        Some(expected) if expected != actual => Err(Error::StaleVersion { expected, actual }),
-        _ => Ok(()),
-    }
-}
-
 fn task_events(
     scope: &ProjectAccess,
     task: TaskId,
     kinds: Vec<TrackerEvent>,
-    now: chrono::DateTime<chrono::Utc>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<Event>> {
     kinds
         .into_iter()
         .map(|kind| Event::in_project(scope.project.id, scope.actor(), Some(task), kind, now))
         .collect()
-}
-
-/// Links have no event type of their own in the log's design: they are recorded as a
-/// `task_updated` of the `link` field.
-fn link_event(from: Option<&TaskLink>, to: Option<&TaskLink>) -> TrackerEvent {
-    let describe = |l: &TaskLink| serde_json::json!({ "id": l.id, "kind": l.kind, "source": l.source_id, "target": l.target_id });
-    TrackerEvent::TaskUpdated(FieldChange::new(
-        "link",
-        from.map_or(serde_json::Value::Null, describe),
-        to.map_or(serde_json::Value::Null, describe),
-    ))
 }

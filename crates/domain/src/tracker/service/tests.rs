@@ -16,10 +16,12 @@ async fn an_unconditional_update_retries_on_fresh_state_after_losing_a_race() {
     let base = task(&project, 1);
     let reads = Arc::clone(&stored);
     doubles.tasks.expect_get_task().returning(move |_| {
-        Ok(Some(crate::tracker::Task {
-            version: reads.load(Ordering::SeqCst),
-            ..base.clone()
-        }))
+        Ok(Some(crate::tracker::Task::restore(
+            crate::tracker::TaskRecord {
+                version: reads.load(Ordering::SeqCst),
+                ..base.record().clone()
+            },
+        )))
     });
     let writes = Arc::clone(&stored);
     let mut calls = 0;
@@ -37,7 +39,7 @@ async fn an_unconditional_update_retries_on_fresh_state_after_losing_a_race() {
                     actual: 2,
                 });
             }
-            assert_eq!((expected, task.version), (2, 3));
+            assert_eq!((expected, task.version()), (2, 3));
             Ok(())
         });
     let services = Services::new(&doubles.into_ports(), Limits::default());
@@ -50,7 +52,7 @@ async fn an_unconditional_update_retries_on_fresh_state_after_losing_a_race() {
         .update(&who, crate::id::TaskId::generate(), patch, None)
         .await
         .unwrap();
-    assert_eq!((view.key.as_str(), view.task.version), ("TE-4", 3));
+    assert_eq!((view.key.as_str(), view.task.version()), ("TE-4", 3));
 }
 
 #[tokio::test]

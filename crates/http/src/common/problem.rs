@@ -57,16 +57,24 @@ pub enum ApiError {
     /// The resource does not exist, or the caller may not see it.
     #[oai(status = 404, content_type = "application/problem+json")]
     NotFound(Json<Problem>),
-    /// The request clashes with the current state: a duplicate, a forbidden status
-    /// change, or a stale version.
+    /// The request clashes with the current state: a duplicate, a dangling
+    /// reference, or a status change the state machine forbids.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
-    /// `If-Match` named a revision that is no longer current (registry resources).
+    /// A body was streamed without a `Content-Length` (operations with a body).
+    #[oai(status = 411, content_type = "application/problem+json")]
+    LengthRequired(Json<Problem>),
+    /// `If-Match` named a version that is no longer current: someone changed the
+    /// record since it was read. Nothing was written.
     #[oai(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(Json<Problem>),
     /// The body is larger than allowed.
     #[oai(status = 413, content_type = "application/problem+json")]
     TooLarge(Json<Problem>),
+    /// The body's `Content-Type` is not the one the operation takes (operations
+    /// with a body).
+    #[oai(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Json<Problem>),
     /// The request is well-formed but breaks a rule.
     #[oai(status = 422, content_type = "application/problem+json")]
     Unprocessable(Json<Problem>),
@@ -106,9 +114,11 @@ impl From<Error> for ApiError {
             ErrorKind::InvalidTransition => {
                 Self::Conflict(problem(StatusCode::CONFLICT, "invalid-transition"))
             }
-            ErrorKind::StaleVersion => {
-                Self::Conflict(problem(StatusCode::CONFLICT, "stale-version"))
-            }
+            ErrorKind::StaleVersion => Self::PreconditionFailed(Json(Problem::new(
+                StatusCode::PRECONDITION_FAILED,
+                "stale-version",
+                format!("{detail}; read it again and retry"),
+            ))),
             ErrorKind::TooLarge => {
                 Self::TooLarge(problem(StatusCode::PAYLOAD_TOO_LARGE, "too-large"))
             }

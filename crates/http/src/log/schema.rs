@@ -1,5 +1,6 @@
-//! How the spec describes an event's `type` and `payload`, from the domain's
-//! catalog of kinds: nothing here changes when a kind is added.
+//! How the spec describes an event's `type` and `payload`, and the types a client
+//! may post, from the domain's catalog of kinds: nothing here changes when a kind
+//! is added.
 //!
 //! `type` is one of the `EventType` names or, from a newer server sharing the
 //! database, a name this one does not know; `payload` is the shape of its type
@@ -7,22 +8,30 @@
 //! whatever object was stored. Clients must tolerate both.
 
 use agentry_domain::catalog;
+use agentry_domain::event::Kinds as _;
+use agentry_domain::log::ChatEvent;
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
 use poem_openapi::types::{ParseError, ParseFromJSON, ParseResult, ToJSON};
 use serde_json::Value;
 
 use crate::common::schema::schema_ref;
-use crate::text::leaf_type;
+use crate::common::text::leaf_type;
 
 /// The schema listing every event type this server knows.
 pub const EVENT_TYPE: &str = "EventType";
 /// The schema of a payload of a type this server does not know.
 const OTHER_PAYLOAD: &str = "OtherPayload";
+/// The schema of the types a client may post.
+const POSTABLE_TYPE: &str = "PostableType";
 
 /// An event's type name.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(transparent)]
 pub struct EventTypeName(pub String);
+
+/// A type a client may post: one of the log's own kinds (`ChatEvent`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PostableType(pub String);
 
 /// An event's payload, as stored.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]
@@ -72,6 +81,41 @@ leaf_type!(
     })),
     register = register_types
 );
+
+fn register_postable(registry: &mut Registry) {
+    registry.create_schema::<FromCatalog, _>(POSTABLE_TYPE.to_owned(), |_| MetaSchema {
+        description: Some("The event types a client may post."),
+        enum_items: ChatEvent::SPECS
+            .iter()
+            .map(|k| Value::from(k.type_name))
+            .collect(),
+        ..MetaSchema::new("string")
+    });
+}
+
+leaf_type!(
+    PostableType,
+    POSTABLE_TYPE,
+    MetaSchemaRef::Reference(POSTABLE_TYPE.to_owned()),
+    register = register_postable
+);
+
+impl ParseFromJSON for PostableType {
+    fn parse_from_json(value: Option<Value>) -> ParseResult<Self> {
+        match value {
+            Some(Value::String(name)) if ChatEvent::SPECS.iter().any(|k| k.type_name == name) => {
+                Ok(Self(name))
+            }
+            other => Err(ParseError::expected_type(other.unwrap_or_default())),
+        }
+    }
+}
+
+impl ToJSON for PostableType {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::String(self.0.clone()))
+    }
+}
 
 fn register_payloads(registry: &mut Registry) {
     payload_refs(registry);

@@ -1,23 +1,15 @@
-//! The event log: post chat messages and task comments, read feeds.
+//! The log's request and response bodies.
 
-use agentry_domain::Services;
 use agentry_domain::event::Event;
-use agentry_domain::id::{EventId, ProjectId, TaskId};
-use agentry_domain::log::EventFilter;
-use agentry_domain::log::PostEvent;
+use agentry_domain::log::Attachment;
 use chrono::{DateTime, Utc};
-use poem_openapi::param::{Path, Query};
-use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Enum, Object, OpenApi};
+use poem_openapi::Object;
 use serde::Serialize;
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::Tag;
-use crate::auth::Caller;
-use crate::event_schema::{EventPayload, EventTypeName};
-use crate::json_body::{JsonBody, rfc3339};
-use crate::problem::ApiResult;
+use super::schema::{EventPayload, EventTypeName, PostableType};
+use crate::common::json_body::rfc3339;
 
 // Written with serde (`JsonBody`); the `Object` derive is its description in the spec.
 /// One action in the log.
@@ -25,7 +17,7 @@ use crate::problem::ApiResult;
 #[oai(skip_serializing_if_is_none)]
 pub struct EventOut {
     pub id: Uuid,
-    /// Absent only for installation-wide events (users, tokens).
+    /// Absent only for installation-wide events (users, tokens, the registry).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub project_id: Option<Uuid>,
     #[oai(rename = "type")]
@@ -73,14 +65,7 @@ pub struct EventPageOut {
     pub next_cursor: Option<String>,
 }
 
-/// The event types a client may post.
-#[derive(Debug, Clone, Copy, Enum)]
-#[oai(rename_all = "snake_case")]
-pub enum PostableType {
-    ChatMessage,
-    TaskComment,
-}
-
+/// A chat message or a task comment to post.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct PostEventIn {
@@ -97,82 +82,29 @@ pub struct PostEventIn {
     pub payload: Value,
 }
 
-#[derive(Debug, ApiResponse)]
-pub enum EventCreated {
-    #[oai(status = 201)]
-    Created(JsonBody<EventOut>),
+#[derive(Debug, Object)]
+pub struct AttachmentOut {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub filename: String,
+    pub content_type: String,
+    pub size_bytes: i64,
+    /// Hex SHA-256 of the bytes.
+    pub sha256: String,
+    pub created_at: DateTime<Utc>,
 }
 
-/// The event log.
-#[derive(Debug)]
-pub struct EventsApi {
-    pub services: Services,
-}
-
-#[OpenApi(prefix_path = "/api/v1", tag = "Tag::Events")]
-impl EventsApi {
-    /// Posts a chat message or a task comment.
-    #[oai(path = "/events", method = "post", operation_id = "create_event")]
-    async fn create(&self, caller: Caller, body: Json<PostEventIn>) -> ApiResult<EventCreated> {
-        let Json(body) = body;
-        let type_name = match body.kind {
-            PostableType::ChatMessage => "chat_message",
-            PostableType::TaskComment => "task_comment",
-        };
-        let input = PostEvent {
-            project_id: ProjectId(body.project_id),
-            task_id: body.task_id.map(TaskId),
-            parent_id: body.parent_id.map(EventId),
-            type_name: type_name.to_owned(),
-            payload: body.payload,
-        };
-        let event = self.services.events.post(&caller.0, input).await?;
-        Ok(EventCreated::Created(JsonBody(event.into())))
-    }
-
-    /// A feed, newest first: a project's (`project_id`), a task's (`task_id`) or a
-    /// thread's (`parent_id`), optionally of some `types` only.
-    #[oai(path = "/events", method = "get", operation_id = "list_events")]
-    #[expect(
-        clippy::too_many_arguments,
-        reason = "one argument per query parameter"
-    )]
-    async fn list(
-        &self,
-        caller: Caller,
-        project_id: Query<Option<Uuid>>,
-        task_id: Query<Option<Uuid>>,
-        parent_id: Query<Option<Uuid>>,
-        /// Comma-separated event types, e.g. `chat_message,task_status`.
-        types: Query<Option<String>>,
-        /// The `next_cursor` of the previous page.
-        cursor: Query<Option<String>>,
-        /// 1–200, 50 by default.
-        limit: Query<Option<u32>>,
-    ) -> ApiResult<JsonBody<EventPageOut>> {
-        let filter = EventFilter::parse(
-            project_id.0.map(ProjectId),
-            task_id.0.map(TaskId),
-            parent_id.0.map(EventId),
-            types.0.as_deref(),
-            cursor.0.as_deref(),
-            limit.0,
-        )?;
-        let page = self.services.events.list(&caller.0, filter).await?;
-        Ok(JsonBody(EventPageOut {
-            events: page.events.into_iter().map(EventOut::from).collect(),
-            next_cursor: page.next_cursor.map(|c| c.encode()),
-        }))
-    }
-
-    #[oai(path = "/events/:event_id", method = "get", operation_id = "get_event")]
-    async fn get(&self, caller: Caller, event_id: Path<Uuid>) -> ApiResult<JsonBody<EventOut>> {
-        let event = self
-            .services
-            .events
-            .get(&caller.0, EventId(event_id.0))
-            .await?;
-        Ok(JsonBody(event.into()))
+impl From<&Attachment> for AttachmentOut {
+    fn from(a: &Attachment) -> Self {
+        Self {
+            id: a.id.0,
+            event_id: a.event_id.0,
+            filename: a.filename.clone(),
+            content_type: a.content_type.clone(),
+            size_bytes: a.size_bytes,
+            sha256: a.sha256.clone(),
+            created_at: a.created_at,
+        }
     }
 }
 

@@ -2,43 +2,17 @@
 
 use agentry_domain::Services;
 use agentry_domain::id::{AttachmentId, EventId};
-use agentry_domain::log::{Attachment, NewAttachment};
-use chrono::{DateTime, Utc};
+use agentry_domain::log::NewAttachment;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::{Attachment as Download, AttachmentType, Binary, Json};
-use poem_openapi::{ApiResponse, Object, OpenApi};
+use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
+use super::dto::AttachmentOut;
 use crate::Tag;
-use crate::accounts::Created;
-use crate::auth::Caller;
-use crate::problem::ApiResult;
-
-#[derive(Debug, Object)]
-pub struct AttachmentOut {
-    pub id: Uuid,
-    pub event_id: Uuid,
-    pub filename: String,
-    pub content_type: String,
-    pub size_bytes: i64,
-    /// Hex SHA-256 of the bytes.
-    pub sha256: String,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<&Attachment> for AttachmentOut {
-    fn from(a: &Attachment) -> Self {
-        Self {
-            id: a.id.0,
-            event_id: a.event_id.0,
-            filename: a.filename.clone(),
-            content_type: a.content_type.clone(),
-            size_bytes: a.size_bytes,
-            sha256: a.sha256.clone(),
-            created_at: a.created_at,
-        }
-    }
-}
+use crate::common::auth::Caller;
+use crate::common::problem::ApiResult;
+use crate::common::responses::Created;
 
 #[derive(Debug, ApiResponse)]
 pub enum DownloadResponse {

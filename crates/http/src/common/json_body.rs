@@ -41,7 +41,7 @@ impl<T: Serialize + Send> IntoResponse for JsonBody<T> {
             // here; neither is in our types, but a bug must not panic the server.
             Err(error) => {
                 tracing::error!(error = %error, "a response body failed to serialize");
-                crate::problem::ApiError::internal().into_response()
+                crate::common::problem::ApiError::internal().into_response()
             }
         }
     }

@@ -2,106 +2,16 @@
 
 use agentry_domain::Services;
 use agentry_domain::id::{TokenId, UserId};
-use agentry_domain::workspace::{ApiToken, TokenSecret, User};
-use chrono::{DateTime, Utc};
+use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
-use poem_openapi::{ApiResponse, Object, OpenApi};
 use uuid::Uuid;
 
+use super::dto::{CreateToken, CreateUser, CreatedUser, IssuedToken, TokenOut, UserOut};
 use crate::Tag;
-use crate::auth::Caller;
-use crate::problem::ApiResult;
-use crate::text::Text;
-
-#[derive(Debug, Object)]
-pub struct UserOut {
-    pub id: Uuid,
-    pub name: String,
-    pub is_admin: bool,
-    pub created_at: DateTime<Utc>,
-}
-
-impl From<&User> for UserOut {
-    fn from(u: &User) -> Self {
-        Self {
-            id: u.id.0,
-            name: u.name.clone(),
-            is_admin: u.is_admin,
-            created_at: u.created_at,
-        }
-    }
-}
-
-/// An API token; its secret is shown only once, when it is issued.
-#[derive(Debug, Object)]
-pub struct TokenOut {
-    pub id: Uuid,
-    pub user_id: Uuid,
-    pub name: String,
-    pub created_at: DateTime<Utc>,
-    pub revoked_at: Option<DateTime<Utc>>,
-}
-
-impl From<&ApiToken> for TokenOut {
-    fn from(t: &ApiToken) -> Self {
-        Self {
-            id: t.id.0,
-            user_id: t.user_id.0,
-            name: t.name.clone(),
-            created_at: t.created_at,
-            revoked_at: t.revoked_at,
-        }
-    }
-}
-
-/// A newly issued token with its secret: store the secret now, it is not shown again.
-#[derive(Debug, Object)]
-pub struct IssuedToken {
-    pub token: TokenOut,
-    /// Send as `Authorization: Bearer <secret>`.
-    pub secret: String,
-}
-
-impl IssuedToken {
-    fn new(token: &ApiToken, secret: &TokenSecret) -> Self {
-        Self {
-            token: token.into(),
-            secret: secret.expose().to_owned(),
-        }
-    }
-}
-
-#[derive(Debug, Object)]
-#[oai(deny_unknown_fields)]
-pub struct CreateUser {
-    #[oai(validator(min_length = 1, max_length = 100))]
-    pub name: Text,
-    #[oai(default)]
-    pub is_admin: bool,
-}
-
-#[derive(Debug, Object)]
-pub struct CreatedUser {
-    pub user: UserOut,
-    pub token: IssuedToken,
-}
-
-#[derive(Debug, Object)]
-#[oai(deny_unknown_fields)]
-pub struct CreateToken {
-    /// What the token is for, e.g. `laptop` or `ci`.
-    #[oai(validator(min_length = 1, max_length = 100))]
-    pub name: Text,
-    /// Issue for another user (admins only); the caller by default.
-    pub user_id: Option<Uuid>,
-}
-
-#[derive(Debug, ApiResponse)]
-pub enum Created<T: poem_openapi::types::ToJSON + Send + Sync> {
-    #[oai(status = 201)]
-    Created(Json<T>),
-}
+use crate::common::auth::Caller;
+use crate::common::problem::ApiResult;
+use crate::common::responses::Created;
 
 /// Users and tokens.
 #[derive(Debug)]

@@ -1,0 +1,150 @@
+//! The task's rules: what each change decides, and that a refused change leaves
+//! the task as it was.
+
+use chrono::Utc;
+
+use super::{Task, TaskChange, TaskDraft, TaskPatch};
+use crate::Error;
+use crate::event::{FieldChange, Kinds as _};
+use crate::id::{LabelId, MemberId, ProjectId};
+use crate::tracker::events::{TaskUnassigned, TrackerEvent};
+use crate::tracker::{Priority, TaskStatus};
+
+fn task() -> Task {
+    let draft = TaskDraft {
+        title: "Write the spec".into(),
+        ..TaskDraft::default()
+    };
+    let (new, _) = Task::create(ProjectId::generate(), draft, Utc::now()).unwrap();
+    new.numbered(1)
+}
+
+#[test]
+fn a_new_task_is_version_one_and_records_its_creation_and_labels() {
+    let labels = [LabelId::generate(), LabelId::generate()];
+    let draft = TaskDraft {
+        title: "  Ship it ".into(),
+        labels: vec![labels[1], labels[0], labels[1]],
+        ..TaskDraft::default()
+    };
+    let (new, events) = Task::create(ProjectId::generate(), draft, Utc::now()).unwrap();
+    let task = new.numbered(7);
+    let record = task.record();
+    assert_eq!((record.number, record.version), (7, 1));
+    assert_eq!(record.title, "Ship it");
+    let mut sorted = labels.to_vec();
+    sorted.sort();
+    assert_eq!(record.labels, sorted);
+    let types: Vec<_> = events.iter().map(|e| e.type_name()).collect();
+    assert_eq!(types, ["task_created", "task_label_add", "task_label_add"]);
+}
+
+#[test]
+fn a_patch_emits_one_event_per_changed_field() {
+    let mut task = task();
+    let changes = task
+        .apply(
+            TaskPatch {
+                title: Some("Write the real spec".into()),
+                description: Some("with examples".into()),
+                priority: Some(Priority::High),
+                status: Some(TaskStatus::InProgress),
+                assignee: Some(Some(MemberId::generate())),
+            },
+            Utc::now(),
+        )
+        .unwrap();
+    let types: Vec<_> = changes.events.iter().map(|e| e.type_name()).collect();
+    assert_eq!(
+        types,
+        [
+            "task_updated",
+            "task_updated",
+            "task_updated",
+            "task_status",
+            "task_assigned"
+        ]
+    );
+    assert!(
+        matches!(&changes.events[0], TrackerEvent::TaskUpdated(FieldChange { field, .. }) if field == "title")
+    );
+    assert_eq!(task.version(), 2);
+}
+
+#[test]
+fn a_patch_that_changes_nothing_emits_nothing_and_keeps_the_version() {
+    let mut task = task();
+    let same = TaskPatch {
+        title: Some(task.record().title.clone()),
+        status: Some(task.record().status),
+        assignee: Some(None),
+        ..TaskPatch::default()
+    };
+    assert!(task.apply(same, Utc::now()).unwrap().is_empty());
+    assert_eq!(task.version(), 1);
+}
+
+#[test]
+fn a_forbidden_transition_leaves_the_task_untouched() {
+    let mut task = task();
+    let before = task.clone();
+    let patch = TaskPatch {
+        title: Some("changed".into()),
+        status: Some(TaskStatus::Done),
+        ..TaskPatch::default()
+    };
+    let err = task.apply(patch, Utc::now()).unwrap_err();
+    assert!(matches!(err, Error::InvalidTransition { .. }));
+    assert_eq!(task, before);
+}
+
+#[test]
+fn unassigning_names_the_previous_assignee() {
+    let mut task = task();
+    let member = MemberId::generate();
+    let assign = TaskPatch {
+        assignee: Some(Some(member)),
+        ..TaskPatch::default()
+    };
+    let _ = task.apply(assign, Utc::now()).unwrap();
+    let unassign = TaskPatch {
+        assignee: Some(None),
+        ..TaskPatch::default()
+    };
+    let changes = task.apply(unassign, Utc::now()).unwrap();
+    assert_eq!(
+        changes.events,
+        [TrackerEvent::TaskUnassigned(TaskUnassigned {
+            previous: member
+        })]
+    );
+}
+
+#[test]
+fn a_new_task_cannot_start_finished() {
+    let draft = TaskDraft {
+        title: "t".into(),
+        status: TaskStatus::Done,
+        ..TaskDraft::default()
+    };
+    let result = Task::create(ProjectId::generate(), draft, Utc::now());
+    assert!(matches!(result, Err(Error::Validation { .. })));
+}
+
+#[test]
+fn a_label_change_is_a_row_an_event_and_a_version_and_a_repeat_is_nothing() {
+    let mut task = task();
+    let label = LabelId::generate();
+    let changes = task.set_label(label, true, Utc::now());
+    assert_eq!(changes.rows, [TaskChange::AddLabel(label)]);
+    assert_eq!(changes.events.len(), 1);
+    assert_eq!(
+        (task.version(), task.record().labels.clone()),
+        (2, vec![label])
+    );
+    assert!(task.set_label(label, true, Utc::now()).is_empty());
+    assert_eq!(task.version(), 2);
+    let changes = task.set_label(label, false, Utc::now());
+    assert_eq!(changes.rows, [TaskChange::RemoveLabel(label)]);
+    assert!(task.record().labels.is_empty());
+}

@@ -15,7 +15,7 @@ test:
 
 # The storage and API suites on PostgreSQL.
 test-pg:
-    AGENTRY_TEST_PG_URL={{pg_url}} cargo test -p agentry-store -p agentry-app --test it -- postgres::
+    AGENTRY_TEST_PG_URL={{pg_url}} cargo test -p agentry-store -p agentry-app -p agentry-client --test it -- postgres::
     AGENTRY_TEST_PG_URL={{pg_url}} cargo test -p agentry-api --test live_registry -- postgres::
 
 # Formatting and clippy with warnings denied.

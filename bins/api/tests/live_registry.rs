@@ -148,23 +148,7 @@ async fn a_change_through_one_process_reaches_the_other_within_a_second(db: Test
     assert_eq!(writer.description_seen(&assistant).await, "v2");
 }
 
-mod sqlite {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_change_through_one_process_reaches_the_other_within_a_second() {
-        super::a_change_through_one_process_reaches_the_other_within_a_second(
-            agentry_store::testing::TestDatabase::sqlite(),
-        )
-        .await;
-    }
-}
-
-mod postgres {
-    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-    async fn a_change_through_one_process_reaches_the_other_within_a_second() {
-        let Some(db) = agentry_store::testing::TestDatabase::postgres().await else {
-            eprintln!("AGENTRY_TEST_PG_URL is unset: skipped on PostgreSQL");
-            return;
-        };
-        super::a_change_through_one_process_reaches_the_other_within_a_second(db).await;
-    }
-}
+agentry_store::on_each_database!(
+    agentry_store::testing::with_database;
+    a_change_through_one_process_reaches_the_other_within_a_second
+);

@@ -1,9 +1,47 @@
 //! Throwaway databases for tests: a temporary SQLite file, or a fresh PostgreSQL
-//! database created on the server named by `AGENTRY_TEST_PG_URL` and dropped after.
+//! database created on the server named by `AGENTRY_TEST_PG_URL` and dropped after;
+//! and [`on_each_database!`], which every crate's database tests are declared with.
 
 use std::time::Duration;
 
 use sea_orm::{ConnectionTrait as _, Database};
+
+/// Declares each listed async fn as a test on SQLite and on PostgreSQL, in modules
+/// `sqlite` and `postgres`, each on a fresh database that `$run(database, test)`
+/// prepares and hands to the test (a store, an app, a running server…).
+#[macro_export]
+macro_rules! on_each_database {
+    ($run:path; $($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    $run($crate::testing::TestDatabase::sqlite(), super::$name).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $name() {
+                    let Some(db) = $crate::testing::TestDatabase::postgres().await else {
+                        eprintln!("AGENTRY_TEST_PG_URL is unset: skipped on PostgreSQL");
+                        return;
+                    };
+                    $run(db, super::$name).await;
+                }
+            )*
+        }
+    };
+}
+
+/// Runs a test that opens what it needs on the database itself (stores, processes).
+pub async fn with_database<F: Future<Output = ()>>(
+    db: TestDatabase,
+    test: impl FnOnce(TestDatabase) -> F,
+) {
+    test(db).await;
+}
 
 /// The variable naming the PostgreSQL server tests may create databases on.
 pub const PG_URL_VAR: &str = "AGENTRY_TEST_PG_URL";
@@ -71,7 +109,7 @@ impl TestDatabase {
         admin.close().await.ok();
         created?;
         Ok(Self {
-            url: with_database(server, &name),
+            url: url_of(server, &name),
             cleanup: Cleanup::Postgres {
                 server: server.to_owned(),
                 name,
@@ -115,7 +153,7 @@ impl Drop for TestDatabase {
 }
 
 /// `server` with its database name replaced by `name`.
-fn with_database(server: &str, name: &str) -> String {
+fn url_of(server: &str, name: &str) -> String {
     let (base, query) = server
         .split_once('?')
         .map_or((server, None), |(b, q)| (b, Some(q)));
@@ -132,18 +170,18 @@ fn with_database(server: &str, name: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::with_database;
+    use super::url_of;
 
     #[test]
     fn the_database_name_is_replaced_and_the_query_kept() {
         assert_eq!(
-            with_database("postgres://u@h:5432/test", "x"),
+            url_of("postgres://u@h:5432/test", "x"),
             "postgres://u@h:5432/x"
         );
         assert_eq!(
-            with_database("postgres://u@h/test?sslmode=disable", "x"),
+            url_of("postgres://u@h/test?sslmode=disable", "x"),
             "postgres://u@h/x?sslmode=disable"
         );
-        assert_eq!(with_database("postgres://u@h", "x"), "postgres://u@h/x");
+        assert_eq!(url_of("postgres://u@h", "x"), "postgres://u@h/x");
     }
 }

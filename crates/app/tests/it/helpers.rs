@@ -18,6 +18,11 @@ pub struct TestApp {
     _blobs: tempfile::TempDir,
 }
 
+/// Runs a test on the app over a fresh database.
+pub async fn with_app<F: Future<Output = ()>>(db: TestDatabase, test: impl FnOnce(TestApp) -> F) {
+    test(spawn_app(db).await).await;
+}
+
 /// A response as the tests look at it.
 #[derive(Debug)]
 pub struct Reply {
@@ -50,27 +55,7 @@ pub async fn spawn_app(db: TestDatabase) -> TestApp {
 /// Declares each listed async fn `(app: TestApp)` as a test on SQLite and PostgreSQL.
 macro_rules! api_test {
     ($($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let db = agentry_store::testing::TestDatabase::sqlite();
-                    super::$name(crate::helpers::spawn_app(db).await).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = agentry_store::testing::TestDatabase::postgres().await else {
-                        eprintln!("AGENTRY_TEST_PG_URL is unset: skipped on PostgreSQL");
-                        return;
-                    };
-                    super::$name(crate::helpers::spawn_app(db).await).await;
-                }
-            )*
-        }
+        agentry_store::on_each_database!(crate::helpers::with_app; $($name),*);
     };
 }
 pub(crate) use api_test;
@@ -101,6 +86,7 @@ impl TestApp {
         body: Option<(&str, Vec<u8>)>,
         headers: &[(&str, &str)],
     ) -> Reply {
+        let method_name = method.to_string();
         let mut request = self.client.request(method, path);
         if let Some(token) = token {
             request = request.header("Authorization", format!("Bearer {token}"));
@@ -118,7 +104,15 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().into_vec().await.unwrap();
-        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let body = match serde_json::from_slice(&bytes) {
+            Ok(body) => {
+                if let Some(at) = null_at(&body, "$") {
+                    panic!("{method_name} {path} answered null at {at}: unset fields are left out");
+                }
+                body
+            }
+            Err(_) => Value::Null,
+        };
         Reply {
             status,
             headers,
@@ -184,6 +178,24 @@ impl TestApp {
             .iter()
             .map(|e| e["type"].as_str().unwrap().to_owned())
             .collect()
+    }
+}
+
+/// Where `value` holds a `null` that the API wrote: every response leaves unset
+/// fields out (the spec declares nothing nullable). Payloads and input schemas are
+/// stored JSON and may hold anything.
+fn null_at(value: &Value, at: &str) -> Option<String> {
+    match value {
+        Value::Null => Some(at.to_owned()),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, item)| null_at(item, &format!("{at}[{i}]"))),
+        Value::Object(fields) => fields
+            .iter()
+            .filter(|(name, _)| !["payload", "input_schema", "parameters"].contains(&name.as_str()))
+            .find_map(|(name, field)| null_at(field, &format!("{at}.{name}"))),
+        Value::Bool(_) | Value::Number(_) | Value::String(_) => None,
     }
 }
 

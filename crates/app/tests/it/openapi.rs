@@ -24,3 +24,51 @@ async fn the_committed_openapi_spec_is_current() {
     }
     assert!(generated.contains("application/problem+json"));
 }
+
+/// What generated clients rely on: every event type and payload shape of the
+/// catalog is in the committed spec, and no referenced schema is wrapped in an
+/// `allOf` (generators drop objects holding such a wrapped enum).
+#[test]
+fn the_committed_spec_lists_every_event_kind_and_wraps_no_reference() {
+    use agentry_domain::catalog;
+    use agentry_domain::shape::Shape;
+    use serde_json::Value;
+
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/openapi.json");
+    let spec: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let schemas = &spec["components"]["schemas"];
+    let types: Vec<&str> = schemas["EventType"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .collect();
+    assert_eq!(
+        types,
+        catalog::kinds().map(|k| k.type_name).collect::<Vec<_>>()
+    );
+    let shapes: Vec<&str> = schemas["EventOut"]["properties"]["payload"]["anyOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s["$ref"].as_str())
+        .map(|r| r.trim_start_matches("#/components/schemas/"))
+        .collect();
+    for kind in catalog::kinds() {
+        let Shape::Object(object) = (kind.payload)() else {
+            panic!("{} has an object payload", kind.type_name)
+        };
+        assert!(shapes.contains(&object.name), "{}", kind.type_name);
+        assert!(schemas.get(object.name).is_some(), "{}", object.name);
+    }
+    assert_eq!(shapes.last(), Some(&"OtherPayload"));
+
+    fn wrapped(value: &Value) -> bool {
+        match value {
+            Value::Object(map) => map.contains_key("allOf") || map.values().any(wrapped),
+            Value::Array(items) => items.iter().any(wrapped),
+            _ => false,
+        }
+    }
+    assert!(!wrapped(&spec), "a schema is wrapped in allOf");
+}

@@ -129,10 +129,10 @@ pub struct CreateProject {
     pub handle: Option<Text>,
 }
 
+/// A new project, and its creator as its first member.
 #[derive(Debug, Object)]
 pub struct CreatedProject {
     pub project: ProjectOut,
-    /// The creator, the project's first member.
     pub member: MemberOut,
 }
 

@@ -11,7 +11,7 @@ use agentry_store::{CACHE_TTL, Options, Store};
 
 use crate::helpers::{on_each_database, store_on};
 
-on_each_database!(crate::helpers::with_database; a_token_revoked_by_another_process_stops_working_within_the_ttl);
+on_each_database!(agentry_store::testing::with_database; a_token_revoked_by_another_process_stops_working_within_the_ttl);
 
 async fn a_token_revoked_by_another_process_stops_working_within_the_ttl(db: TestDatabase) {
     let here = store_on(&db).await;

@@ -22,33 +22,7 @@ pub async fn store_on(db: &TestDatabase) -> Store {
     store
 }
 
-/// Declares each listed async fn as a test on SQLite and on PostgreSQL, each on a
-/// fresh database that `$run` hands to it (see [`with_store`], [`with_database`]).
-macro_rules! on_each_database {
-    ($run:path; $($name:ident),* $(,)?) => {
-        mod sqlite {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    $run(agentry_store::testing::TestDatabase::sqlite(), super::$name).await;
-                }
-            )*
-        }
-        mod postgres {
-            $(
-                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-                async fn $name() {
-                    let Some(db) = agentry_store::testing::TestDatabase::postgres().await else {
-                        eprintln!("AGENTRY_TEST_PG_URL is unset: skipped on PostgreSQL");
-                        return;
-                    };
-                    $run(db, super::$name).await;
-                }
-            )*
-        }
-    };
-}
-pub(crate) use on_each_database;
+pub(crate) use agentry_store::on_each_database;
 
 /// Declares each listed async fn `(store: Store)` as a test on SQLite and on PostgreSQL.
 macro_rules! contract {
@@ -61,14 +35,6 @@ pub(crate) use contract;
 /// Runs a test on a migrated store of the database.
 pub async fn with_store<F: Future<Output = ()>>(db: TestDatabase, test: impl FnOnce(Store) -> F) {
     test(store_on(&db).await).await;
-}
-
-/// Runs a test that opens stores of its own on the database (as processes would).
-pub async fn with_database<F: Future<Output = ()>>(
-    db: TestDatabase,
-    test: impl FnOnce(TestDatabase) -> F,
-) {
-    test(db).await;
 }
 
 /// A project with one human member, stored with its events.

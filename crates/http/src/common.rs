@@ -6,6 +6,7 @@
 pub mod auth;
 pub mod body_limit;
 pub mod json_body;
+pub mod nullable;
 pub mod paging;
 pub mod preconditions;
 pub mod problem;

@@ -9,6 +9,7 @@ api_test!(
     the_frontend_queries_of_the_seed_work_as_written,
     a_feed_pages_with_an_opaque_cursor,
     a_thread_reply_is_listed_under_its_parent,
+    types_may_repeat_or_be_separated_by_commas,
 );
 
 async fn a_chat_message_resolves_its_mentions(app: TestApp) {
@@ -225,4 +226,22 @@ async fn a_thread_reply_is_listed_under_its_parent(app: TestApp) {
         app.feed_types(&ada, &format!("parent_id={root}")).await,
         ["task_comment"]
     );
+}
+
+async fn types_may_repeat_or_be_separated_by_commas(app: TestApp) {
+    let ada = app.user("Ada").await;
+    let (project, _) = app.project(&ada, "TE").await;
+    app.task(&ada, &project, "t").await;
+    let scope = format!("project_id={project}");
+    let commas = app
+        .feed_types(&ada, &format!("{scope}&types=task_created,project_created"))
+        .await;
+    let repeated = app
+        .feed_types(
+            &ada,
+            &format!("{scope}&types=task_created&types=project_created"),
+        )
+        .await;
+    assert_eq!(commas, ["task_created", "project_created"]);
+    assert_eq!(repeated, commas);
 }

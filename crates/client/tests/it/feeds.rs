@@ -40,15 +40,15 @@ async fn the_seed_feeds_page_through_the_generated_client(server: Server) {
         .await
         .unwrap();
 
-    let feed = |types: Option<&'static str>, task: Option<Uuid>, project: Option<Uuid>| {
+    let feed = |types: Option<Vec<types::EventType>>, task: Option<Uuid>, project: Option<Uuid>| {
         let ada = &ada;
         async move {
             let mut seen = Vec::new();
             let mut cursor: Option<String> = None;
             loop {
                 let mut call = ada.list_events().limit(2);
-                if let Some(types) = types {
-                    call = call.types(types);
+                if let Some(types) = &types {
+                    call = call.types(types.clone());
                 }
                 if let Some(task) = task {
                     call = call.task_id(task);
@@ -70,7 +70,13 @@ async fn the_seed_feeds_page_through_the_generated_client(server: Server) {
         }
     };
     let chat_panel = feed(
-        Some("chat_message,task_created,task_status,task_assigned,task_unassigned"),
+        Some(vec![
+            types::EventType::ChatMessage,
+            types::EventType::TaskCreated,
+            types::EventType::TaskStatus,
+            types::EventType::TaskAssigned,
+            types::EventType::TaskUnassigned,
+        ]),
         None,
         Some(project.id),
     )

@@ -100,7 +100,12 @@ async fn the_registry_works_through_the_generated_client(server: Server) {
     assert_eq!(revision.revision, 4);
     let changes = admin
         .list_events()
-        .types("assistant_created,assistant_updated,tool_created,tool_linked")
+        .types(vec![
+            types::EventType::AssistantCreated,
+            types::EventType::AssistantUpdated,
+            types::EventType::ToolCreated,
+            types::EventType::ToolLinked,
+        ])
         .send()
         .await
         .unwrap()

@@ -45,17 +45,12 @@ impl EventFilter {
         project_id: Option<ProjectId>,
         task_id: Option<TaskId>,
         parent_id: Option<EventId>,
-        types: Option<&str>,
+        types: &[String],
         cursor: Option<&str>,
         limit: Option<u32>,
     ) -> Result<Self> {
         let mut parsed: Vec<String> = Vec::new();
-        for name in types
-            .unwrap_or("")
-            .split(',')
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-        {
+        for name in types.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
             if !parsed.iter().any(|p| p == name) {
                 parsed.push(name.to_owned());
             }
@@ -92,7 +87,11 @@ mod tests {
             None,
             None,
             None,
-            Some("chat_message, task_status,chat_message"),
+            &[
+                "chat_message".into(),
+                " task_status".into(),
+                "chat_message".into(),
+            ],
             None,
             None,
         )
@@ -102,10 +101,10 @@ mod tests {
 
     #[test]
     fn the_limit_is_bounded() {
-        assert!(EventFilter::parse(None, None, None, None, None, Some(0)).is_err());
-        assert!(EventFilter::parse(None, None, None, None, None, Some(201)).is_err());
+        assert!(EventFilter::parse(None, None, None, &[], None, Some(0)).is_err());
+        assert!(EventFilter::parse(None, None, None, &[], None, Some(201)).is_err());
         assert_eq!(
-            EventFilter::parse(None, None, None, None, None, None)
+            EventFilter::parse(None, None, None, &[], None, None)
                 .unwrap()
                 .limit,
             50

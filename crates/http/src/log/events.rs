@@ -9,6 +9,7 @@ use poem_openapi::{ApiResponse, OpenApi};
 use uuid::Uuid;
 
 use super::dto::{EventOut, EventPageOut, PostEventIn};
+use super::schema::EventTypes;
 use crate::Tag;
 use crate::common::auth::Caller;
 use crate::common::json_body::JsonBody;
@@ -58,8 +59,10 @@ impl EventsApi {
         project_id: Query<Option<Uuid>>,
         task_id: Query<Option<Uuid>>,
         parent_id: Query<Option<Uuid>>,
-        /// Comma-separated event types of `EventType`, e.g. `chat_message,task_status`.
-        types: Query<Option<String>>,
+        /// Event types of `EventType`: repeat the parameter or separate them with
+        /// commas, e.g. `types=chat_message,task_status`.
+        #[oai(default)]
+        types: Query<EventTypes>,
         /// The `next_cursor` of the previous page.
         cursor: Query<Option<String>>,
         /// 1–200, 50 by default.
@@ -69,7 +72,7 @@ impl EventsApi {
             project_id.0.map(ProjectId),
             task_id.0.map(TaskId),
             parent_id.0.map(EventId),
-            types.0.as_deref(),
+            &types.0.0,
             cursor.0.as_deref(),
             limit.0,
         )?;

@@ -11,7 +11,7 @@ use agentry_domain::catalog;
 use agentry_domain::event::Kinds as _;
 use agentry_domain::log::ChatEvent;
 use poem_openapi::registry::{MetaSchema, MetaSchemaRef, Registry};
-use poem_openapi::types::{ParseError, ParseFromJSON, ParseResult, ToJSON};
+use poem_openapi::types::{ParseError, ParseFromJSON, ParseFromParameter, ParseResult, ToJSON};
 use serde_json::Value;
 
 use crate::common::schema::schema_ref;
@@ -28,6 +28,12 @@ const POSTABLE_TYPE: &str = "PostableType";
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 #[serde(transparent)]
 pub struct EventTypeName(pub String);
+
+/// The `types` of a feed: `EventType` names, the parameter repeated or its values
+/// separated by commas. Checked by the feed itself (422 for a type this server
+/// does not know).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventTypes(pub Vec<String>);
 
 /// A type a client may post: one of the log's own kinds (`ChatEvent`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,6 +117,45 @@ impl ParseFromJSON for PostableType {
 impl ToJSON for PostableType {
     fn to_json(&self) -> Option<Value> {
         Some(Value::String(self.0.clone()))
+    }
+}
+
+leaf_type!(
+    EventTypes,
+    "EventTypes",
+    MetaSchemaRef::Inline(Box::new(MetaSchema {
+        items: Some(Box::new(MetaSchemaRef::Reference(EVENT_TYPE.to_owned()))),
+        ..MetaSchema::new("array")
+    })),
+    register = register_types
+);
+
+impl ParseFromParameter for EventTypes {
+    fn parse_from_parameter(value: &str) -> ParseResult<Self> {
+        Self::parse_from_parameters([value])
+    }
+
+    fn parse_from_parameters<I: IntoIterator<Item = A>, A: AsRef<str>>(
+        values: I,
+    ) -> ParseResult<Self> {
+        Ok(Self(
+            values
+                .into_iter()
+                .flat_map(|v| {
+                    v.as_ref()
+                        .split(',')
+                        .map(|t| t.trim().to_owned())
+                        .collect::<Vec<_>>()
+                })
+                .filter(|t| !t.is_empty())
+                .collect(),
+        ))
+    }
+}
+
+impl ToJSON for EventTypes {
+    fn to_json(&self) -> Option<Value> {
+        Some(Value::from(self.0.clone()))
     }
 }
 

@@ -9,6 +9,7 @@ use poem_openapi::Object;
 use poem_openapi::types::MaybeUndefined;
 use uuid::Uuid;
 
+use crate::common::nullable::Nullable;
 use crate::common::text::Text;
 use crate::common::wire::Wire;
 
@@ -105,7 +106,7 @@ pub struct PatchTaskIn {
     pub status: Option<Wire<TaskStatus>>,
     pub priority: Option<Wire<Priority>>,
     /// A member of the project, or `null` to unassign.
-    pub assignee_id: MaybeUndefined<Uuid>,
+    pub assignee_id: Nullable<Uuid>,
 }
 
 impl From<PatchTaskIn> for TaskPatch {
@@ -115,7 +116,7 @@ impl From<PatchTaskIn> for TaskPatch {
             description: body.description.map(Into::into),
             status: body.status.map(|s| s.0),
             priority: body.priority.map(|p| p.0),
-            assignee: match body.assignee_id {
+            assignee: match body.assignee_id.0 {
                 MaybeUndefined::Undefined => None,
                 MaybeUndefined::Null => Some(None),
                 MaybeUndefined::Value(id) => Some(Some(MemberId(id))),

@@ -9,7 +9,7 @@ use agentry_domain::tracker::{TaskStatusChanged, TrackerEvent};
 use agentry_store::{Backend, Store};
 use sea_orm::{ConnectionTrait as _, TransactionTrait as _};
 
-use crate::helpers::{chat, contract, new_task, project};
+use crate::helpers::{chat, contract, new_task, project, types};
 
 contract!(
     a_payload_round_trips_unchanged,
@@ -104,7 +104,7 @@ async fn a_multi_type_feed_merges_the_newest_of_each_type(store: Store) {
         Some(alpha.id),
         None,
         None,
-        Some("chat_message,task_status,task_created"),
+        &types("chat_message,task_status,task_created"),
         None,
         Some(5),
     )
@@ -117,7 +117,7 @@ async fn a_multi_type_feed_merges_the_newest_of_each_type(store: Store) {
         Some(alpha.id),
         None,
         None,
-        Some("task_status"),
+        &types("task_status"),
         None,
         Some(50),
     )

@@ -80,7 +80,16 @@ async fn every_feed_filter_is_an_index_range_in_id_order(store: Store) {
     let by_thread =
         "SEARCH events USING INDEX idx_events_parent_type (parent_id=? AND type=? AND id<?)";
     let feed = |project, task, parent, types, cursor| {
-        EventFilter::parse(project, task, parent, types, cursor, None).unwrap()
+        let types: Option<&str> = types;
+        EventFilter::parse(
+            project,
+            task,
+            parent,
+            &types.map(crate::helpers::types).unwrap_or_default(),
+            cursor,
+            None,
+        )
+        .unwrap()
     };
     let (p, t, r, c) = (
         Some(alpha.id),

@@ -85,3 +85,8 @@ pub fn chat(project: &Project, actor: Option<MemberId>, content: &str) -> Event 
     });
     Event::in_project(project.id, actor, None, kind, utc_now()).unwrap()
 }
+
+/// A feed's `types`, from a comma-separated list.
+pub fn types(list: &str) -> Vec<String> {
+    list.split(',').map(str::to_owned).collect()
+}

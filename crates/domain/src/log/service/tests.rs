@@ -40,7 +40,7 @@ async fn a_task_feed_reads_the_tasks_project_not_the_task() {
         .withf(move |f| f.task_id == Some(task) && f.project_id == Some(in_project))
         .returning(|_| Ok(vec![]));
     let services = Services::new(&doubles.into_ports(), Limits::default());
-    let filter = EventFilter::parse(None, Some(task), None, None, None, None).unwrap();
+    let filter = EventFilter::parse(None, Some(task), None, &[], None, None).unwrap();
     let page = services.events.list(&who, filter).await.unwrap();
     assert!(page.items.is_empty() && page.next.is_none());
 }
@@ -58,11 +58,11 @@ async fn a_task_feed_of_an_unknown_task_or_under_another_project_reads_nothing()
         .returning(move |t| Ok((t == known).then_some(in_project)));
     doubles.events.expect_list_events().never();
     let services = Services::new(&doubles.into_ports(), Limits::default());
-    let filter = EventFilter::parse(None, Some(unknown), None, None, None, None).unwrap();
+    let filter = EventFilter::parse(None, Some(unknown), None, &[], None, None).unwrap();
     let err = services.events.list(&who, filter).await.unwrap_err();
     assert!(matches!(err, Error::NotFound { entity: "task" }), "{err:?}");
     let elsewhere = crate::id::ProjectId::generate();
-    let filter = EventFilter::parse(Some(elsewhere), Some(known), None, None, None, None).unwrap();
+    let filter = EventFilter::parse(Some(elsewhere), Some(known), None, &[], None, None).unwrap();
     let err = services.events.list(&who, filter).await.unwrap_err();
     assert!(matches!(err, Error::Validation { field, .. } if field == "task_id"));
 }

@@ -1,0 +1,278 @@
+"""The README's flows through the Python client that openapi-python-client
+generates from docs/openapi.json, against a running agentry-api.
+
+Every call goes through the generated functions and every answer is parsed into
+the generated models; an answer the spec does not describe (a null where the spec
+allows none, an unknown enum value, a missing field) raises here.
+
+    python flows.py BASE_URL ADMIN_TOKEN    (the generated package on PYTHONPATH)
+"""
+
+import sys
+import uuid
+
+from agentry_client import AuthenticatedClient
+from agentry_client.api.accounts import create_token, create_user, get_me, list_tokens, revoke_token
+from agentry_client.api.attachments import create_attachment, list_attachments
+from agentry_client.api.events import create_event, get_event, list_events
+from agentry_client.api.projects import add_member, create_label, create_project, list_members
+from agentry_client.api.registry import (
+    assistant_openai_tools,
+    create_assistant,
+    create_tool,
+    link_tool,
+    list_assistants,
+    list_tools,
+    registry_revision,
+    resolve_assistant,
+    update_assistant,
+)
+from agentry_client.api.tasks import (
+    create_task,
+    create_task_link,
+    get_task,
+    list_task_links,
+    list_tasks,
+    update_task,
+)
+from agentry_client.models import (
+    AddMember,
+    AssistantIn,
+    AssistantKind,
+    AssistantOut,
+    AssistantPageOut,
+    AssistantPatch,
+    AttachmentOut,
+    CreateLabel,
+    CreateLinkIn,
+    CreateProject,
+    CreateTaskIn,
+    CreateToken,
+    CreateUser,
+    CreatedProject,
+    CreatedUser,
+    EventOut,
+    EventPageOut,
+    EventType,
+    IssuedToken,
+    LabelOut,
+    LinkKind,
+    LinkOut,
+    LinksOut,
+    MemberKind,
+    MemberOut,
+    OpenAiToolsOut,
+    PatchTaskIn,
+    PostEventIn,
+    PostableType,
+    Problem,
+    ResolvedOut,
+    RevisionOut,
+    TaskOut,
+    TaskPageOut,
+    TaskStatus,
+    TokenOut,
+    ToolIn,
+    ToolKind,
+    ToolLinkOut,
+    ToolOut,
+    ToolPageOut,
+    UserOut,
+)
+from agentry_client.types import UNSET, File
+
+
+def ok(response, model, status=200):
+    """The parsed body of a successful call, of the model the spec names."""
+    assert response.status_code == status, (response.status_code, response.content)
+    assert isinstance(response.parsed, model), (type(response.parsed), response.content)
+    return response.parsed
+
+
+def refused(response, status):
+    """A refused call answers an RFC 7807 problem of `status`."""
+    assert response.status_code == status, (response.status_code, response.content)
+    assert isinstance(response.parsed, Problem), response.content
+    assert response.parsed.status == status
+    return response.parsed
+
+
+def client(base, token):
+    return AuthenticatedClient(base_url=base, token=token, raise_on_unexpected_status=True)
+
+
+def post(ada, project, kind, payload, task=UNSET, parent=UNSET):
+    body = PostEventIn(project_id=project, type_=kind, payload=payload, task_id=task, parent_id=parent)
+    return ok(create_event.sync_detailed(client=ada, body=body), EventOut, 201)
+
+
+def feed(ada, **query):
+    """Every event of a feed, newest first, paged to its end two at a time."""
+    seen, cursor = [], UNSET
+    while True:
+        page = ok(list_events.sync_detailed(client=ada, limit=2, cursor=cursor, **query), EventPageOut)
+        assert len(page.events) <= 2
+        seen += [e.type_ for e in page.events]
+        if isinstance(page.next_cursor, str):
+            cursor = page.next_cursor
+        else:
+            return seen
+
+
+def tracker_and_chat(base, admin):
+    created = ok(create_user.sync_detailed(client=admin, body=CreateUser(name="Ada")), CreatedUser, 201)
+    ada = client(base, created.token.secret)
+    started = ok(
+        create_project.sync_detailed(client=ada, body=CreateProject(name="Test", key="TE")),
+        CreatedProject,
+        201,
+    )
+    project, me = started.project.id, started.member.id
+    coder = ok(
+        add_member.sync_detailed(project, client=ada, body=AddMember(kind=MemberKind.AGENT, handle="@coder")),
+        MemberOut,
+        201,
+    )
+    assert coder.handle == "coder" and coder.user_id is UNSET
+    assert len(ok(list_members.sync_detailed(project, client=ada), list)) == 2
+    bug = ok(
+        create_label.sync_detailed(project, client=ada, body=CreateLabel(name="bug", color="#d73a4a")),
+        LabelOut,
+        201,
+    )
+
+    created = create_task.sync_detailed(project, client=ada, body=CreateTaskIn(title="Write the guide", labels=[bug.id]))
+    assert created.headers["etag"] == '"1"'
+    task = ok(created, TaskOut, 201)
+    assert (task.key, task.status, task.assignee_id) == ("TE-1", TaskStatus.BACKLOG, UNSET)
+    moved = ok(
+        update_task.sync_detailed(
+            task.id,
+            client=ada,
+            if_match='"1"',
+            body=PatchTaskIn(status=TaskStatus.IN_PROGRESS, assignee_id=coder.id),
+        ),
+        TaskOut,
+    )
+    assert (moved.version, moved.assignee_id) == (2, coder.id)
+    refused(update_task.sync_detailed(task.id, client=ada, if_match='"1"', body=PatchTaskIn(title="lost")), 412)
+    refused(update_task.sync_detailed(task.id, client=ada, body=PatchTaskIn(status=TaskStatus.BACKLOG)), 409)
+    unassigned = ok(update_task.sync_detailed(task.id, client=ada, body=PatchTaskIn(assignee_id=None)), TaskOut)
+    assert unassigned.assignee_id is UNSET
+    assert ok(get_task.sync_detailed(task.id, client=ada), TaskOut).version == 3
+
+    other = ok(create_task.sync_detailed(project, client=ada, body=CreateTaskIn(title="Review it")), TaskOut, 201)
+    ok(
+        create_task_link.sync_detailed(task.id, client=ada, body=CreateLinkIn(target_task_id=other.id, kind=LinkKind.BLOCKS)),
+        LinkOut,
+        201,
+    )
+    assert len(ok(list_task_links.sync_detailed(other.id, client=ada), LinksOut).incoming) == 1
+    page = ok(list_tasks.sync_detailed(project, client=ada, limit=1), TaskPageOut)
+    second = ok(list_tasks.sync_detailed(project, client=ada, limit=1, cursor=page.next_cursor), TaskPageOut)
+    assert [t.key for t in page.tasks + second.tasks] == ["TE-1", "TE-2"] and second.next_cursor is UNSET
+
+    chat = post(ada, project, PostableType.CHAT_MESSAGE, {"content": "@coder see TE-1"})
+    assert chat.type_ == "chat_message" and chat.actor_id == me
+    assert [m["handle"] for m in chat.payload.to_dict()["mentions"]] == ["coder"]
+    for n in range(3):
+        post(ada, project, PostableType.TASK_COMMENT, {"content": f"comment {n}"}, task=task.id, parent=chat.id)
+    assert ok(get_event.sync_detailed(chat.id, client=ada), EventOut).id == chat.id
+
+    panel = [
+        EventType.CHAT_MESSAGE,
+        EventType.TASK_CREATED,
+        EventType.TASK_STATUS,
+        EventType.TASK_ASSIGNED,
+        EventType.TASK_UNASSIGNED,
+    ]
+    chat_panel = feed(ada, project_id=project, types=panel)
+    assert chat_panel == [
+        "chat_message",
+        "task_created",
+        "task_unassigned",
+        "task_assigned",
+        "task_status",
+        "task_created",
+    ], chat_panel
+    task_feed = feed(ada, task_id=task.id)
+    assert task_feed[:3] == ["task_comment"] * 3 and task_feed[-1] == "task_created", task_feed
+    timeline = feed(ada, project_id=project)
+    assert timeline[-2:] == ["member_added", "project_created"] and len(timeline) == 15, timeline
+    refused(list_events.sync_detailed(client=ada, project_id=project, limit=0), 422)
+    return ada, project
+
+
+def registry(base, admin):
+    secretary = ok(
+        create_assistant.sync_detailed(
+            client=admin,
+            body=AssistantIn(
+                name="Secretary",
+                is_secretary=True,
+                model="gpt-4o",
+                instructions="Plan the day.",
+                assistant_type=AssistantKind.LLM,
+            ),
+        ),
+        AssistantOut,
+        201,
+    )
+    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
+    weather = ok(
+        create_tool.sync_detailed(
+            client=admin,
+            body=ToolIn(name="get_weather", tool_type=ToolKind.WEATHER, description="Weather for a city", input_schema=schema),
+        ),
+        ToolOut,
+        201,
+    )
+    ok(link_tool.sync_detailed(secretary.id, weather.id, client=admin), ToolLinkOut, 201)
+    resolved = ok(resolve_assistant.sync_detailed(secretary.id, client=admin), ResolvedOut)
+    assert [t.tool.name for t in resolved.tools] == ["get_weather"]
+    openai = ok(assistant_openai_tools.sync_detailed(secretary.id, client=admin), OpenAiToolsOut)
+    assert openai.tools[0]["function"]["name"] == "get_weather"
+    updated = ok(
+        update_assistant.sync_detailed(secretary.id, client=admin, body=AssistantPatch(model="gpt-5")),
+        AssistantOut,
+    )
+    assert (updated.model, updated.revision) == ("gpt-5", 2)
+    refused(update_assistant.sync_detailed(secretary.id, client=admin, if_match='"1"', body=AssistantPatch(model="x")), 412)
+    assert len(ok(list_assistants.sync_detailed(client=admin, limit=1), AssistantPageOut).assistants) == 1
+    assert len(ok(list_tools.sync_detailed(client=admin, tool_type=ToolKind.WEATHER), ToolPageOut).tools) == 1
+    assert ok(registry_revision.sync_detailed(client=admin), RevisionOut).revision == 4
+    changes = feed(admin, types=[EventType.ASSISTANT_CREATED, EventType.TOOL_LINKED])
+    assert changes == ["tool_linked", "assistant_created"], changes
+
+
+def accounts_and_attachments(base, ada, project):
+    issued = ok(create_token.sync_detailed(client=ada, body=CreateToken(name="laptop")), IssuedToken, 201)
+    laptop = client(base, issued.secret)
+    assert ok(get_me.sync_detailed(client=laptop), UserOut).is_admin is False
+    revoked = ok(revoke_token.sync_detailed(issued.token.id, client=ada), TokenOut)
+    assert revoked.revoked_at is not UNSET
+    refused(get_me.sync_detailed(client=laptop), 401)
+    assert len(ok(list_tokens.sync_detailed(client=ada), list)) == 2
+
+    note = post(ada, project, PostableType.CHAT_MESSAGE, {"content": "the log"})
+    log = File(payload=b"line one\n", file_name="run.log", mime_type="text/plain")
+    stored = ok(
+        create_attachment.sync_detailed(note.id, client=ada, body=log, filename="run.log", content_type="text/plain"),
+        AttachmentOut,
+        201,
+    )
+    assert stored.size_bytes == 9
+    assert [a.id for a in ok(list_attachments.sync_detailed(note.id, client=ada), list)] == [stored.id]
+    refused(get_event.sync_detailed(uuid.uuid4(), client=ada), 404)
+
+
+def main(base, token):
+    admin = client(base, token)
+    ada, project = tracker_and_chat(base, admin)
+    registry(base, admin)
+    accounts_and_attachments(base, ada, project)
+    print("python client flows: ok")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])

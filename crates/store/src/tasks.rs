@@ -157,7 +157,7 @@ impl Store {
 #[async_trait]
 impl TaskRepo for Store {
     async fn create_task(&self, task: &NewTask, events: &[Event]) -> Result<Task> {
-        let project = task.project_id();
+        let project = task.record().project_id;
         self.transact(events, async |txn| {
             // Bumping the counter first takes the project's row lock on PostgreSQL, so
             // concurrent creations get consecutive numbers instead of colliding.

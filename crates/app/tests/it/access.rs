@@ -1,3 +1,6 @@
+//! Who may see what: a missing or bad token is 401, another project is 404, an
+//! admin-only route is 403.
+
 use poem::http::{Method, StatusCode};
 use serde_json::json;
 

@@ -1,3 +1,6 @@
+//! Files attached to events: upload, list, download, the size limit and who may
+//! read them.
+
 use poem::http::{Method, StatusCode};
 use serde_json::json;
 

@@ -1,3 +1,6 @@
+//! The assistant registry over HTTP: writes, revisions and `If-Match`, loops,
+//! schemas, usage checks, paging and threads.
+
 use poem::http::{Method, StatusCode};
 use serde_json::{Value, json};
 

@@ -1,3 +1,6 @@
+//! What a start does: the first admin and its one-time token, the configured
+//! admin token, migrations.
+
 use agentry_app::{ApiConfig, App, Secret};
 use agentry_store::testing::TestDatabase;
 

@@ -1,3 +1,6 @@
+//! Tasks over HTTP: numbering, the state machine, `If-Match`, labels, links and
+//! paging, and bad input that writes nothing.
+
 use poem::http::{Method, StatusCode};
 use serde_json::{Value, json};
 

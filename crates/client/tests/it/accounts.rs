@@ -3,7 +3,7 @@
 use agentry_client::types;
 use serde_json::json;
 
-use crate::server::{Server, project, status_of};
+use crate::server::{Server, post, project, status_of};
 
 agentry_store::on_each_database!(crate::server::with_server; tokens_threads_and_attachments_work_through_the_generated_client);
 
@@ -64,19 +64,7 @@ async fn tokens_threads_and_attachments_work_through_the_generated_client(server
     assert_eq!(ada.list_threads().send().await.unwrap().len(), 1);
 
     let (project, _) = project(&ada).await;
-    let chat = ada
-        .create_event()
-        .body(types::PostEventIn {
-            project_id: project.id,
-            type_: types::PostableType::ChatMessage,
-            task_id: None,
-            parent_id: None,
-            payload: json!({"content": "the log"}),
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let chat = post(&ada, project.id, None, None, json!({"content": "the log"})).await;
     let attachment = ada
         .create_attachment()
         .event_id(chat.id)

@@ -4,7 +4,7 @@ use agentry_client::types;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::server::{Server, project, status_of};
+use crate::server::{Server, post, project, status_of};
 
 agentry_store::on_each_database!(crate::server::with_server; the_seed_feeds_page_through_the_generated_client);
 
@@ -21,17 +21,14 @@ async fn the_seed_feeds_page_through_the_generated_client(server: Server) {
         .unwrap()
         .into_inner();
     for n in 0..5 {
-        ada.create_event()
-            .body(types::PostEventIn {
-                project_id: project.id,
-                type_: types::PostableType::TaskComment,
-                task_id: Some(task.id),
-                parent_id: None,
-                payload: json!({"content": format!("comment {n}")}),
-            })
-            .send()
-            .await
-            .unwrap();
+        post(
+            &ada,
+            project.id,
+            Some(task.id),
+            None,
+            json!({"content": format!("comment {n}")}),
+        )
+        .await;
     }
     ada.update_task()
         .task_id(task.id)

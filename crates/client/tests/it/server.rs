@@ -121,3 +121,30 @@ pub async fn project(client: &Client) -> (types::ProjectOut, types::MemberOut) {
     assert_eq!(created.project.key, "TE");
     (created.project, created.member)
 }
+
+/// Posts a chat message (no task) or a task comment (with one) to the project.
+pub async fn post(
+    client: &Client,
+    project: uuid::Uuid,
+    task: Option<uuid::Uuid>,
+    parent: Option<uuid::Uuid>,
+    payload: serde_json::Value,
+) -> types::EventOut {
+    let type_ = match task {
+        Some(_) => types::PostableType::TaskComment,
+        None => types::PostableType::ChatMessage,
+    };
+    client
+        .create_event()
+        .body(types::PostEventIn {
+            project_id: project,
+            type_,
+            task_id: task,
+            parent_id: parent,
+            payload,
+        })
+        .send()
+        .await
+        .unwrap()
+        .into_inner()
+}

@@ -3,7 +3,7 @@
 use agentry_client::types;
 use serde_json::json;
 
-use crate::server::{Server, project, status_of};
+use crate::server::{Server, post, project, status_of};
 
 agentry_store::on_each_database!(crate::server::with_server; projects_members_tasks_and_chat_work_through_the_generated_client);
 
@@ -113,19 +113,14 @@ async fn projects_members_tasks_and_chat_work_through_the_generated_client(serve
         .unwrap();
     assert_eq!(links.incoming.len(), 1);
 
-    let chat = ada
-        .create_event()
-        .body(types::PostEventIn {
-            project_id: project.id,
-            type_: types::PostableType::ChatMessage,
-            task_id: None,
-            parent_id: None,
-            payload: json!({"content": "@coder see TE-1"}),
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let chat = post(
+        &ada,
+        project.id,
+        None,
+        None,
+        json!({"content": "@coder see TE-1"}),
+    )
+    .await;
     assert_eq!(
         (chat.type_.as_str(), chat.actor_id),
         ("chat_message", Some(me.id))
@@ -135,19 +130,14 @@ async fn projects_members_tasks_and_chat_work_through_the_generated_client(serve
         mentions,
         json!([{"member_id": coder.id, "handle": "coder"}])
     );
-    let comment = ada
-        .create_event()
-        .body(types::PostEventIn {
-            project_id: project.id,
-            type_: types::PostableType::TaskComment,
-            task_id: Some(task.id),
-            parent_id: Some(chat.id),
-            payload: json!({"content": "on it", "tool_log": {"calls": []}}),
-        })
-        .send()
-        .await
-        .unwrap()
-        .into_inner();
+    let comment = post(
+        &ada,
+        project.id,
+        Some(task.id),
+        Some(chat.id),
+        json!({"content": "on it", "tool_log": {"calls": []}}),
+    )
+    .await;
     let read = ada.get_event().event_id(comment.id).send().await.unwrap();
     assert_eq!(read.into_inner(), comment);
     let projects = ada.list_projects().send().await.unwrap();

@@ -1,3 +1,5 @@
+//! A file attached to an event: its record (the bytes are in the blob store).
+
 use chrono::{DateTime, Utc};
 
 use crate::id::{AttachmentId, EventId, ProjectId};

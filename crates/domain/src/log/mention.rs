@@ -1,3 +1,5 @@
+//! Finding `@handle` mentions in a message's text.
+
 use crate::workspace::Handle;
 
 /// The distinct `@handle`s in `content`, in order of first appearance.

@@ -1,3 +1,5 @@
+//! An assistant: how it runs, its model and instructions, checked as a whole.
+
 use serde::{Deserialize, Serialize};
 
 use super::{Draft, Revisioned};

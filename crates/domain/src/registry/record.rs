@@ -1,3 +1,6 @@
+//! The registry's record pattern: a checked draft of the settable fields inside a
+//! revisioned record.
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

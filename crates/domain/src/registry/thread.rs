@@ -1,3 +1,5 @@
+//! A user's conversation thread with an assistant.
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

@@ -1,3 +1,6 @@
+//! A tool: its function name, kind, input schema and whom it delegates to, and an
+//! assistant's link to it.
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

@@ -1,3 +1,5 @@
+//! A project's label.
+
 use chrono::{DateTime, Utc};
 
 use crate::id::{LabelId, ProjectId};

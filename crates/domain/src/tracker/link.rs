@@ -1,3 +1,5 @@
+//! A directed link between two tasks of a project, and its kinds.
+
 use chrono::{DateTime, Utc};
 
 use crate::id::{ProjectId, TaskId, TaskLinkId};

@@ -1,3 +1,5 @@
+//! A task's priority.
+
 use crate::vocabulary::vocabulary;
 
 vocabulary! {

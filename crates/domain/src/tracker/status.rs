@@ -1,3 +1,5 @@
+//! A task's status and the state machine of its moves.
+
 use crate::vocabulary::vocabulary;
 use crate::{Error, Result};
 

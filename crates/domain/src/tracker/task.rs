@@ -178,11 +178,6 @@ impl NewTask {
         self.0.id
     }
 
-    #[must_use]
-    pub fn project_id(&self) -> ProjectId {
-        self.0.project_id
-    }
-
     /// The task under the number its store gave it.
     #[must_use]
     pub fn numbered(self, number: i64) -> Task {

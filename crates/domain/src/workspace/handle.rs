@@ -1,3 +1,5 @@
+//! A member's `@handle`.
+
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};

@@ -1,3 +1,5 @@
+//! A project member: a person or an agent, with its handle.
+
 use chrono::{DateTime, Utc};
 
 use super::Handle;

@@ -1,3 +1,5 @@
+//! A project and the key its tasks are numbered under.
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 

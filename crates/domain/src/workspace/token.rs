@@ -1,3 +1,5 @@
+//! API tokens: secrets shown once, stored only as their digest.
+
 use base64::Engine as _;
 use chrono::{DateTime, Utc};
 use sha2::{Digest as _, Sha256};

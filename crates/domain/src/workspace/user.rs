@@ -1,3 +1,5 @@
+//! A user: someone (or some agent's service account) who calls the API.
+
 use chrono::{DateTime, Utc};
 
 use crate::caller::Principal;

@@ -1,3 +1,5 @@
+//! The `api_tokens` table.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]

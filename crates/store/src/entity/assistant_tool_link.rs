@@ -1,3 +1,5 @@
+//! The `assistant_tool_link` table.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]

@@ -1,3 +1,5 @@
+//! The `registry_revision` table.
+
 use sea_orm::entity::prelude::*;
 
 /// One row (`id = 1`): the registry revision every registry change bumps.

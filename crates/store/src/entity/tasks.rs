@@ -1,3 +1,5 @@
+//! The `tasks` table.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]

@@ -1,3 +1,5 @@
+//! The `user_assistant_threads` table.
+
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]

@@ -1,3 +1,5 @@
+//! The local-disk blob store.
+
 use agentry_domain::log::BlobStore as _;
 use agentry_store::LocalBlobStore;
 

@@ -1,3 +1,5 @@
+//! The event log's storage contract: appends, reads and feed pages, in order.
+
 use agentry_domain::clock::utc_now;
 use agentry_domain::event::Event;
 use agentry_domain::id::EventId;

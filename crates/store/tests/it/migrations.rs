@@ -1,3 +1,5 @@
+//! Migrations: down to nothing, and up again to the current schema.
+
 use agentry_domain::log::EventRepo as _;
 use agentry_domain::tracker::TaskRepo as _;
 use agentry_migration::{Migrator, MigratorTrait as _};

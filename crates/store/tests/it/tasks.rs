@@ -1,3 +1,6 @@
+//! The tasks' storage contract: numbering, conditional writes, labels and links,
+//! listings.
+
 use std::sync::Arc;
 
 use agentry_domain::Error;

@@ -1,3 +1,5 @@
+//! The workspace's storage contract: users, tokens, projects, members, handles.
+
 use agentry_domain::Error;
 use agentry_domain::clock::utc_now;
 use agentry_domain::event::Event;

@@ -71,7 +71,7 @@ impl Tasks {
         }
         let now = self.ports.clock.now();
         let (task, kinds) = Task::create(project, draft, now)?;
-        let events = task_events(&scope, task.id(), kinds, now)?;
+        let events = task_events(&scope, task.record().id, kinds, now)?;
         let task = self.ports.tasks.create_task(&task, &events).await?;
         Ok(TaskView::new(&scope, task))
     }

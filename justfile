@@ -31,6 +31,11 @@ openapi:
 openapi-check:
     cargo test -p agentry-app --test it openapi
 
+# The Python client generated from the spec runs the README's flows, and
+# schemathesis checks the API against the spec, on SQLite and PostgreSQL.
+clients:
+    bash .ci/generated-clients
+
 # The migrator, e.g. `just migrate status` or `just migrate down 1`.
 migrate *args:
     cargo run -p agentry-migrate -- {{args}}

@@ -14,7 +14,9 @@ use crate::registry::{
     MockAssistantRepo, MockRevisionRepo, MockSnapshotRepo, MockThreadRepo, MockToolLinkRepo,
     MockToolRepo,
 };
-use crate::tracker::{MockLabelRepo, MockTaskRepo, Priority, Task, TaskRecord, TaskStatus};
+use crate::tracker::{
+    MockLabelRepo, MockTaskLinkRepo, MockTaskRepo, Priority, Task, TaskRecord, TaskStatus,
+};
 use crate::workspace::{
     Handle, Member, MemberKind, MockProjectRepo, MockUserRepo, Project, ProjectKey,
 };
@@ -48,6 +50,7 @@ impl Doubles {
             },
             tracker: tracker::Ports {
                 tasks: Arc::new(self.tasks),
+                links: Arc::new(MockTaskLinkRepo::new()),
                 labels: Arc::new(self.labels),
                 clock: clock.clone(),
             },

@@ -20,6 +20,13 @@ fn sources(dir: &Path, found: &mut Vec<std::path::PathBuf>) {
     }
 }
 
+/// The source without its inline `mod tests { … }` (by convention the file's end);
+/// a `mod tests;` of its own file is skipped with that file.
+fn without_tests(text: &str) -> &str {
+    text.find("#[cfg(test)]\nmod tests {")
+        .map_or(text, |at| &text[..at])
+}
+
 /// Whether `code` names `path` (`crate::x`), directly or in a `crate::{…}` group.
 fn uses(code: &str, path: &str) -> bool {
     let name = path.trim_start_matches("crate::");
@@ -47,7 +54,7 @@ fn a_context_uses_only_the_kernel_and_the_contexts_before_it() {
             .collect();
         for file in files {
             let text = std::fs::read_to_string(&file).unwrap();
-            let code = text.split("#[cfg(test)]").next().unwrap_or_default();
+            let code = without_tests(&text);
             for word in &forbidden {
                 assert!(
                     !uses(code, word),
@@ -64,4 +71,12 @@ fn grouped_imports_are_seen_too() {
     assert!(uses("use crate::{log, tracker};", "crate::tracker"));
     assert!(!uses("use crate::{logs, tracking};", "crate::log"));
     assert!(uses("crate::log::Event", "crate::log"));
+}
+
+#[test]
+fn only_an_inline_test_module_is_left_out() {
+    let declared = "#[cfg(test)]\nmod tests;\nuse crate::log::Event;\n";
+    assert!(uses(without_tests(declared), "crate::log"));
+    let inline = "use crate::x;\n#[cfg(test)]\nmod tests {\n    use crate::log::Event;\n}\n";
+    assert!(!uses(without_tests(inline), "crate::log"));
 }

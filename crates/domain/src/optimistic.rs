@@ -2,7 +2,7 @@
 //! records): a write names the version it read and fails if another came first.
 //! A caller who named a version (`If-Match`) is told so with `StaleVersion`; a
 //! caller who named none has its change re-read and re-applied on fresh state,
-//! a bounded number of times.
+//! a bounded number of times, then a `Conflict` (it named no version to be stale).
 
 use crate::{Error, Result};
 
@@ -40,6 +40,11 @@ where
         tried += 1;
         match attempt().await {
             Err(Error::StaleVersion { .. }) if tried < attempts => {}
+            Err(Error::StaleVersion { .. }) if expected.is_none() => {
+                return Err(Error::Conflict(format!(
+                    "the record changed {attempts} times while this change was applied; try again"
+                )));
+            }
             outcome => return outcome,
         }
     }
@@ -78,12 +83,13 @@ mod tests {
         assert_eq!(tries, 1);
 
         let mut tries = 0;
-        let _ = retry(None, || {
+        let outcome = retry(None, || {
             tries += 1;
             async { stale() }
         })
         .await;
         assert_eq!(tries, UNCONDITIONAL_ATTEMPTS);
+        assert!(matches!(outcome, Err(Error::Conflict(_))), "{outcome:?}");
     }
 
     #[test]

@@ -47,7 +47,7 @@ impl Key for i64 {
     }
 }
 
-/// A unique name, such as an assistant's.
+/// A unique name: an assistant's (tools have a key of their own, `ToolName`).
 impl Key for String {
     const TAG: u8 = b's';
 
@@ -155,6 +155,27 @@ impl<T, K> Page<T, K> {
     }
 }
 
+/// A page of a list read with `fetch(n)`, which returns the first `n` items from
+/// where the page starts: the limit is bounded here, and one item more than it is
+/// read to know whether a next page exists.
+///
+/// # Errors
+/// Whatever `fetch` reports.
+pub(crate) async fn read<T, K, Fetched>(
+    limit: u32,
+    key: impl Fn(&T) -> K,
+    fetch: impl FnOnce(u32) -> Fetched,
+) -> Result<Page<T, K>>
+where
+    // A closure returning a future, not an async closure: callers' futures stay
+    // provably `Send` (see `optimistic::retry`).
+    Fetched: Future<Output = Result<Vec<T>>>,
+{
+    let limit = limit.clamp(1, MAX_LIMIT);
+    let items = fetch(limit + 1).await?;
+    Ok(Page::from_overfetch(items, limit, key))
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Cursor, Page, PageRequest};
@@ -174,6 +195,8 @@ mod tests {
             assert!(Cursor::<EventId>::decode(bad).is_err(), "{bad:?}");
         }
         assert!(Cursor::<i64>::decode(&cursor.encode()).is_err());
+        let tool = crate::registry::ToolName::parse("get_weather").unwrap();
+        assert!(Cursor::<String>::decode(&Cursor(tool).encode()).is_err());
     }
 
     #[test]

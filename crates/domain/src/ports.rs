@@ -9,7 +9,7 @@ use crate::log::{AttachmentRepo, BlobStore, EventRepo};
 use crate::registry::{
     AssistantRepo, RevisionRepo, SnapshotRepo, ThreadRepo, ToolLinkRepo, ToolRepo,
 };
-use crate::tracker::{LabelRepo, TaskRepo};
+use crate::tracker::{LabelRepo, TaskLinkRepo, TaskRepo};
 use crate::workspace::{ProjectRepo, UserRepo};
 use crate::{log, registry, tracker, workspace};
 
@@ -30,6 +30,7 @@ impl Ports {
         S: UserRepo
             + ProjectRepo
             + TaskRepo
+            + TaskLinkRepo
             + LabelRepo
             + EventRepo
             + AttachmentRepo
@@ -49,6 +50,7 @@ impl Ports {
             },
             tracker: tracker::Ports {
                 tasks: store.clone(),
+                links: store.clone(),
                 labels: store.clone(),
                 clock: clock.clone(),
             },

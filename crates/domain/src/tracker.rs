@@ -17,9 +17,9 @@ pub use events::{
 };
 pub use label::Label;
 pub use link::{LinkKind, TaskLink};
-pub use ports::{LabelRepo, Ports, TaskQuery, TaskRepo};
+pub use ports::{LabelRepo, Ports, TaskLinkRepo, TaskQuery, TaskRepo};
 #[cfg(any(test, feature = "mock"))]
-pub use ports::{MockLabelRepo, MockTaskRepo};
+pub use ports::{MockLabelRepo, MockTaskLinkRepo, MockTaskRepo};
 pub use priority::Priority;
 pub use service::{Labels, TaskLinks, TaskView, Tasks};
 pub use status::TaskStatus;

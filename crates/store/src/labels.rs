@@ -30,7 +30,7 @@ impl LabelRepo for Store {
             id: Set(label.id.0),
             project_id: Set(label.project_id.0),
             name: Set(label.name.clone()),
-            name_key: Set(label.name.to_lowercase()),
+            name_key: Set(label.name_key()),
             color: Set(label.color.clone()),
             created_at: Set(label.created_at),
         };

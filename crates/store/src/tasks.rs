@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use agentry_domain::event::Event;
 use agentry_domain::id::{LabelId, MemberId, ProjectId, TaskId, TaskLinkId};
 use agentry_domain::tracker::{
-    LinkKind, NewTask, Priority, Task, TaskChange, TaskLink, TaskQuery, TaskRecord, TaskRepo,
-    TaskStatus,
+    LinkKind, NewTask, Priority, Task, TaskChange, TaskLink, TaskLinkRepo, TaskQuery, TaskRecord,
+    TaskRepo, TaskStatus,
 };
 use agentry_domain::{Error, Result};
 use async_trait::async_trait;
@@ -128,10 +128,14 @@ async fn apply_change(conn: &impl ConnectionTrait, task: &Task, change: &TaskCha
                 .map_err(unique("the tasks are linked so already"))?;
         }
         TaskChange::RemoveLink(link) => {
-            task_links::Entity::delete_by_id(link.0)
+            let removed = task_links::Entity::delete_by_id(link.0)
                 .exec(conn)
                 .await
                 .map_err(internal)?;
+            // Removed meanwhile (through the task at its other end): its event stands.
+            if removed.rows_affected == 0 {
+                return Err(Error::NotFound { entity: "link" });
+            }
         }
     }
     Ok(())
@@ -321,7 +325,10 @@ impl TaskRepo for Store {
         })
         .await
     }
+}
 
+#[async_trait]
+impl TaskLinkRepo for Store {
     async fn list_links(&self, task: TaskId) -> Result<Vec<TaskLink>> {
         let rows = task_links::Entity::find()
             .filter(

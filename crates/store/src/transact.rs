@@ -16,9 +16,35 @@ impl Store {
         events: &[Event],
         work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<T>,
     ) -> Result<T> {
+        self.run(events, async |txn| Ok((work(txn).await?, true)))
+            .await
+    }
+
+    /// As [`Store::transact`] for a change that may find nothing to do (a token
+    /// revoked already, a first user when there are users): `work` says whether it
+    /// changed anything, and only then are `events` recorded.
+    pub(crate) async fn transact_if_changed(
+        &self,
+        events: &[Event],
+        work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<bool>,
+    ) -> Result<bool> {
+        self.run(events, async |txn| {
+            let changed = work(txn).await?;
+            Ok((changed, changed))
+        })
+        .await
+    }
+
+    async fn run<T>(
+        &self,
+        events: &[Event],
+        work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<(T, bool)>,
+    ) -> Result<T> {
         let txn = self.write.begin().await.map_err(internal)?;
-        let done = work(&txn).await?;
-        crate::events::insert(&txn, events).await?;
+        let (done, changed) = work(&txn).await?;
+        if changed {
+            crate::events::insert(&txn, events).await?;
+        }
         txn.commit().await.map_err(internal)?;
         Ok(done)
     }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait as _, ConnectionTrait, EntityTrait as _, PaginatorTrait as _,
-    QueryFilter as _, QueryOrder as _, TransactionTrait as _,
+    QueryFilter as _, QueryOrder as _,
 };
 
 use crate::entity::{api_tokens, users};
@@ -56,12 +56,7 @@ fn token_from(row: api_tokens::Model) -> ApiToken {
     }
 }
 
-async fn insert_user(
-    conn: &impl ConnectionTrait,
-    user: &User,
-    tokens: &[ApiToken],
-    events: &[Event],
-) -> Result<()> {
+async fn insert_user(conn: &impl ConnectionTrait, user: &User, tokens: &[ApiToken]) -> Result<()> {
     users::Entity::insert(user_row(user))
         .exec_without_returning(conn)
         .await
@@ -70,7 +65,7 @@ async fn insert_user(
         .exec_without_returning(conn)
         .await
         .map_err(unique("a token with this secret exists"))?;
-    crate::events::insert(conn, events).await
+    Ok(())
 }
 
 #[async_trait]
@@ -81,25 +76,26 @@ impl UserRepo for Store {
         token: &ApiToken,
         events: &[Event],
     ) -> Result<bool> {
-        let txn = self.write.begin().await.map_err(internal)?;
-        if self.backend() == Backend::Postgres {
-            // Two replicas starting together must not both create "the first" admin.
-            txn.execute_unprepared("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
-                .await
-                .map_err(internal)?;
-        }
-        if users::Entity::find().count(&txn).await.map_err(internal)? > 0 {
-            return Ok(false);
-        }
-        insert_user(&txn, user, std::slice::from_ref(token), events).await?;
-        txn.commit().await.map_err(internal)?;
-        Ok(true)
+        let postgres = self.backend() == Backend::Postgres;
+        self.transact_if_changed(events, async |txn| {
+            if postgres {
+                // Two replicas starting together must not both create "the first" admin.
+                txn.execute_unprepared("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
+                    .await
+                    .map_err(internal)?;
+            }
+            if users::Entity::find().count(txn).await.map_err(internal)? > 0 {
+                return Ok(false);
+            }
+            insert_user(txn, user, std::slice::from_ref(token)).await?;
+            Ok(true)
+        })
+        .await
     }
 
     async fn create_user(&self, user: &User, tokens: &[ApiToken], events: &[Event]) -> Result<()> {
-        let txn = self.write.begin().await.map_err(internal)?;
-        insert_user(&txn, user, tokens, events).await?;
-        txn.commit().await.map_err(internal)
+        self.transact(events, async |txn| insert_user(txn, user, tokens).await)
+            .await
     }
 
     async fn get_user(&self, id: UserId) -> Result<Option<User>> {
@@ -175,19 +171,18 @@ impl UserRepo for Store {
     }
 
     async fn revoke_token(&self, id: TokenId, at: DateTime<Utc>, events: &[Event]) -> Result<()> {
-        let txn = self.write.begin().await.map_err(internal)?;
-        let revoked = api_tokens::Entity::update_many()
-            .col_expr(api_tokens::Column::RevokedAt, Expr::value(at))
-            .filter(api_tokens::Column::Id.eq(id.0))
-            .filter(api_tokens::Column::RevokedAt.is_null())
-            .exec(&txn)
-            .await
-            .map_err(internal)?;
         // Someone else revoked it first: their event stands, ours would be a duplicate.
-        if revoked.rows_affected == 1 {
-            crate::events::insert(&txn, events).await?;
-        }
-        txn.commit().await.map_err(internal)?;
+        self.transact_if_changed(events, async |txn| {
+            let revoked = api_tokens::Entity::update_many()
+                .col_expr(api_tokens::Column::RevokedAt, Expr::value(at))
+                .filter(api_tokens::Column::Id.eq(id.0))
+                .filter(api_tokens::Column::RevokedAt.is_null())
+                .exec(txn)
+                .await
+                .map_err(internal)?;
+            Ok(revoked.rows_affected == 1)
+        })
+        .await?;
         self.caches.tokens.clear();
         Ok(())
     }

@@ -370,6 +370,28 @@ async fn duplicates_answer_409_and_lists_filter_and_page_by_name(app: TestApp) {
     );
     let tools = app.get("/api/v1/tools?tool_type=weather", &app.admin).await;
     assert_eq!(tools.body["tools"].as_array().unwrap().len(), 1);
+
+    let mut clock = weather_tool();
+    clock["name"] = json!("get_time");
+    clock["tool_type"] = json!("time");
+    app.created("/api/v1/tools", clock).await;
+    let first = app.get("/api/v1/tools?limit=1", &app.admin).await.body;
+    assert_eq!(first["tools"][0]["name"], "get_time");
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let second = app
+        .get(
+            &format!("/api/v1/tools?limit=1&cursor={cursor}"),
+            &app.admin,
+        )
+        .await
+        .body;
+    assert_eq!(second["tools"][0]["name"], "get_weather", "{second}");
+    assert!(second.get("next_cursor").is_none(), "{second}");
+    // A cursor names a place in its own list only.
+    let misplaced = app
+        .get(&format!("/api/v1/assistants?cursor={cursor}"), &app.admin)
+        .await;
+    assert_problem(&misplaced, StatusCode::UNPROCESSABLE_ENTITY, "validation");
 }
 
 async fn each_user_has_one_thread_per_assistant_and_only_touches_their_own(app: TestApp) {

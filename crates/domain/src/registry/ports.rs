@@ -63,8 +63,8 @@ pub trait AssistantRepo: Send + Sync {
     async fn create_assistant(&self, assistant: &Assistant, events: &[Event]) -> Result<()>;
     async fn get_assistant(&self, id: AssistantId) -> Result<Option<Assistant>>;
     async fn list_assistants(&self, query: &AssistantQuery) -> Result<Vec<Assistant>>;
-    /// Stores the next revision. `StaleVersion` when the stored one is not
-    /// `assistant.revision - 1`; `Conflict` as for creation.
+    /// Stores the next revision. `StaleVersion` when the stored one is not the one
+    /// it replaces (`assistant.replaces()`); `Conflict` as for creation.
     async fn update_assistant(&self, assistant: &Assistant, events: &[Event]) -> Result<()>;
     /// `StaleVersion` when the stored revision is not `revision`; `Conflict`
     /// naming what still refers to it.

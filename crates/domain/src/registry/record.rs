@@ -39,6 +39,13 @@ impl<I: Copy, D: Draft> Revisioned<I, D> {
         })
     }
 
+    /// The revision a write of this record replaces: a store writes it only over
+    /// that one (a new record replaces none, 0).
+    #[must_use]
+    pub fn replaces(&self) -> i64 {
+        self.revision - 1
+    }
+
     /// The record with `draft` applied (next revision) and each changed field;
     /// the record unchanged when no field changed.
     ///

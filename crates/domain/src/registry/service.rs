@@ -18,7 +18,7 @@ use crate::optimistic;
 use crate::page::{self, Page};
 use crate::registry::{
     Assistant, AssistantChanged, AssistantDraft, AssistantThread, RegistryEvent, Tool, ToolChanged,
-    ToolDraft, ToolKind, ToolLink, ToolLinkChanged,
+    ToolDraft, ToolKind, ToolLink, ToolLinkChanged, ToolName,
 };
 use crate::{Error, Result};
 
@@ -78,10 +78,15 @@ impl Registry {
         _who: &Principal,
         mut query: AssistantQuery,
     ) -> Result<Page<Assistant, String>> {
-        let limit = query.limit.clamp(1, page::MAX_LIMIT);
-        query.limit = limit + 1;
-        let found = self.ports.assistants.list_assistants(&query).await?;
-        Ok(Page::from_overfetch(found, limit, |a| a.draft.name.clone()))
+        page::read(
+            query.limit,
+            |a: &Assistant| a.draft.name.clone(),
+            |limit| {
+                query.limit = limit;
+                async move { self.ports.assistants.list_assistants(&query).await }
+            },
+        )
+        .await
     }
 
     /// Changes the assistant's settable fields to what `change` makes of them.
@@ -195,13 +200,16 @@ impl Registry {
         &self,
         _who: &Principal,
         mut query: ToolQuery,
-    ) -> Result<Page<Tool, String>> {
-        let limit = query.limit.clamp(1, page::MAX_LIMIT);
-        query.limit = limit + 1;
-        let found = self.ports.tools.list_tools(&query).await?;
-        Ok(Page::from_overfetch(found, limit, |t| {
-            t.draft.name.as_str().to_owned()
-        }))
+    ) -> Result<Page<Tool, ToolName>> {
+        page::read(
+            query.limit,
+            |t: &Tool| t.draft.name.clone(),
+            |limit| {
+                query.limit = limit;
+                async move { self.ports.tools.list_tools(&query).await }
+            },
+        )
+        .await
     }
 
     /// Changes the tool's settable fields to what `change` makes of them, under

@@ -51,6 +51,21 @@ impl ToolName {
     }
 }
 
+/// Tool lists page by name, with cursors of their own kind.
+impl crate::page::Key for ToolName {
+    const TAG: u8 = b't';
+
+    fn to_bytes(&self) -> Vec<u8> {
+        self.0.as_bytes().to_vec()
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        std::str::from_utf8(bytes)
+            .ok()
+            .and_then(|s| Self::parse(s).ok())
+    }
+}
+
 impl TryFrom<String> for ToolName {
     type Error = Error;
     fn try_from(value: String) -> Result<Self> {

@@ -19,6 +19,12 @@ pub struct Label {
 impl Label {
     pub const DEFAULT_COLOR: &str = "#6b7280";
 
+    /// What makes two labels of a project the same: the name, ignoring case.
+    #[must_use]
+    pub fn name_key(&self) -> String {
+        self.name.to_lowercase()
+    }
+
     /// # Errors
     /// `Validation` for an empty or overlong name or a colour that is not `#rrggbb`.
     pub fn new(

@@ -24,7 +24,7 @@ pub struct TaskQuery {
     pub limit: u32,
 }
 
-/// Tasks, their labels and links.
+/// Tasks, with the rows beside them (labels, links).
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait TaskRepo: Send + Sync {
@@ -50,6 +50,13 @@ pub trait TaskRepo: Send + Sync {
         changes: &[TaskChange],
         events: &[Event],
     ) -> Result<()>;
+}
+
+/// Links between tasks. They are written with the task's version bump
+/// ([`TaskRepo::update_task`]); this reads them.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait TaskLinkRepo: Send + Sync {
     /// Links in which the task is source or target.
     async fn list_links(&self, task: TaskId) -> Result<Vec<TaskLink>>;
     async fn get_link(&self, id: TaskLinkId) -> Result<Option<TaskLink>>;
@@ -70,6 +77,7 @@ pub trait LabelRepo: Send + Sync {
 #[derive(Clone)]
 pub struct Ports {
     pub tasks: Arc<dyn TaskRepo>,
+    pub links: Arc<dyn TaskLinkRepo>,
     pub labels: Arc<dyn LabelRepo>,
     pub clock: Arc<dyn Clock>,
 }

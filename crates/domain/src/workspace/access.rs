@@ -40,3 +40,21 @@ pub(crate) async fn project(
     }
     Ok(ProjectAccess { project, member })
 }
+
+/// The caller's access to the project that holds something (a task, an event, an
+/// attachment): a caller who may not see the project is told that the thing does
+/// not exist, as `entity`; any other error (the database's) stays what it is.
+///
+/// # Errors
+/// `NotFound { entity }` when the caller may not see the project.
+pub(crate) async fn project_of(
+    ports: &Ports,
+    who: &Principal,
+    id: ProjectId,
+    entity: &'static str,
+) -> Result<ProjectAccess> {
+    project(ports, who, id).await.map_err(|e| match e {
+        Error::NotFound { .. } => Error::NotFound { entity },
+        other => other,
+    })
+}

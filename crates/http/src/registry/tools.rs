@@ -2,7 +2,7 @@
 
 use agentry_domain::Services;
 use agentry_domain::id::ToolId;
-use agentry_domain::registry::{ToolKind, ToolQuery};
+use agentry_domain::registry::{ToolKind, ToolName, ToolQuery};
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Header, Path, Query};
 use poem_openapi::payload::Json;
@@ -41,11 +41,11 @@ impl ToolsApi {
         /// 1–200, 50 by default.
         limit: Query<Option<u32>>,
     ) -> ApiResult<Json<ToolPageOut>> {
-        let page = paging::request::<String>(cursor.0.as_deref(), limit.0)?;
+        let page = paging::request::<ToolName>(cursor.0.as_deref(), limit.0)?;
         let query = ToolQuery {
             is_active: is_active.0,
             tool_type: tool_type.0.map(|t| t.0),
-            after_name: page.after,
+            after_name: page.after.map(String::from),
             limit: page.limit,
         };
         let found = self.services.registry.tools(&caller.0, query).await?;

@@ -122,7 +122,7 @@ impl AssistantRepo for Store {
 
     async fn update_assistant(&self, assistant: &Assistant, events: &[Event]) -> Result<()> {
         self.registry_write(events, async |txn| {
-            let expected = assistant.revision - 1;
+            let expected = assistant.replaces();
             let updated = assistants::Entity::update_many()
                 .set(assistant_row(assistant))
                 .filter(assistants::Column::Id.eq(assistant.id.0))

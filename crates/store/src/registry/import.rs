@@ -87,7 +87,7 @@ async fn apply(conn: &impl ConnectionTrait, plan: &ImportPlan) -> Result<()> {
         let updated = assistants::Entity::update_many()
             .set(assistant_row(a))
             .filter(assistants::Column::Id.eq(a.id.0))
-            .filter(assistants::Column::Revision.eq(a.revision - 1))
+            .filter(assistants::Column::Revision.eq(a.replaces()))
             .exec(conn)
             .await
             .map_err(conflict("assistant"))?;
@@ -97,7 +97,7 @@ async fn apply(conn: &impl ConnectionTrait, plan: &ImportPlan) -> Result<()> {
                 .await
                 .map_err(internal)?;
             return Err(super::stale(
-                a.revision - 1,
+                a.replaces(),
                 current.map(|c| c.revision),
                 "assistant",
             ));
@@ -113,7 +113,7 @@ async fn apply(conn: &impl ConnectionTrait, plan: &ImportPlan) -> Result<()> {
         let updated = tools::Entity::update_many()
             .set(tool_row(t))
             .filter(tools::Column::Id.eq(t.id.0))
-            .filter(tools::Column::Revision.eq(t.revision - 1))
+            .filter(tools::Column::Revision.eq(t.replaces()))
             .exec(conn)
             .await
             .map_err(conflict("tool"))?;
@@ -123,7 +123,7 @@ async fn apply(conn: &impl ConnectionTrait, plan: &ImportPlan) -> Result<()> {
                 .await
                 .map_err(internal)?;
             return Err(super::stale(
-                t.revision - 1,
+                t.replaces(),
                 current.map(|c| c.revision),
                 "tool",
             ));

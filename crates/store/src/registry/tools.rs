@@ -99,7 +99,7 @@ impl ToolRepo for Store {
                 let existing = graph::edges(txn, Some(tool.id)).await?;
                 graph::refuse_loops(txn, &existing, &added).await?;
             }
-            let expected = tool.revision - 1;
+            let expected = tool.replaces();
             let updated = tools::Entity::update_many()
                 .set(tool_row(tool))
                 .filter(tools::Column::Id.eq(tool.id.0))

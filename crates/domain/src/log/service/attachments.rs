@@ -87,9 +87,7 @@ impl Attachments {
             .get_attachment(id)
             .await?
             .ok_or_else(not_found)?;
-        access::project(&self.workspace, who, attachment.project_id)
-            .await
-            .map_err(|_| not_found())?;
+        access::project_of(&self.workspace, who, attachment.project_id, "attachment").await?;
         let bytes = self
             .ports
             .blobs
@@ -110,9 +108,7 @@ impl Attachments {
             .await?
             .ok_or_else(not_found)?;
         let project = event.project_id.ok_or_else(not_found)?;
-        access::project(&self.workspace, who, project)
-            .await
-            .map_err(|_| not_found())?;
+        access::project_of(&self.workspace, who, project, "event").await?;
         Ok(project)
     }
 }

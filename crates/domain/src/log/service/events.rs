@@ -10,6 +10,7 @@ use crate::log::Ports;
 use crate::log::{
     ChatEvent, ChatMessage, EventFilter, EventPage, Mention, TaskComment, parse_mentions,
 };
+use crate::page;
 use crate::tracker;
 use crate::workspace::{self, Handle, access};
 use crate::{Error, Result};
@@ -176,9 +177,7 @@ impl Events {
             .ok_or_else(not_found)?;
         match event.project_id {
             Some(project) => {
-                access::project(&self.workspace, who, project)
-                    .await
-                    .map_err(|_| not_found())?;
+                access::project_of(&self.workspace, who, project, "event").await?;
             }
             None if who.is_admin => {}
             None => return Err(not_found()),
@@ -213,9 +212,7 @@ impl Events {
                     "the task belongs to another project",
                 ));
             }
-            access::project(&self.workspace, who, task_project)
-                .await
-                .map_err(|_| not_found())?;
+            access::project_of(&self.workspace, who, task_project, "task").await?;
             filter.project_id = Some(task_project);
         } else if let Some(parent) = filter.parent_id {
             let parent = self.get(who, parent).await?;
@@ -236,10 +233,15 @@ impl Events {
                 "project_id, task_id or parent_id is required",
             ));
         }
-        let limit = filter.limit;
-        filter.limit = limit + 1;
-        let events = self.ports.events.list_events(&filter).await?;
-        Ok(EventPage::from_overfetch(events, limit, |e| e.id))
+        page::read(
+            filter.limit,
+            |e: &Event| e.id,
+            |limit| {
+                filter.limit = limit;
+                async move { self.ports.events.list_events(&filter).await }
+            },
+        )
+        .await
     }
 
     /// Mentions from `@handle`s in the content plus explicitly named members; the

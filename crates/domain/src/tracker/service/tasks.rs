@@ -95,11 +95,16 @@ impl Tasks {
     ) -> Result<Page<TaskView, i64>> {
         let scope = access::project(&self.workspace, who, project).await?;
         query.project_id = Some(project);
-        let limit = query.limit.clamp(1, page::MAX_LIMIT);
-        query.limit = limit + 1;
-        let tasks = self.ports.tasks.list_tasks(&query).await?;
-        Ok(Page::from_overfetch(tasks, limit, |t| t.record().number)
-            .map(|t| TaskView::new(&scope, t)))
+        let tasks = page::read(
+            query.limit,
+            |t: &Task| t.record().number,
+            |limit| {
+                query.limit = limit;
+                async move { self.ports.tasks.list_tasks(&query).await }
+            },
+        )
+        .await?;
+        Ok(tasks.map(|t| TaskView::new(&scope, t)))
     }
 
     /// Applies `patch`. With `expected_version` the write happens only if the task is
@@ -166,7 +171,7 @@ impl Tasks {
                 "no such task in this project",
             ));
         }
-        let existing = self.ports.tasks.list_links(id).await?;
+        let existing = self.ports.links.list_links(id).await?;
         if existing
             .iter()
             .any(|l| l.source_id == id && l.target_id == target && l.kind == kind)
@@ -185,7 +190,7 @@ impl Tasks {
         self.load(who, id).await?;
         let link = self
             .ports
-            .tasks
+            .links
             .get_link(link)
             .await?
             .filter(|l| l.source_id == id || l.target_id == id)
@@ -201,7 +206,7 @@ impl Tasks {
         self.load(who, id).await?;
         let (outgoing, incoming) = self
             .ports
-            .tasks
+            .links
             .list_links(id)
             .await?
             .into_iter()
@@ -213,15 +218,7 @@ impl Tasks {
     async fn load(&self, who: &Principal, id: TaskId) -> Result<(Task, ProjectAccess)> {
         let not_found = || Error::NotFound { entity: "task" };
         let task = self.ports.tasks.get_task(id).await?.ok_or_else(not_found)?;
-        let scope = access::project(&self.workspace, who, task.project_id())
-            .await
-            .map_err(|e| {
-                if matches!(e, Error::NotFound { .. }) {
-                    not_found()
-                } else {
-                    e
-                }
-            })?;
+        let scope = access::project_of(&self.workspace, who, task.project_id(), "task").await?;
         Ok((task, scope))
     }
 

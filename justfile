@@ -9,14 +9,14 @@ default:
 run *args:
     cargo run -p agentry-api -- {{args}}
 
-# The whole test suite (storage and API suites on SQLite).
+# The whole test suite on SQLite (the PostgreSQL tests are reported as ignored).
 test:
     cargo test --workspace
 
 # The storage and API suites on PostgreSQL.
 test-pg:
-    AGENTRY_TEST_PG_URL={{pg_url}} cargo test -p agentry-store -p agentry-app -p agentry-client --test it -- postgres::
-    AGENTRY_TEST_PG_URL={{pg_url}} cargo test -p agentry-api --test live_registry -- postgres::
+    AGENTRY_TEST_PG_URL={{pg_url}} cargo test -p agentry-store -p agentry-app -p agentry-client --test it -- postgres:: --include-ignored
+    AGENTRY_TEST_PG_URL={{pg_url}} cargo test -p agentry-api --test live_registry -- postgres:: --include-ignored
 
 # Formatting and clippy with warnings denied.
 lint:

@@ -9,6 +9,10 @@ use sea_orm::{ConnectionTrait as _, Database};
 /// Declares each listed async fn as a test on SQLite and on PostgreSQL, in modules
 /// `sqlite` and `postgres`, each on a fresh database that `$run(database, test)`
 /// prepares and hands to the test (a store, an app, a running server…).
+///
+/// The PostgreSQL tests are ignored unless asked for (`--include-ignored`), so a
+/// run without a server reports them as skipped rather than passing them; asked
+/// for without `AGENTRY_TEST_PG_URL`, they fail.
 #[macro_export]
 macro_rules! on_each_database {
     ($run:path; $($name:ident),* $(,)?) => {
@@ -23,12 +27,9 @@ macro_rules! on_each_database {
         mod postgres {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                #[ignore = "needs PostgreSQL: set AGENTRY_TEST_PG_URL and pass --include-ignored"]
                 async fn $name() {
-                    let Some(db) = $crate::testing::TestDatabase::postgres().await else {
-                        eprintln!("AGENTRY_TEST_PG_URL is unset: skipped on PostgreSQL");
-                        return;
-                    };
-                    $run(db, super::$name).await;
+                    $run($crate::testing::TestDatabase::required_postgres().await, super::$name).await;
                 }
             )*
         }
@@ -94,6 +95,17 @@ impl TestDatabase {
                 panic!("{PG_URL_VAR} is set but PostgreSQL is unreachable: {e}")
             }),
         )
+    }
+
+    /// A new, empty PostgreSQL database for a test that must run on one.
+    ///
+    /// # Panics
+    /// When `AGENTRY_TEST_PG_URL` is unset or the server cannot be reached: such a
+    /// test fails rather than pass without PostgreSQL.
+    pub async fn required_postgres() -> Self {
+        Self::postgres()
+            .await
+            .unwrap_or_else(|| panic!("{PG_URL_VAR} must name a PostgreSQL server for this test"))
     }
 
     /// A new, empty PostgreSQL database on `server`, dropped with this value.

@@ -6,7 +6,7 @@ use std::time::Duration;
 use agentry_domain::clock::SystemClock;
 use agentry_domain::workspace::TokenSecret;
 use agentry_domain::{Limits, Ports, Services};
-use agentry_http::HttpOptions;
+use agentry_http::{BodyLimits, HttpOptions};
 use agentry_migration::{Migrator, MigratorTrait as _};
 use agentry_store::{LocalBlobStore, Options, Store};
 use anyhow::Context as _;
@@ -68,7 +68,11 @@ impl App {
     #[must_use]
     pub fn routes(&self) -> impl Endpoint + use<> {
         let options = HttpOptions {
-            max_body_bytes: self.config.max_attachment_bytes.saturating_add(64 * 1024),
+            bodies: BodyLimits {
+                json: self.config.max_json_bytes,
+                upload: self.config.max_attachment_bytes,
+                timeout: Duration::from_secs(self.config.body_timeout_seconds),
+            },
         };
         agentry_http::routes(self.services.clone(), options)
     }

@@ -80,9 +80,19 @@ pub struct ApiConfig {
         default_value = "agentry-blobs"
     )]
     pub blob_dir: PathBuf,
-    /// The largest attachment accepted, in bytes.
+    /// The largest attachment accepted, in bytes (the body limit of uploads).
     #[arg(long = "max-attachment-bytes", env = "AGENTRY_MAX_ATTACHMENT_BYTES", default_value_t = 25 * 1024 * 1024)]
     pub max_attachment_bytes: usize,
+    /// The largest request body of every other route, in bytes.
+    #[arg(long = "max-json-bytes", env = "AGENTRY_MAX_JSON_BYTES", default_value_t = 1024 * 1024)]
+    pub max_json_bytes: usize,
+    /// Seconds a request body may take to arrive.
+    #[arg(
+        long = "body-timeout-seconds",
+        env = "AGENTRY_BODY_TIMEOUT_SECONDS",
+        default_value_t = 30
+    )]
+    pub body_timeout_seconds: u64,
     /// Serve resolved assistant configuration from the in-process cache (changes
     /// reach every replica within a second). Turn off only to measure its effect.
     #[arg(

@@ -10,14 +10,14 @@
 mod attachment;
 mod events;
 mod filter;
-mod mention;
+pub(crate) mod mention;
 mod ports;
 mod service;
 
 pub use attachment::{Attachment, NewAttachment};
 pub use events::{ChatEvent, ChatMessage, Mention, TaskComment};
 pub use filter::{EventFilter, EventPage};
-pub use mention::parse_mentions;
+pub use mention::{MAX_MENTIONS, parse_mentions};
 pub use ports::{AttachmentRepo, BlobStore, EventRepo, Ports};
 #[cfg(any(test, feature = "mock"))]
 pub use ports::{MockAttachmentRepo, MockBlobStore, MockEventRepo};

@@ -46,11 +46,12 @@ type Apis = (
     registry::RegistryApi,
 );
 
+pub use common::body_limit::BodyLimits;
+
 /// HTTP settings the composition root decides.
 #[derive(Clone, Copy, Debug)]
 pub struct HttpOptions {
-    /// The largest request body accepted, in bytes.
-    pub max_body_bytes: usize,
+    pub bodies: BodyLimits,
 }
 
 fn service(services: &Services) -> OpenApiService<Apis, ()> {
@@ -114,7 +115,7 @@ pub fn routes(services: Services, options: HttpOptions) -> impl Endpoint {
         .nest("/docs", ui)
         .nest("/", api.into_endpoint())
         .around(move |endpoint, request| {
-            common::body_limit::limit_body(endpoint, request, options.max_body_bytes)
+            common::body_limit::limit_body(endpoint, request, options.bodies)
         })
         .data(services)
         .catch_all_error(common::problem::render_poem_error)

@@ -100,25 +100,20 @@ impl TestApp {
                 .header("Content-Length", bytes.len())
                 .body(Body::from(bytes));
         }
-        let response = request.send().await.0;
-        let status = response.status();
-        let headers = response.headers().clone();
-        let bytes = response.into_body().into_vec().await.unwrap();
-        let body = match serde_json::from_slice(&bytes) {
-            Ok(body) => {
-                if let Some(at) = null_at(&body, "$") {
-                    panic!("{method_name} {path} answered null at {at}: unset fields are left out");
-                }
-                body
-            }
-            Err(_) => Value::Null,
-        };
-        Reply {
-            status,
-            headers,
-            body,
-            bytes,
-        }
+        finish(&method_name, path, request).await
+    }
+
+    /// Sends `chunks` as a body of unknown length (no `Content-Length`), as a
+    /// chunked or HTTP/2 client would.
+    pub async fn send_streamed(&self, path: &str, token: &str, chunks: Vec<Vec<u8>>) -> Reply {
+        let stream = futures::stream::iter(chunks.into_iter().map(Ok::<_, std::io::Error>));
+        let request = self
+            .client
+            .post(path)
+            .header("Authorization", format!("Bearer {token}"))
+            .header("Content-Type", "application/json")
+            .body(Body::from_bytes_stream(stream));
+        finish("POST", path, request).await
     }
 
     pub async fn get(&self, path: &str, token: &str) -> Reply {
@@ -178,6 +173,33 @@ impl TestApp {
             .iter()
             .map(|e| e["type"].as_str().unwrap().to_owned())
             .collect()
+    }
+}
+
+/// Sends the request and reads the reply, failing on a `null` in a JSON body.
+async fn finish(
+    method_name: &str,
+    path: &str,
+    request: poem::test::TestRequestBuilder<'_, BoxEndpoint<'static, poem::Response>>,
+) -> Reply {
+    let response = request.send().await.0;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let bytes = response.into_body().into_vec().await.unwrap();
+    let body = match serde_json::from_slice(&bytes) {
+        Ok(body) => {
+            if let Some(at) = null_at(&body, "$") {
+                panic!("{method_name} {path} answered null at {at}: unset fields are left out");
+            }
+            body
+        }
+        Err(_) => Value::Null,
+    };
+    Reply {
+        status,
+        headers,
+        body,
+        bytes,
     }
 }
 

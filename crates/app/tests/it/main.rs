@@ -11,6 +11,7 @@ mod helpers;
 mod access;
 mod attachments;
 mod events;
+mod limits;
 mod openapi;
 mod registry;
 mod registry_import;

@@ -1,14 +1,24 @@
 //! Finding `@handle` mentions in a message's text.
 
+use std::collections::HashSet;
+
 use crate::workspace::Handle;
+use crate::{Error, Result};
+
+/// The most members one message may mention.
+pub const MAX_MENTIONS: usize = 50;
 
 /// The distinct `@handle`s in `content`, in order of first appearance.
 ///
 /// An `@` counts only at the start or after a character that cannot be part of a
 /// handle, so `someone@example.com` mentions nobody.
-#[must_use]
-pub fn parse_mentions(content: &str) -> Vec<Handle> {
+///
+/// # Errors
+/// `Validation` on `payload.content` once more than [`MAX_MENTIONS`] distinct
+/// handles are found: the scan stops there.
+pub fn parse_mentions(content: &str) -> Result<Vec<Handle>> {
     let mut handles: Vec<Handle> = Vec::new();
+    let mut seen: HashSet<Handle> = HashSet::new();
     let mut previous: Option<char> = None;
     for (at, c) in content.char_indices() {
         let starts_mention =
@@ -23,12 +33,22 @@ pub fn parse_mentions(content: &str) -> Vec<Handle> {
             .find(|(_, c)| !Handle::is_handle_char(c.to_ascii_lowercase()))
             .map_or(rest.len(), |(i, _)| i);
         if let Ok(handle) = Handle::parse(&rest[..len])
-            && !handles.contains(&handle)
+            && seen.insert(handle.clone())
         {
+            if handles.len() == MAX_MENTIONS {
+                return Err(too_many());
+            }
             handles.push(handle);
         }
     }
-    handles
+    Ok(handles)
+}
+
+pub(crate) fn too_many() -> Error {
+    Error::validation(
+        "payload.mentions",
+        format!("a message may mention at most {MAX_MENTIONS} members"),
+    )
 }
 
 #[cfg(test)]
@@ -37,6 +57,7 @@ mod tests {
 
     fn names(content: &str) -> Vec<String> {
         parse_mentions(content)
+            .unwrap()
             .into_iter()
             .map(|h| h.as_str().to_owned())
             .collect()
@@ -58,5 +79,15 @@ mod tests {
     #[test]
     fn a_mention_may_follow_punctuation_and_non_ascii_text() {
         assert_eq!(names("(@qa) привет @dev"), ["qa", "dev"]);
+    }
+
+    #[test]
+    fn more_distinct_mentions_than_the_limit_are_refused_and_repeats_are_not() {
+        let at_limit: String = (0..MAX_MENTIONS).map(|n| format!("@m{n} ")).collect();
+        assert_eq!(parse_mentions(&at_limit).unwrap().len(), MAX_MENTIONS);
+        let past = format!("{at_limit}@one-more");
+        assert!(parse_mentions(&past).is_err());
+        let repeated = "@same ".repeat(10_000);
+        assert_eq!(parse_mentions(&repeated).unwrap().len(), 1);
     }
 }

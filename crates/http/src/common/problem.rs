@@ -61,14 +61,14 @@ pub enum ApiError {
     /// reference, or a status change the state machine forbids.
     #[oai(status = 409, content_type = "application/problem+json")]
     Conflict(Json<Problem>),
-    /// A body was streamed without a `Content-Length` (operations with a body).
-    #[oai(status = 411, content_type = "application/problem+json")]
-    LengthRequired(Json<Problem>),
+    /// The body did not arrive whole within the body timeout.
+    #[oai(status = 408, content_type = "application/problem+json")]
+    RequestTimeout(Json<Problem>),
     /// `If-Match` named a version that is no longer current: someone changed the
     /// record since it was read. Nothing was written.
     #[oai(status = 412, content_type = "application/problem+json")]
     PreconditionFailed(Json<Problem>),
-    /// The body is larger than allowed.
+    /// The body is larger than the route allows, or a payload than its type allows.
     #[oai(status = 413, content_type = "application/problem+json")]
     TooLarge(Json<Problem>),
     /// The body's `Content-Type` is not the one the operation takes (operations
@@ -173,7 +173,7 @@ pub async fn render_poem_error(error: poem::Error) -> Response {
         StatusCode::NOT_FOUND => "not-found",
         StatusCode::METHOD_NOT_ALLOWED => "method-not-allowed",
         StatusCode::PAYLOAD_TOO_LARGE => "too-large",
-        StatusCode::LENGTH_REQUIRED => "length-required",
+        StatusCode::REQUEST_TIMEOUT => "request-timeout",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported-media-type",
         s if s.is_server_error() => "internal",
         _ => "error",

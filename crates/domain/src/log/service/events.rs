@@ -7,8 +7,10 @@ use crate::caller::Principal;
 use crate::event::{Event, Kinds as _};
 use crate::id::{EventId, MemberId, ProjectId, TaskId};
 use crate::log::Ports;
+use crate::log::mention;
 use crate::log::{
-    ChatEvent, ChatMessage, EventFilter, EventPage, Mention, TaskComment, parse_mentions,
+    ChatEvent, ChatMessage, EventFilter, EventPage, MAX_MENTIONS, Mention, TaskComment,
+    parse_mentions,
 };
 use crate::page;
 use crate::tracker;
@@ -109,14 +111,14 @@ impl Events {
         let kind = match input.type_name.as_str() {
             "chat_message" => {
                 let body: ChatInput = parse_payload(input.payload)?;
+                // Bounded first: everything after is proportional to the content.
+                let content = crate::text::required("payload.content", &body.content, CONTENT_MAX)?;
                 if let Some(url) = &body.voice_url {
                     check_url(url)?;
                 }
                 ChatEvent::ChatMessage(ChatMessage {
-                    mentions: self
-                        .mentions(project, &body.content, &body.mentions)
-                        .await?,
-                    content: crate::text::required("payload.content", &body.content, CONTENT_MAX)?,
+                    mentions: self.mentions(project, &content, &body.mentions).await?,
+                    content,
                     thinking: body.thinking,
                     voice_url: body.voice_url,
                 })
@@ -126,11 +128,10 @@ impl Events {
                     return Err(Error::validation("task_id", "a task_comment needs a task"));
                 }
                 let body: CommentInput = parse_payload(input.payload)?;
+                let content = crate::text::required("payload.content", &body.content, CONTENT_MAX)?;
                 ChatEvent::TaskComment(TaskComment {
-                    mentions: self
-                        .mentions(project, &body.content, &body.mentions)
-                        .await?,
-                    content: crate::text::required("payload.content", &body.content, CONTENT_MAX)?,
+                    mentions: self.mentions(project, &content, &body.mentions).await?,
+                    content,
                     thinking: body.thinking,
                     tool_log: body.tool_log,
                 })
@@ -244,15 +245,18 @@ impl Events {
         .await
     }
 
-    /// Mentions from `@handle`s in the content plus explicitly named members; the
-    /// explicit ones must be members of the project.
+    /// Mentions from `@handle`s in the content plus explicitly named members (the
+    /// explicit ones must be members of the project), at most [`MAX_MENTIONS`].
     async fn mentions(
         &self,
         project: ProjectId,
         content: &str,
         explicit: &[MemberId],
     ) -> Result<Vec<Mention>> {
-        let handles: Vec<Handle> = parse_mentions(content);
+        if explicit.len() > MAX_MENTIONS {
+            return Err(mention::too_many());
+        }
+        let handles: Vec<Handle> = parse_mentions(content)?;
         let mut mentions: Vec<Mention> = self
             .workspace
             .projects
@@ -280,6 +284,9 @@ impl Events {
                     ));
                 }
             }
+        }
+        if mentions.len() > MAX_MENTIONS {
+            return Err(mention::too_many());
         }
         Ok(mentions)
     }

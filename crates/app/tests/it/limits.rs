@@ -1,0 +1,116 @@
+//! Every limit of `docs/api.md`'s table, at the limit and one past it: the answer
+//! past it is a 4xx problem, and nothing is written.
+
+use poem::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, api_test, assert_problem};
+
+api_test!(
+    a_json_body_is_read_up_to_its_limit_and_refused_past_it,
+    a_body_without_a_length_is_refused_once_it_passes_the_limit,
+    a_message_mentions_at_most_fifty_members,
+);
+
+/// The JSON body limit of the test app (the default, 1 MiB).
+const JSON_LIMIT: usize = 1024 * 1024;
+
+/// A chat message of exactly `size` bytes of JSON (padded with white space).
+fn message_of(project: &str, size: usize) -> Vec<u8> {
+    let mut body = json!({"project_id": project, "type": "chat_message",
+                          "payload": {"content": "padded"}})
+    .to_string()
+    .into_bytes();
+    let close = body.pop().unwrap();
+    body.resize(size - 1, b' ');
+    body.push(close);
+    body
+}
+
+async fn messages(app: &TestApp, token: &str, project: &str) -> usize {
+    app.feed_types(token, &format!("project_id={project}&types=chat_message"))
+        .await
+        .len()
+}
+
+async fn a_json_body_is_read_up_to_its_limit_and_refused_past_it(app: TestApp) {
+    let ada = app.user("Ada").await;
+    let (project, _) = app.project(&ada, "TE").await;
+    let post = |body: Vec<u8>| {
+        let (app, ada) = (&app, &ada);
+        async move {
+            app.send(
+                Method::POST,
+                "/api/v1/events",
+                Some(ada),
+                Some(("application/json", body)),
+                &[],
+            )
+            .await
+        }
+    };
+    let at = post(message_of(&project, JSON_LIMIT)).await;
+    assert_eq!(at.status, StatusCode::CREATED, "{at:?}");
+    let past = post(message_of(&project, JSON_LIMIT + 1)).await;
+    assert_problem(&past, StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+    assert_eq!(messages(&app, &ada, &project).await, 1);
+}
+
+async fn a_body_without_a_length_is_refused_once_it_passes_the_limit(app: TestApp) {
+    let ada = app.user("Ada").await;
+    let (project, _) = app.project(&ada, "TE").await;
+    let chunks = |body: Vec<u8>| {
+        body.chunks(64 * 1024)
+            .map(<[u8]>::to_vec)
+            .collect::<Vec<_>>()
+    };
+    let at = app
+        .send_streamed(
+            "/api/v1/events",
+            &ada,
+            chunks(message_of(&project, JSON_LIMIT)),
+        )
+        .await;
+    assert_eq!(at.status, StatusCode::CREATED, "{at:?}");
+    let past = app
+        .send_streamed(
+            "/api/v1/events",
+            &ada,
+            chunks(message_of(&project, JSON_LIMIT + 1)),
+        )
+        .await;
+    assert_problem(&past, StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+    // Far past it: refused once the limit is read, not after reading it all.
+    let endless = vec![b' '; 64 * 1024];
+    let flood = app
+        .send_streamed("/api/v1/events", &ada, vec![endless; 1024])
+        .await;
+    assert_problem(&flood, StatusCode::PAYLOAD_TOO_LARGE, "too-large");
+    assert_eq!(messages(&app, &ada, &project).await, 1);
+}
+
+async fn a_message_mentions_at_most_fifty_members(app: TestApp) {
+    let ada = app.user("Ada").await;
+    let (project, _) = app.project(&ada, "TE").await;
+    let say = |content: String| {
+        let (app, ada, project) = (&app, &ada, &project);
+        async move {
+            app.post(
+                "/api/v1/events",
+                ada,
+                json!({"project_id": project, "type": "chat_message", "payload": {"content": content}}),
+            )
+            .await
+        }
+    };
+    let fifty: String = (0..50).map(|n| format!("@member{n} ")).collect();
+    let at = say(fifty.clone()).await;
+    assert_eq!(at.status, StatusCode::CREATED, "{at:?}");
+    assert_eq!(at.body["payload"].get("mentions"), None::<&Value>);
+    let past = say(format!("{fifty} @member50")).await;
+    assert_problem(&past, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(past.body["field"], "payload.mentions");
+    let repeated = say("@member0 ".repeat(3_000)).await;
+    assert_eq!(repeated.status, StatusCode::CREATED, "{repeated:?}");
+    assert_eq!(messages(&app, &ada, &project).await, 2);
+}

@@ -10,6 +10,8 @@ api_test!(
     a_json_body_is_read_up_to_its_limit_and_refused_past_it,
     a_body_without_a_length_is_refused_once_it_passes_the_limit,
     a_message_mentions_at_most_fifty_members,
+    the_longest_description_and_instructions_can_be_written_and_edited,
+    a_task_carries_at_most_fifty_labels,
 );
 
 /// The JSON body limit of the test app (the default, 1 MiB).
@@ -113,4 +115,105 @@ async fn a_message_mentions_at_most_fifty_members(app: TestApp) {
     let repeated = say("@member0 ".repeat(3_000)).await;
     assert_eq!(repeated.status, StatusCode::CREATED, "{repeated:?}");
     assert_eq!(messages(&app, &ada, &project).await, 2);
+}
+
+async fn the_longest_description_and_instructions_can_be_written_and_edited(app: TestApp) {
+    let ada = app.user("Ada").await;
+    let (project, _) = app.project(&ada, "TE").await;
+    let task = app.task(&ada, &project, "long").await;
+    let path = format!("/api/v1/tasks/{}", task["id"].as_str().unwrap());
+    for fill in ['a', 'b'] {
+        let at = app
+            .patch(
+                &path,
+                &ada,
+                json!({"description": fill.to_string().repeat(100_000)}),
+            )
+            .await;
+        assert_eq!(at.status, StatusCode::OK, "{:?}", at.status);
+    }
+    let past = app
+        .patch(&path, &ada, json!({"description": "c".repeat(100_001)}))
+        .await;
+    assert_problem(&past, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let edit = app
+        .get(
+            &format!(
+                "/api/v1/events?task_id={}&types=task_updated&limit=1",
+                task["id"].as_str().unwrap()
+            ),
+            &ada,
+        )
+        .await;
+    let change = &edit.body["events"][0]["payload"];
+    assert_eq!(change["field"], "description");
+    assert_eq!(change["from"]["bytes"], 100_002);
+    assert_eq!(change["to"]["sha256"].as_str().map(str::len), Some(64));
+    assert_eq!(app.get(&path, &ada).await.body["version"], 3);
+
+    let assistant = app
+        .post(
+            "/api/v1/assistants",
+            &app.admin,
+            json!({"name": "Long", "model": "m", "assistant_type": "llm", "instructions": "i".repeat(100_000)}),
+        )
+        .await;
+    assert_eq!(assistant.status, StatusCode::CREATED);
+    let edited = app
+        .patch(
+            &format!(
+                "/api/v1/assistants/{}",
+                assistant.body["id"].as_str().unwrap()
+            ),
+            &app.admin,
+            json!({"instructions": "j".repeat(100_000)}),
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK);
+}
+
+async fn a_task_carries_at_most_fifty_labels(app: TestApp) {
+    let ada = app.user("Ada").await;
+    let (project, _) = app.project(&ada, "TE").await;
+    let mut labels = Vec::new();
+    for n in 0..51 {
+        let label = app
+            .post(
+                &format!("/api/v1/projects/{project}/labels"),
+                &ada,
+                json!({"name": format!("l{n}")}),
+            )
+            .await;
+        labels.push(label.body["id"].clone());
+    }
+    let tasks = format!("/api/v1/projects/{project}/tasks");
+    let past = app
+        .post(&tasks, &ada, json!({"title": "t", "labels": labels}))
+        .await;
+    assert_problem(&past, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    let extra = labels.pop().unwrap();
+    let at = app
+        .post(&tasks, &ada, json!({"title": "t", "labels": labels}))
+        .await;
+    assert_eq!(at.status, StatusCode::CREATED, "{at:?}");
+    let one_more = app
+        .call(
+            Method::PUT,
+            &format!(
+                "/api/v1/tasks/{}/labels/{}",
+                at.body["id"].as_str().unwrap(),
+                extra.as_str().unwrap()
+            ),
+            Some(&ada),
+            None,
+        )
+        .await;
+    assert_problem(&one_more, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(
+        app.get(&tasks, &ada).await.body["tasks"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
 }

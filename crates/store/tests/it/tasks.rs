@@ -178,7 +178,7 @@ async fn labels_and_links_change_with_the_task_version(store: Store) {
         .unwrap();
 
     let mut labelled = task.clone();
-    let _ = labelled.set_label(label.id, true, utc_now());
+    let _ = labelled.set_label(label.id, true, utc_now()).unwrap();
     let event = Event::in_project(
         alpha.id,
         None,

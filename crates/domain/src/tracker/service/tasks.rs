@@ -146,7 +146,7 @@ impl Tasks {
         let (task, _) = self.load(who, id).await?;
         self.check_label(task.project_id(), label).await?;
         self.change(who, id, expected_version, |task, now| {
-            Ok(task.set_label(label, present, now))
+            task.set_label(label, present, now)
         })
         .await
     }

@@ -87,3 +87,33 @@ async fn a_conditional_update_with_an_old_version_writes_nothing() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn a_label_named_many_times_is_looked_up_once() {
+    let (who, project) = (principal(), project());
+    let mut doubles = Doubles::default();
+    doubles.member_of(&project, &who);
+    let label = crate::tracker::Label::new(project.id, "bug", None, project.created_at).unwrap();
+    let stored = label.clone();
+    doubles
+        .labels
+        .expect_get_label()
+        .times(1)
+        .returning(move |_| Ok(Some(stored.clone())));
+    doubles
+        .tasks
+        .expect_create_task()
+        .returning(|new, _| Ok(new.clone().numbered(1)));
+    let services = Services::new(&doubles.into_ports(), Limits::default());
+    let draft = crate::tracker::TaskDraft {
+        title: "t".into(),
+        labels: vec![label.id; 100_000],
+        ..crate::tracker::TaskDraft::default()
+    };
+    let view = services
+        .tasks
+        .create(&who, project.id, draft)
+        .await
+        .unwrap();
+    assert_eq!(view.task.record().labels, [label.id]);
+}

@@ -31,17 +31,31 @@ impl Default for TaskDraft {
 impl TaskDraft {
     pub(super) const TITLE_MAX: usize = 500;
     pub(super) const DESCRIPTION_MAX: usize = 100_000;
+    /// The most labels a task carries.
+    pub const LABELS_MAX: usize = 50;
 
-    /// Trims and bounds the text; labels sorted, each once.
+    /// Trims and bounds the text; labels sorted, each once, at most
+    /// [`TaskDraft::LABELS_MAX`].
     ///
     /// # Errors
-    /// `Validation` for an empty or overlong title or an overlong description.
+    /// `Validation` for an empty or overlong title, an overlong description or too
+    /// many labels.
     pub fn check(mut self) -> Result<Self> {
         self.title = crate::text::required("title", &self.title, Self::TITLE_MAX)?;
         self.description =
             crate::text::bounded("description", &self.description, Self::DESCRIPTION_MAX)?;
         self.labels.sort();
         self.labels.dedup();
+        if self.labels.len() > Self::LABELS_MAX {
+            return Err(too_many_labels());
+        }
         Ok(self)
     }
+}
+
+pub(super) fn too_many_labels() -> crate::Error {
+    crate::Error::validation(
+        "labels",
+        format!("a task carries at most {} labels", TaskDraft::LABELS_MAX),
+    )
 }

@@ -6,16 +6,29 @@ use serde_json::Value;
 
 use super::super::TaskLink;
 use super::super::events::{TaskLabel, TrackerEvent};
-use super::{Changes, Task, TaskChange};
+use super::draft::too_many_labels;
+use super::{Changes, Task, TaskChange, TaskDraft};
+use crate::Result;
 use crate::event::FieldChange;
 use crate::id::LabelId;
 
 impl Task {
     /// Puts the label on (`present`) or takes it off; nothing when it is so already.
-    pub fn set_label(&mut self, label: LabelId, present: bool, now: DateTime<Utc>) -> Changes {
+    ///
+    /// # Errors
+    /// `Validation` for a label past [`TaskDraft::LABELS_MAX`].
+    pub fn set_label(
+        &mut self,
+        label: LabelId,
+        present: bool,
+        now: DateTime<Utc>,
+    ) -> Result<Changes> {
         let labels = &mut self.0.labels;
         if labels.contains(&label) == present {
-            return Changes::default();
+            return Ok(Changes::default());
+        }
+        if present && labels.len() >= TaskDraft::LABELS_MAX {
+            return Err(too_many_labels());
         }
         let changes = if present {
             labels.push(label);
@@ -31,7 +44,7 @@ impl Task {
                 rows: vec![TaskChange::RemoveLabel(label)],
             }
         };
-        self.touch(changes, now)
+        Ok(self.touch(changes, now))
     }
 
     /// Records a new link of this task.

@@ -135,16 +135,37 @@ fn a_new_task_cannot_start_finished() {
 fn a_label_change_is_a_row_an_event_and_a_version_and_a_repeat_is_nothing() {
     let mut task = task();
     let label = LabelId::generate();
-    let changes = task.set_label(label, true, Utc::now());
+    let changes = task.set_label(label, true, Utc::now()).unwrap();
     assert_eq!(changes.rows, [TaskChange::AddLabel(label)]);
     assert_eq!(changes.events.len(), 1);
     assert_eq!(
         (task.version(), task.record().labels.clone()),
         (2, vec![label])
     );
-    assert!(task.set_label(label, true, Utc::now()).is_empty());
+    assert!(task.set_label(label, true, Utc::now()).unwrap().is_empty());
     assert_eq!(task.version(), 2);
-    let changes = task.set_label(label, false, Utc::now());
+    let changes = task.set_label(label, false, Utc::now()).unwrap();
     assert_eq!(changes.rows, [TaskChange::RemoveLabel(label)]);
     assert!(task.record().labels.is_empty());
+}
+
+#[test]
+fn a_task_carries_at_most_fifty_labels() {
+    let labels: Vec<LabelId> = (0..TaskDraft::LABELS_MAX)
+        .map(|_| LabelId::generate())
+        .collect();
+    let draft = |labels: Vec<LabelId>| TaskDraft {
+        title: "t".into(),
+        labels,
+        ..TaskDraft::default()
+    };
+    let (new, _) = Task::create(ProjectId::generate(), draft(labels.clone()), Utc::now()).unwrap();
+    let mut full = new.numbered(1);
+    let err = full
+        .set_label(LabelId::generate(), true, Utc::now())
+        .unwrap_err();
+    assert!(matches!(err, Error::Validation { .. }), "{err:?}");
+    let mut past = labels;
+    past.push(LabelId::generate());
+    assert!(Task::create(ProjectId::generate(), draft(past), Utc::now()).is_err());
 }

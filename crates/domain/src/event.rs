@@ -155,7 +155,7 @@ fn check_payload(payload: &Value) -> Result<()> {
     if !payload.is_object() {
         return Err(Error::validation("payload", "must be a JSON object"));
     }
-    if contains_nul(payload) {
+    if crate::text::json_has_nul(payload) {
         return Err(Error::validation(
             "payload",
             "must not contain NUL characters",
@@ -169,15 +169,6 @@ fn check_payload(payload: &Value) -> Result<()> {
         });
     }
     Ok(())
-}
-
-fn contains_nul(value: &Value) -> bool {
-    match value {
-        Value::String(s) => s.contains('\0'),
-        Value::Array(items) => items.iter().any(contains_nul),
-        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || contains_nul(v)),
-        Value::Null | Value::Bool(_) | Value::Number(_) => false,
-    }
 }
 
 #[cfg(test)]

@@ -56,7 +56,10 @@ impl Key for String {
     }
 
     fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        String::from_utf8(bytes.to_vec()).ok()
+        // NUL is no name's, and PostgreSQL could not compare with it.
+        String::from_utf8(bytes.to_vec())
+            .ok()
+            .filter(|name| !name.contains('\0'))
     }
 }
 
@@ -197,6 +200,7 @@ mod tests {
         assert!(Cursor::<i64>::decode(&cursor.encode()).is_err());
         let tool = crate::registry::ToolName::parse("get_weather").unwrap();
         assert!(Cursor::<String>::decode(&Cursor(tool).encode()).is_err());
+        assert!(Cursor::<String>::decode(&Cursor("a\0b".to_owned()).encode()).is_err());
     }
 
     #[test]

@@ -24,3 +24,15 @@ pub(crate) fn bounded(field: &str, value: &str, max: usize) -> Result<String> {
     }
     Ok(value.to_owned())
 }
+
+/// Whether a JSON value holds a NUL character anywhere, in a key or a string:
+/// PostgreSQL can store neither in `jsonb` nor in `text`.
+pub(crate) fn json_has_nul(value: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(json_has_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || json_has_nul(v)),
+        Value::Null | Value::Bool(_) | Value::Number(_) => false,
+    }
+}

@@ -11,6 +11,7 @@ mod helpers;
 mod access;
 mod attachments;
 mod events;
+mod hostile;
 mod limits;
 mod openapi;
 mod registry;

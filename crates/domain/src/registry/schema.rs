@@ -18,6 +18,9 @@ pub fn check_input_schema(schema: &Value) -> Result<()> {
     if serde_json::to_string(schema).map_or(true, |s| s.len() > MAX_BYTES) {
         return Err(invalid(format!("must be at most {MAX_BYTES} bytes")));
     }
+    if crate::text::json_has_nul(schema) {
+        return Err(invalid("must not contain NUL characters".into()));
+    }
     if let Err(e) = jsonschema::meta::validate(schema) {
         let at = e.instance_path().to_string();
         let at = if at.is_empty() { "/".to_owned() } else { at };
@@ -58,6 +61,7 @@ mod tests {
             json!({"type": "object", "required": "city"}),
             json!({"type": "string"}),
             json!({"properties": {}}),
+            json!({"type": "object", "description": "a\u{0}b"}),
         ] {
             let err = check_input_schema(&bad).unwrap_err();
             assert!(err.to_string().contains("input_schema"), "{bad}: {err}");

@@ -190,8 +190,9 @@ impl Events {
     /// project, task or parent event; an admin may read the whole log.
     ///
     /// # Errors
-    /// `NotFound` for a project, task or parent the caller cannot see; `Validation`
-    /// for an unknown type, a task outside the named project or a missing scope.
+    /// `NotFound` for a project, task or parent the caller cannot see or that is
+    /// outside the named project; `Validation` for an unknown type or a missing
+    /// scope.
     pub async fn list(&self, who: &Principal, mut filter: EventFilter) -> Result<EventPage> {
         if let Some(unknown) = filter.types.iter().find(|t| !(self.is_known)(t)) {
             return Err(Error::validation(
@@ -207,11 +208,10 @@ impl Events {
                 .task_project(task_id)
                 .await?
                 .ok_or_else(not_found)?;
+            // A task under another project is not there, whoever asks: an
+            // outsider must not learn from the answer that the id exists.
             if filter.project_id.is_some_and(|p| p != task_project) {
-                return Err(Error::validation(
-                    "task_id",
-                    "the task belongs to another project",
-                ));
+                return Err(not_found());
             }
             access::project_of(&self.workspace, who, task_project, "task").await?;
             filter.project_id = Some(task_project);
@@ -221,10 +221,7 @@ impl Events {
                 .project_id
                 .is_some_and(|p| Some(p) != parent.project_id)
             {
-                return Err(Error::validation(
-                    "parent_id",
-                    "the event belongs to another project",
-                ));
+                return Err(Error::NotFound { entity: "event" });
             }
         } else if let Some(project) = filter.project_id {
             access::project(&self.workspace, who, project).await?;

@@ -64,5 +64,5 @@ async fn a_task_feed_of_an_unknown_task_or_under_another_project_reads_nothing()
     let elsewhere = crate::id::ProjectId::generate();
     let filter = EventFilter::parse(Some(elsewhere), Some(known), None, &[], None, None).unwrap();
     let err = services.events.list(&who, filter).await.unwrap_err();
-    assert!(matches!(err, Error::Validation { field, .. } if field == "task_id"));
+    assert!(matches!(err, Error::NotFound { entity: "task" }), "{err:?}");
 }

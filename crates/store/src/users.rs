@@ -186,4 +186,49 @@ impl UserRepo for Store {
         self.caches.tokens.clear();
         Ok(())
     }
+
+    async fn replace_tokens(
+        &self,
+        token: &ApiToken,
+        replaced: &[TokenId],
+        events: &[Event],
+    ) -> Result<()> {
+        self.transact(events, async |txn| {
+            // A revoked row keeps its id, name and dates for the record; its digest
+            // only ever served to authenticate, which it no longer does. The new
+            // value is not hex, so no secret's digest can equal it.
+            let holder = api_tokens::Entity::find()
+                .filter(api_tokens::Column::Digest.eq(token.digest.0.as_str()))
+                .filter(api_tokens::Column::RevokedAt.is_not_null())
+                .one(txn)
+                .await
+                .map_err(internal)?;
+            if let Some(holder) = holder {
+                api_tokens::Entity::update_many()
+                    .col_expr(
+                        api_tokens::Column::Digest,
+                        Expr::value(format!("released:{}", holder.id.simple())),
+                    )
+                    .filter(api_tokens::Column::Id.eq(holder.id))
+                    .exec(txn)
+                    .await
+                    .map_err(internal)?;
+            }
+            api_tokens::Entity::insert(token_row(token))
+                .exec_without_returning(txn)
+                .await
+                .map_err(unique("a token with this secret exists"))?;
+            api_tokens::Entity::update_many()
+                .col_expr(api_tokens::Column::RevokedAt, Expr::value(token.created_at))
+                .filter(api_tokens::Column::Id.is_in(replaced.iter().map(|id| id.0)))
+                .filter(api_tokens::Column::RevokedAt.is_null())
+                .exec(txn)
+                .await
+                .map_err(internal)?;
+            Ok(())
+        })
+        .await?;
+        self.caches.tokens.clear();
+        Ok(())
+    }
 }

@@ -40,6 +40,18 @@ pub trait UserRepo: Send + Sync {
     async fn list_tokens(&self, user_id: UserId) -> Result<Vec<ApiToken>>;
     /// Marks the token revoked at `at` unless it is already.
     async fn revoke_token(&self, id: TokenId, at: DateTime<Utc>, events: &[Event]) -> Result<()>;
+    /// Issues `token` and revokes `replaced` at its creation time, all or nothing,
+    /// so that a user always holds one of them. A revoked token with the same
+    /// digest gives its digest up first: a secret revoked once may be issued again.
+    ///
+    /// # Errors
+    /// `Conflict` when an unrevoked token has the same digest.
+    async fn replace_tokens(
+        &self,
+        token: &ApiToken,
+        replaced: &[TokenId],
+        events: &[Event],
+    ) -> Result<()>;
 }
 
 /// Projects and their members.

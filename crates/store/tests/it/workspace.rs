@@ -5,7 +5,9 @@ use agentry_domain::clock::utc_now;
 use agentry_domain::event::Event;
 use agentry_domain::log::EventFilter;
 use agentry_domain::log::EventRepo as _;
-use agentry_domain::workspace::{ApiToken, Handle, Member, MemberKind, NewMember, Project, User};
+use agentry_domain::workspace::{
+    ApiToken, Handle, Member, MemberKind, NewMember, Project, TokenSecret, User,
+};
 use agentry_domain::workspace::{ProjectRepo as _, UserRepo as _};
 use agentry_domain::workspace::{UserCreated, WorkspaceEvent};
 use agentry_store::Store;
@@ -15,6 +17,7 @@ use crate::helpers::{contract, project};
 contract!(
     only_the_first_user_is_created_by_bootstrap,
     a_revoked_token_no_longer_authenticates,
+    a_replaced_token_stays_until_its_successor_is_written_and_a_revoked_secret_may_return,
     a_duplicate_project_key_conflicts_and_writes_no_event,
     a_handle_is_unique_per_project_but_not_across_projects,
     projects_are_listed_for_their_members_only,
@@ -79,6 +82,59 @@ async fn a_revoked_token_no_longer_authenticates(store: Store) {
     let listed = store.list_tokens(user.id).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert!(listed[0].revoked_at.is_some());
+}
+
+async fn a_replaced_token_stays_until_its_successor_is_written_and_a_revoked_secret_may_return(
+    store: Store,
+) {
+    let now = utc_now();
+    let admin = User::new("admin", true, now).unwrap();
+    let secret = |raw: &str| TokenSecret::from_presented(raw).unwrap();
+    let (a, b) = (
+        secret("agt_secret-a-0123456789"),
+        secret("agt_secret-b-0123456789"),
+    );
+    let first = ApiToken::with_secret(admin.id, "configured", &a, now).unwrap();
+    store
+        .create_user(&admin, std::slice::from_ref(&first), &[])
+        .await
+        .unwrap();
+    let works = async |s: &TokenSecret| store.authenticate(&s.digest()).await.unwrap().is_some();
+
+    // A successor that cannot be written leaves its predecessor working.
+    let clash = ApiToken::with_secret(admin.id, "configured", &a, now).unwrap();
+    let event = Event::global(
+        WorkspaceEvent::UserCreated(UserCreated {
+            user: admin.id,
+            name: "never written".into(),
+            is_admin: true,
+        }),
+        now,
+    )
+    .unwrap();
+    let err = store
+        .replace_tokens(&clash, &[first.id], std::slice::from_ref(&event))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Conflict(_)), "{err:?}");
+    assert!(works(&a).await);
+    assert_eq!(store.get_event(event.id).await.unwrap(), None);
+
+    let second = ApiToken::with_secret(admin.id, "configured", &b, now).unwrap();
+    store
+        .replace_tokens(&second, &[first.id], &[])
+        .await
+        .unwrap();
+    assert!(!works(&a).await && works(&b).await);
+    let third = ApiToken::with_secret(admin.id, "configured", &a, now).unwrap();
+    store
+        .replace_tokens(&third, &[second.id], &[])
+        .await
+        .unwrap();
+    assert!(works(&a).await && !works(&b).await);
+    let tokens = store.list_tokens(admin.id).await.unwrap();
+    let revoked = tokens.iter().filter(|t| t.revoked_at.is_some()).count();
+    assert_eq!((tokens.len(), revoked), (3, 2), "history is kept");
 }
 
 async fn a_duplicate_project_key_conflicts_and_writes_no_event(store: Store) {

@@ -36,8 +36,9 @@ impl Accounts {
 
     /// Makes sure someone can administer this installation.
     ///
-    /// With a configured admin secret, that secret is made a valid admin token (and
-    /// an earlier configured one revoked). Without one, the first start creates an
+    /// With a configured admin secret, that secret is made a valid admin token and
+    /// an earlier configured one revoked, in one transaction: a failed rotation
+    /// leaves the old token working, and a secret used before may come back. Without one, the first start creates an
     /// admin and returns its new secret, to be shown once; later starts return `None`.
     ///
     /// # Errors
@@ -81,24 +82,34 @@ impl Accounts {
                 admin
             }
         };
+        let token = ApiToken::with_secret(admin.id, CONFIGURED_ADMIN_TOKEN, secret, now)?;
+        let mut events = vec![token_created(&token, now)?];
+        let mut replaced = Vec::new();
         for old in self.ports.users.list_tokens(admin.id).await? {
             if old.name == CONFIGURED_ADMIN_TOKEN && old.revoked_at.is_none() {
-                let event = Event::global(
-                    WorkspaceEvent::TokenRevoked(TokenRevoked {
-                        token: old.id,
-                        user: admin.id,
-                    }),
-                    now,
-                )?;
-                self.ports.users.revoke_token(old.id, now, &[event]).await?;
+                let revoked = TokenRevoked {
+                    token: old.id,
+                    user: admin.id,
+                };
+                events.push(Event::global(WorkspaceEvent::TokenRevoked(revoked), now)?);
+                replaced.push(old.id);
             }
         }
-        let token = ApiToken::with_secret(admin.id, CONFIGURED_ADMIN_TOKEN, secret, now)?;
-        self.ports
+        match self
+            .ports
             .users
-            .create_token(&token, &[token_created(&token, now)?])
-            .await?;
-        Ok(None)
+            .replace_tokens(&token, &replaced, &events)
+            .await
+        {
+            // Another replica starting with the same setting installed it first.
+            Err(Error::Conflict(_)) if self.is_admin_secret(secret).await? => Ok(None),
+            done => done.map(|()| None),
+        }
+    }
+
+    async fn is_admin_secret(&self, secret: &TokenSecret) -> Result<bool> {
+        let owner = self.ports.users.authenticate(&secret.digest()).await?;
+        Ok(owner.is_some_and(|u| u.is_admin))
     }
 
     /// Creates a user with a first token, whose secret is returned once.

@@ -29,6 +29,7 @@ pub(crate) struct Doubles {
     pub tasks: MockTaskRepo,
     pub labels: MockLabelRepo,
     pub events: MockEventRepo,
+    pub attachments: MockAttachmentRepo,
     pub assistants: MockAssistantRepo,
     pub tools: MockToolRepo,
     pub links: MockToolLinkRepo,
@@ -56,7 +57,7 @@ impl Doubles {
             },
             log: log::Ports {
                 events: Arc::new(self.events),
-                attachments: Arc::new(MockAttachmentRepo::new()),
+                attachments: Arc::new(self.attachments),
                 blobs: Arc::new(MockBlobStore::new()),
                 clock: clock.clone(),
             },

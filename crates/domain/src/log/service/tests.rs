@@ -66,3 +66,64 @@ async fn a_task_feed_of_an_unknown_task_or_under_another_project_reads_nothing()
     let err = services.events.list(&who, filter).await.unwrap_err();
     assert!(matches!(err, Error::NotFound { entity: "task" }), "{err:?}");
 }
+
+/// A database that fails behind a read is an outage, not a missing row: the
+/// caller gets a 5xx to retry and the operator a logged error, never a 404.
+#[tokio::test]
+async fn a_failing_database_behind_an_event_or_attachment_read_is_an_error_not_a_404() {
+    use crate::log::{Attachment, ChatEvent, ChatMessage};
+    let (who, project) = (principal(), project());
+    let mut doubles = Doubles::default();
+    let event = crate::event::Event::in_project(
+        project.id,
+        None,
+        None,
+        ChatEvent::ChatMessage(ChatMessage {
+            content: "hi".into(),
+            mentions: vec![],
+            thinking: None,
+            voice_url: None,
+        }),
+        project.created_at,
+    )
+    .unwrap();
+    let attachment = Attachment {
+        id: crate::id::AttachmentId::generate(),
+        event_id: event.id,
+        project_id: project.id,
+        filename: "a.txt".into(),
+        content_type: "text/plain".into(),
+        size_bytes: 1,
+        sha256: String::new(),
+        storage_key: "k".into(),
+        created_at: project.created_at,
+    };
+    let (id, found) = (event.id, event.clone());
+    doubles
+        .events
+        .expect_get_event()
+        .returning(move |_| Ok(Some(found.clone())));
+    doubles
+        .attachments
+        .expect_get_attachment()
+        .returning(move |_| Ok(Some(attachment.clone())));
+    doubles
+        .projects
+        .expect_get_project()
+        .returning(|_| Err(Error::internal("connection refused")));
+    doubles
+        .projects
+        .expect_member_for_user()
+        .returning(|_, _| Err(Error::internal("connection refused")));
+    let services = Services::new(&doubles.into_ports(), Limits::default());
+    let err = services.events.get(&who, id).await.unwrap_err();
+    assert!(matches!(err, Error::Internal(_)), "{err:?}");
+    let err = services.attachments.list(&who, id).await.unwrap_err();
+    assert!(matches!(err, Error::Internal(_)), "{err:?}");
+    let err = services
+        .attachments
+        .download(&who, crate::id::AttachmentId::generate())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Internal(_)), "{err:?}");
+}

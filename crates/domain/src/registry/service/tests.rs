@@ -88,6 +88,69 @@ async fn a_write_from_a_stale_read_is_refused_before_touching_the_store() {
     assert_eq!(err.kind(), ErrorKind::StaleVersion);
 }
 
+/// A `PATCH` without `If-Match` stated no precondition: losing a race to another
+/// writer re-reads and re-applies it, as tasks do, rather than answering 412.
+#[tokio::test]
+async fn an_unconditional_update_that_loses_a_race_is_applied_again_on_the_winner() {
+    let stored = assistant("Planner");
+    let mut winner = stored.clone();
+    winner.revision += 1;
+    winner.draft.instructions = "from the other writer".into();
+    let mut doubles = Doubles::default();
+    let reads = std::sync::atomic::AtomicUsize::new(0);
+    let (first, second) = (stored.clone(), winner.clone());
+    doubles
+        .assistants
+        .expect_get_assistant()
+        .times(2)
+        .returning(move |_| {
+            let read = reads.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            Ok(Some(if read == 0 {
+                first.clone()
+            } else {
+                second.clone()
+            }))
+        });
+    let mut seq = mockall::Sequence::new();
+    doubles
+        .assistants
+        .expect_update_assistant()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|_, _| {
+            Err(crate::Error::StaleVersion {
+                expected: 1,
+                actual: 2,
+            })
+        });
+    doubles
+        .assistants
+        .expect_update_assistant()
+        .times(1)
+        .in_sequence(&mut seq)
+        .returning(|next, _| {
+            assert_eq!(next.revision, 3);
+            assert_eq!(next.draft.instructions, "from the other writer");
+            Ok(())
+        });
+    let services = Services::new(&doubles.into_ports(), Limits::default());
+    let next = services
+        .registry
+        .update_assistant(
+            &admin(),
+            stored.id,
+            |current| {
+                let mut draft = current.clone();
+                draft.model = "gpt-5".into();
+                Ok(draft)
+            },
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!((next.revision, next.draft.model.as_str()), (3, "gpt-5"));
+}
+
 #[tokio::test]
 async fn only_an_admin_changes_the_registry() {
     let mut doubles = Doubles::default();

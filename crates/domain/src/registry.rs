@@ -33,6 +33,8 @@ pub use ports::{
 };
 pub use record::{Draft, Revisioned};
 pub use schema::check_input_schema;
-pub use service::{Registry, ResolvedAssistant, ResolvedTool};
+pub use service::{
+    MAX_RESOLVED_DEPTH, MAX_RESOLVED_TOOLS, Registry, ResolvedAssistant, ResolvedTool,
+};
 pub use thread::AssistantThread;
 pub use tool::{Tool, ToolDraft, ToolKind, ToolLink, ToolName};

@@ -2,10 +2,15 @@
 //! process's own writes set it at once; on PostgreSQL every committed registry
 //! change is announced with `NOTIFY` and heard through `LISTEN`; on SQLite (and as
 //! a safety net on PostgreSQL, for notices lost while reconnecting) the revision
-//! row is polled. Readers compare it with the revision their cache was built at.
+//! row is polled. Readers compare what it publishes with the value their cache
+//! was built at.
+//!
+//! What it publishes is a generation, not the revision: it moves on whenever the
+//! revision is seen to change, up or down, and never returns to an earlier value.
+//! A database restored to an earlier revision would otherwise count up again
+//! through numbers that caches already hold entries for, with other contents.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
 use sea_orm::{DatabaseConnection, EntityTrait as _};
@@ -25,10 +30,40 @@ const fn poll_every(backend: Backend) -> Duration {
     }
 }
 
-/// The newest registry revision this process knows of. Cheap to clone.
+/// The registry generation this process knows of. Cheap to clone.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct RevisionWatch {
-    latest: Arc<AtomicI64>,
+    seen: Arc<Mutex<Seen>>,
+}
+
+#[derive(Debug, Default)]
+struct Seen {
+    /// The highest revision known to be committed (or, after a reset, the
+    /// revision the database went back to).
+    revision: i64,
+    generation: i64,
+}
+
+impl Seen {
+    /// A revision known to be committed: announced, or read after our own write.
+    /// A lower one is an announcement overtaken by a later one.
+    fn committed(&mut self, revision: i64) {
+        if revision > self.revision {
+            self.revision = revision;
+            self.generation += 1;
+        }
+    }
+
+    /// A revision polled by a read that began when `before` was known committed.
+    /// Lower than that, it can only be a database gone back: a restore or a reset.
+    fn polled(&mut self, before: i64, revision: i64) {
+        if revision < before && self.revision == before {
+            self.revision = revision;
+            self.generation += 1;
+        } else {
+            self.committed(revision);
+        }
+    }
 }
 
 impl RevisionWatch {
@@ -36,35 +71,42 @@ impl RevisionWatch {
     /// tasks end once the store is dropped.
     pub(crate) fn spawn(conn: DatabaseConnection, backend: Backend) -> Self {
         let watch = Self::default();
-        let weak = Arc::downgrade(&watch.latest);
+        let weak = Arc::downgrade(&watch.seen);
         let poller = conn.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(poll_every(backend));
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                let Some(latest) = weak.upgrade() else { return };
+                let Some(seen) = weak.upgrade() else { return };
+                let before = lock(&seen).revision;
                 if let Some(revision) = read(&poller).await {
-                    latest.fetch_max(revision, Ordering::AcqRel);
+                    lock(&seen).polled(before, revision);
                 }
             }
         });
         if backend == Backend::Postgres {
-            tokio::spawn(listen(conn, Arc::downgrade(&watch.latest)));
+            tokio::spawn(listen(conn, Arc::downgrade(&watch.seen)));
         }
         watch
     }
 
     pub(crate) fn get(&self) -> i64 {
-        self.latest.load(Ordering::Acquire)
+        lock(&self.seen).generation
     }
 
     /// After this process committed a registry change: re-read the revision now.
     pub(crate) async fn refresh(&self, conn: &DatabaseConnection) {
         if let Some(revision) = read(conn).await {
-            self.latest.fetch_max(revision, Ordering::AcqRel);
+            lock(&self.seen).committed(revision);
         }
     }
+}
+
+fn lock(seen: &Mutex<Seen>) -> std::sync::MutexGuard<'_, Seen> {
+    // Two integers, consistent whatever panicked while holding them.
+    seen.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 async fn read(conn: &DatabaseConnection) -> Option<i64> {
@@ -76,7 +118,7 @@ async fn read(conn: &DatabaseConnection) -> Option<i64> {
         .map(|r| r.revision)
 }
 
-async fn listen(conn: DatabaseConnection, latest: std::sync::Weak<AtomicI64>) {
+async fn listen(conn: DatabaseConnection, seen: Weak<Mutex<Seen>>) {
     use sea_orm::sqlx::postgres::PgListener;
     loop {
         let listener = async {
@@ -95,19 +137,20 @@ async fn listen(conn: DatabaseConnection, latest: std::sync::Weak<AtomicI64>) {
         };
         loop {
             let notice = listener.try_recv().await;
-            let Some(latest) = latest.upgrade() else {
+            let Some(seen) = seen.upgrade() else {
                 return;
             };
             match notice {
                 Ok(Some(notice)) => {
                     if let Ok(revision) = notice.payload().parse::<i64>() {
-                        latest.fetch_max(revision, Ordering::AcqRel);
+                        lock(&seen).committed(revision);
                     }
                 }
                 // Reconnected: notices sent meanwhile are lost, so ask.
                 Ok(None) => {
+                    let before = lock(&seen).revision;
                     if let Some(revision) = read(&conn).await {
-                        latest.fetch_max(revision, Ordering::AcqRel);
+                        lock(&seen).polled(before, revision);
                     }
                 }
                 Err(e) => {

@@ -12,6 +12,7 @@ api_test!(
     a_message_mentions_at_most_fifty_members,
     the_longest_description_and_instructions_can_be_written_and_edited,
     a_task_carries_at_most_fifty_labels,
+    a_resolved_tree_holds_at_most_a_thousand_tools,
 );
 
 /// The JSON body limit of the test app (the default, 1 MiB).
@@ -216,4 +217,70 @@ async fn a_task_carries_at_most_fifty_labels(app: TestApp) {
             .len(),
         1
     );
+}
+
+/// Ten tools delegating to one assistant with 99 tools: each shows the 99 again,
+/// 1000 tools in all. A registry of 110 tools could describe a far larger tree.
+async fn a_resolved_tree_holds_at_most_a_thousand_tools(app: TestApp) {
+    let plain = |n: usize| {
+        json!({"name": format!("leaf_{n}"), "tool_type": "time",
+                                  "input_schema": {"type": "object"}})
+    };
+    let delegating = |n: usize| {
+        json!({"name": format!("ask_{n}"), "tool_type": "sub_assistant",
+                                       "input_schema": {"type": "object"}, "sub_assistant": "Leaf"})
+    };
+    let tools: Vec<Value> = (0..100).map(plain).chain((0..10).map(delegating)).collect();
+    let document = json!({
+        "format": "agentry.registry/1",
+        "assistants": [
+            {"name": "Leaf", "model": "m", "assistant_type": "llm",
+             "tools": (0..99).map(|n| format!("leaf_{n}")).collect::<Vec<_>>()},
+            {"name": "Root", "model": "m", "assistant_type": "llm",
+             "tools": (0..10).map(|n| format!("ask_{n}")).collect::<Vec<_>>()},
+        ],
+        "tools": tools,
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("registry.json");
+    std::fs::write(&file, document.to_string()).unwrap();
+    crate::registry_import::migrate(
+        &app.database_url,
+        &["import-assistants", file.to_str().unwrap()],
+    )
+    .await
+    .unwrap();
+    let named = async |list: &str, name: &str| {
+        let listed = app
+            .get(&format!("/api/v1/{list}?limit=200"), &app.admin)
+            .await;
+        let found = listed.body[list]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["name"] == name);
+        found.unwrap()["id"].as_str().unwrap().to_owned()
+    };
+    let root = named("assistants", "Root").await;
+    let resolved = format!("/api/v1/assistants/{root}/resolved");
+
+    let at = app.get(&resolved, &app.admin).await;
+    assert_eq!(at.status, StatusCode::OK, "{:?}", at.status);
+    let leaves = at.body["tools"][0]["sub_assistant"]["tools"]
+        .as_array()
+        .unwrap();
+    assert_eq!(leaves.len(), 99);
+
+    let extra = named("tools", "leaf_99").await;
+    let linked = app
+        .post(
+            &format!("/api/v1/assistants/{root}/tools/{extra}"),
+            &app.admin,
+            json!(null),
+        )
+        .await;
+    assert!(linked.status.is_success(), "{linked:?}");
+    let past = app.get(&resolved, &app.admin).await;
+    assert_problem(&past, StatusCode::CONFLICT, "conflict");
+    assert!(past.body["detail"].as_str().unwrap().contains("1000 tools"));
 }

@@ -16,7 +16,7 @@ api_test!(
 
 const EXAMPLE: &str = include_str!("../../../../docs/registry-example.json");
 
-async fn migrate(database_url: &str, args: &[&str]) -> anyhow::Result<()> {
+pub(crate) async fn migrate(database_url: &str, args: &[&str]) -> anyhow::Result<()> {
     let mut argv = vec!["agentry-migrate", "--database-url", database_url];
     argv.extend_from_slice(args);
     run_migrate(MigrateConfig::try_parse_from(argv)?).await

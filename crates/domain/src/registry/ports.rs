@@ -146,8 +146,11 @@ pub trait SnapshotRepo: Send + Sync {
 #[async_trait]
 pub trait RevisionRepo: Send + Sync {
     async fn revision(&self) -> Result<i64>;
-    /// The newest revision this process knows of without asking the database: its
-    /// own changes at once, other processes' within about a second.
+    /// A generation that moves on whenever this process learns, without asking
+    /// the database, that the registry changed (its own changes at once, other
+    /// processes' within a poll) and never returns to an earlier value, even when
+    /// the database is restored to an earlier revision. It is what cached
+    /// resolutions are tagged with, not the revision itself.
     fn known_revision(&self) -> i64;
 }
 

@@ -8,7 +8,7 @@ mod resolve;
 mod tests;
 
 use self::resolve::ResolvedCache;
-pub use self::resolve::{ResolvedAssistant, ResolvedTool};
+pub use self::resolve::{MAX_RESOLVED_DEPTH, MAX_RESOLVED_TOOLS, ResolvedAssistant, ResolvedTool};
 use super::Ports;
 use super::ports::{AssistantQuery, AssistantUsage, ToolQuery};
 use crate::caller::Principal;

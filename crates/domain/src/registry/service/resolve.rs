@@ -7,14 +7,20 @@ use std::sync::{Arc, Mutex};
 use serde_json::{Value, json};
 
 use super::Registry;
-use crate::Result;
 use crate::caller::Principal;
 use crate::id::AssistantId;
 use crate::registry::{Assistant, Tool};
+use crate::{Error, Result};
 
 /// How deep sub-assistant trees are resolved; the graph is acyclic, this only
 /// bounds the answer's size.
-const MAX_DEPTH: usize = 8;
+pub const MAX_RESOLVED_DEPTH: usize = 8;
+
+/// How many tools a resolved tree holds at most, over all its levels. A
+/// sub-assistant shared by many tools appears under each of them, so a small
+/// registry can describe a tree exponential in its depth; past this the answer
+/// is a `Conflict` naming the limit, before it is built.
+pub const MAX_RESOLVED_TOOLS: usize = 1000;
 
 /// An assistant with everything a runtime needs to run it: its active tools and,
 /// for each sub-assistant tool, the sub-assistant resolved the same way.
@@ -65,7 +71,7 @@ impl Registry {
     pub async fn resolve(&self, who: &Principal, id: AssistantId) -> Result<ResolvedAssistant> {
         let Some(cache) = &self.resolved else {
             let root = self.assistant(who, id).await?;
-            return self.resolve_from(root, 0).await;
+            return Resolution::default().resolve(self, root, 0).await;
         };
         // Read before building: a change made meanwhile leaves the entry stale-tagged.
         let revision = self.ports.revisions.known_revision();
@@ -75,24 +81,47 @@ impl Registry {
             return Ok(hit.clone());
         }
         let root = self.assistant(who, id).await?;
-        let resolved = self.resolve_from(root, 0).await?;
+        let resolved = Resolution::default().resolve(self, root, 0).await?;
         let mut entries = lock(cache);
         entries.retain(|_, (built_at, _)| *built_at == revision);
         entries.insert(id, (revision, resolved.clone()));
         Ok(resolved)
     }
+}
 
-    async fn resolve_from(&self, assistant: Assistant, depth: usize) -> Result<ResolvedAssistant> {
+/// One resolution: each assistant is read and expanded once per depth however
+/// often it is shared, and the tools placed so far are counted against
+/// [`MAX_RESOLVED_TOOLS`].
+#[derive(Default)]
+struct Resolution {
+    expanded: HashMap<(AssistantId, usize), (ResolvedAssistant, usize)>,
+    placed: usize,
+}
+
+impl Resolution {
+    async fn resolve(
+        &mut self,
+        registry: &Registry,
+        assistant: Assistant,
+        depth: usize,
+    ) -> Result<ResolvedAssistant> {
+        if let Some((_, size)) = self.expanded.get(&(assistant.id, depth)) {
+            let size = *size;
+            self.place(size)?;
+            return Ok(self.expanded[&(assistant.id, depth)].0.clone());
+        }
+        let before = self.placed;
         let mut tools = Vec::new();
-        for (link, tool) in self.ports.links.tool_links(assistant.id).await? {
+        for (link, tool) in registry.ports.links.tool_links(assistant.id).await? {
             if !link.is_active || !tool.draft.is_active {
                 continue;
             }
             let sub_assistant = match tool.draft.assistant_id {
-                Some(sub) if depth < MAX_DEPTH => {
-                    match self.ports.assistants.get_assistant(sub).await? {
+                Some(sub) if depth < MAX_RESOLVED_DEPTH => {
+                    match registry.ports.assistants.get_assistant(sub).await? {
                         Some(sub) if sub.draft.is_active => {
-                            Some(Box::new(Box::pin(self.resolve_from(sub, depth + 1)).await?))
+                            let sub = Box::pin(self.resolve(registry, sub, depth + 1)).await?;
+                            Some(Box::new(sub))
                         }
                         // A tool delegating to a switched-off assistant is not offered.
                         _ => continue,
@@ -100,12 +129,28 @@ impl Registry {
                 }
                 _ => None,
             };
+            self.place(1)?;
             tools.push(ResolvedTool {
                 tool,
                 sub_assistant,
             });
         }
-        Ok(ResolvedAssistant { assistant, tools })
+        let resolved = ResolvedAssistant { assistant, tools };
+        let size = self.placed - before;
+        self.expanded
+            .insert((resolved.assistant.id, depth), (resolved.clone(), size));
+        Ok(resolved)
+    }
+
+    fn place(&mut self, tools: usize) -> Result<()> {
+        self.placed += tools;
+        if self.placed > MAX_RESOLVED_TOOLS {
+            return Err(Error::Conflict(format!(
+                "the resolved tree would hold more than {MAX_RESOLVED_TOOLS} tools; \
+                 sub-assistants shared by many tools repeat under each of them"
+            )));
+        }
+        Ok(())
     }
 }
 

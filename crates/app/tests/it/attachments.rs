@@ -66,6 +66,20 @@ async fn an_attachment_round_trips_through_the_blob_store(app: TestApp) {
 async fn an_oversized_or_misplaced_upload_is_refused(app: TestApp) {
     let ada = app.user("Ada").await;
     let event = message(&app, &ada).await;
+    let upload = |filename: String, bytes: Vec<u8>| {
+        let (app, ada, event) = (&app, &ada, &event);
+        async move {
+            let path = format!("/api/v1/events/{event}/attachments?filename={filename}");
+            let body = Some(("application/octet-stream", bytes));
+            app.send(Method::POST, &path, Some(ada), body, &[]).await
+        }
+    };
+    // The test app's attachment limit is 1024 bytes; a filename holds 255 characters.
+    let at = upload("a".repeat(255), vec![0; 1024]).await;
+    assert_eq!(at.status, StatusCode::CREATED, "{at:?}");
+    let long_name = upload("b".repeat(256), vec![1]).await;
+    assert_problem(&long_name, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert_eq!(long_name.body["field"], "filename");
     let path = format!("/api/v1/events/{event}/attachments?filename=big.bin");
     let big = app
         .send(
@@ -88,12 +102,8 @@ async fn an_oversized_or_misplaced_upload_is_refused(app: TestApp) {
         )
         .await;
     assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation");
-    assert!(
-        app.get(&format!("/api/v1/events/{event}/attachments"), &ada)
-            .await
-            .body
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    let listed = app
+        .get(&format!("/api/v1/events/{event}/attachments"), &ada)
+        .await;
+    assert_eq!(listed.body.as_array().unwrap().len(), 1, "only the one at the limit");
 }

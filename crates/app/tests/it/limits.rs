@@ -13,6 +13,7 @@ api_test!(
     the_longest_description_and_instructions_can_be_written_and_edited,
     a_task_carries_at_most_fifty_labels,
     a_resolved_tree_holds_at_most_a_thousand_tools,
+    every_list_pages_at_most_two_hundred,
 );
 
 /// The JSON body limit of the test app (the default, 1 MiB).
@@ -283,4 +284,25 @@ async fn a_resolved_tree_holds_at_most_a_thousand_tools(app: TestApp) {
     let past = app.get(&resolved, &app.admin).await;
     assert_problem(&past, StatusCode::CONFLICT, "conflict");
     assert!(past.body["detail"].as_str().unwrap().contains("1000 tools"));
+}
+
+async fn every_list_pages_at_most_two_hundred(app: TestApp) {
+    let ada = app.user("Ada").await;
+    let (project, _) = app.project(&ada, "TE").await;
+    for list in [
+        format!("/api/v1/projects/{project}/tasks?"),
+        format!("/api/v1/events?project_id={project}&"),
+        "/api/v1/assistants?".to_owned(),
+        "/api/v1/tools?".to_owned(),
+    ] {
+        for (limit, status) in [(200, StatusCode::OK), (1, StatusCode::OK)] {
+            let reply = app.get(&format!("{list}limit={limit}"), &app.admin).await;
+            assert_eq!(reply.status, status, "{list} {limit}");
+        }
+        for limit in [0, 201] {
+            let reply = app.get(&format!("{list}limit={limit}"), &app.admin).await;
+            assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+            assert_eq!(reply.body["field"], "limit", "{list}");
+        }
+    }
 }

@@ -18,4 +18,5 @@ mod registry;
 mod registry_import;
 mod startup;
 mod tasks;
+mod text_limits;
 mod unknown_kinds;

@@ -10,8 +10,7 @@ use agentry_http::{BodyLimits, HttpOptions};
 use agentry_migration::{Migrator, MigratorTrait as _};
 use agentry_store::{LocalBlobStore, Options, Store};
 use anyhow::Context as _;
-use poem::listener::{Acceptor as _, TcpAcceptor};
-use poem::{Endpoint, Server};
+use poem::{Endpoint, EndpointExt as _};
 
 use crate::ApiConfig;
 
@@ -67,12 +66,21 @@ impl App {
     /// Every route of the API, for serving or for in-process tests.
     #[must_use]
     pub fn routes(&self) -> impl Endpoint + use<> {
+        let store = self.store.clone();
+        let readiness: agentry_http::Readiness = Arc::new(move |within| {
+            let store = store.clone();
+            Box::pin(async move {
+                matches!(tokio::time::timeout(within, store.ping()).await, Ok(Ok(())))
+            })
+        });
         let options = HttpOptions {
             bodies: BodyLimits {
                 json: self.config.max_json_bytes,
                 upload: self.config.max_attachment_bytes,
                 timeout: Duration::from_secs(self.config.body_timeout_seconds),
             },
+            request_timeout: Duration::from_secs(self.config.request_timeout_seconds),
+            readiness,
         };
         agentry_http::routes(self.services.clone(), options)
     }
@@ -88,17 +96,16 @@ impl App {
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.config.shutdown_grace_seconds);
-        let acceptor = TcpAcceptor::from_tokio(listener)?;
-        let address = acceptor
-            .local_addr()
-            .into_iter()
-            .next()
-            .map(|a| a.to_string());
-        tracing::info!(address = address.as_deref().unwrap_or("?"), "listening");
-        let routes = self.routes();
-        Server::new_with_acceptor(acceptor)
-            .run_with_graceful_shutdown(routes, shutdown, Some(grace))
-            .await?;
+        let address = listener.local_addr().context("reading the bound address")?;
+        tracing::info!(%address, "listening");
+        let limits = crate::ConnectionLimits {
+            max_connections: self.config.max_client_connections,
+            header_timeout: Duration::from_secs(self.config.header_timeout_seconds),
+        };
+        let routes = self.routes().map_to_response().boxed();
+        crate::serve::serve(listener, routes, limits, shutdown, grace)
+            .await
+            .context("serving")?;
         tracing::info!("shut down");
         self.store.close().await.context("closing the database")?;
         Ok(())
@@ -119,7 +126,7 @@ impl App {
 pub(crate) async fn connect(database: &crate::DatabaseConfig) -> anyhow::Result<Store> {
     let options = Options {
         max_connections: database.max_connections,
-        ..Options::default()
+        acquire_timeout: Duration::from_secs(database.acquire_timeout_seconds),
     };
     Store::connect(&database.url.0, &options)
         .await

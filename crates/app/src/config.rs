@@ -51,6 +51,14 @@ pub struct DatabaseConfig {
         default_value_t = 16
     )]
     pub max_connections: u32,
+    /// Seconds a request waits for a database connection before it answers 503
+    /// (the database is down or every connection is busy).
+    #[arg(
+        long = "database-acquire-timeout-seconds",
+        env = "AGENTRY_DATABASE_ACQUIRE_TIMEOUT_SECONDS",
+        default_value_t = 5
+    )]
+    pub acquire_timeout_seconds: u64,
 }
 
 /// `agentry-api`: the REST API server.
@@ -93,6 +101,30 @@ pub struct ApiConfig {
         default_value_t = 30
     )]
     pub body_timeout_seconds: u64,
+    /// Seconds an operation may run once its body is read; past them it answers
+    /// 503 with `Retry-After`.
+    #[arg(
+        long = "request-timeout-seconds",
+        env = "AGENTRY_REQUEST_TIMEOUT_SECONDS",
+        default_value_t = 30
+    )]
+    pub request_timeout_seconds: u64,
+    /// Seconds a client may take to send a request's headers; also how long an
+    /// idle HTTP/1.1 connection is kept for its next request.
+    #[arg(
+        long = "header-timeout-seconds",
+        env = "AGENTRY_HEADER_TIMEOUT_SECONDS",
+        default_value_t = 10
+    )]
+    pub header_timeout_seconds: u64,
+    /// Open connections at most; past them a new connection is answered 503 and
+    /// closed.
+    #[arg(
+        long = "max-connections",
+        env = "AGENTRY_MAX_CONNECTIONS",
+        default_value_t = 1024
+    )]
+    pub max_client_connections: usize,
     /// Serve resolved assistant configuration from the in-process cache (changes
     /// reach every replica within a second). Turn off only to measure its effect.
     #[arg(

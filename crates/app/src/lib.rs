@@ -8,9 +8,11 @@ mod config;
 mod migrate;
 mod registry_io;
 mod seed;
+mod serve;
 mod telemetry;
 
 pub use app::{App, shutdown_signal};
 pub use config::{ApiConfig, DatabaseConfig, LogFormat, MigrateCommand, MigrateConfig, Secret};
 pub use migrate::run as run_migrate;
+pub use serve::ConnectionLimits;
 pub use telemetry::init as init_tracing;

@@ -30,6 +30,10 @@ pub enum Error {
     /// The payload is larger than allowed.
     #[error("{what} exceeds {limit} bytes")]
     TooLarge { what: &'static str, limit: usize },
+    /// A dependency (the database) cannot be reached now; the same request may
+    /// succeed later. Its source is logged, never shown to callers.
+    #[error("the service is unavailable; retry shortly")]
+    Unavailable(#[source] Box<dyn std::error::Error + Send + Sync>),
     /// An infrastructure failure; its source is logged, never shown to callers.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
@@ -46,6 +50,7 @@ pub enum ErrorKind {
     InvalidTransition,
     StaleVersion,
     TooLarge,
+    Unavailable,
     Internal,
 }
 
@@ -61,6 +66,7 @@ impl Error {
             Self::InvalidTransition { .. } => ErrorKind::InvalidTransition,
             Self::StaleVersion { .. } => ErrorKind::StaleVersion,
             Self::TooLarge { .. } => ErrorKind::TooLarge,
+            Self::Unavailable(_) => ErrorKind::Unavailable,
             Self::Internal(_) => ErrorKind::Internal,
         }
     }
@@ -70,6 +76,10 @@ impl Error {
             field: field.into(),
             message: message.into(),
         }
+    }
+
+    pub fn unavailable(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {
+        Self::Unavailable(source.into())
     }
 
     pub fn internal(source: impl Into<Box<dyn std::error::Error + Send + Sync>>) -> Self {

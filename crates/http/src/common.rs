@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod body_limit;
+pub mod deadline;
 pub mod json_body;
 pub mod nullable;
 pub mod paging;

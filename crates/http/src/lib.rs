@@ -15,7 +15,7 @@ use agentry_domain::Services;
 use poem::{Endpoint, EndpointExt as _, IntoEndpoint, Route, get, handler};
 use poem_openapi::{OpenApiService, Tags};
 
-pub use common::problem::{PROBLEM_JSON, Problem};
+pub use common::problem::{PROBLEM_JSON, Problem, RETRY_AFTER_SECONDS};
 
 #[derive(Debug, Tags)]
 enum Tag {
@@ -47,11 +47,25 @@ type Apis = (
 );
 
 pub use common::body_limit::BodyLimits;
+pub use common::deadline::Readiness;
 
 /// HTTP settings the composition root decides.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone)]
 pub struct HttpOptions {
     pub bodies: BodyLimits,
+    /// How long an operation may run once its body is read.
+    pub request_timeout: std::time::Duration,
+    /// What `/readyz` asks.
+    pub readiness: Readiness,
+}
+
+impl std::fmt::Debug for HttpOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HttpOptions")
+            .field("bodies", &self.bodies)
+            .field("request_timeout", &self.request_timeout)
+            .finish_non_exhaustive()
+    }
 }
 
 fn service(services: &Services) -> OpenApiService<Apis, ()> {
@@ -98,25 +112,38 @@ pub fn spec_json(services: &Services) -> String {
     service(services).spec()
 }
 
+/// The process is up (liveness); `/readyz` says whether it can serve.
 #[handler]
 fn healthz() -> &'static str {
     "ok"
 }
 
 /// Every route: `/api/v1/…`, the spec at `/api/v1/openapi.json`, its UI at `/docs`,
-/// and `/healthz`. Errors raised outside handlers are rendered as problems too.
+/// `/healthz` and `/readyz`. Errors raised outside handlers are rendered as
+/// problems too.
 pub fn routes(services: Services, options: HttpOptions) -> impl Endpoint {
     let api = service(&services);
     let spec = api.spec_endpoint();
     let ui = api.swagger_ui();
+    let HttpOptions {
+        bodies,
+        request_timeout,
+        readiness,
+    } = options;
+    let readyz = poem::endpoint::make(move |_| {
+        let readiness = readiness.clone();
+        async move { common::deadline::readyz(&readiness).await }
+    });
     Route::new()
         .at("/healthz", get(healthz))
+        .at("/readyz", get(readyz))
         .at("/api/v1/openapi.json", spec)
         .nest("/docs", ui)
         .nest("/", api.into_endpoint())
         .around(move |endpoint, request| {
-            common::body_limit::limit_body(endpoint, request, options.bodies)
+            common::deadline::with_deadline(endpoint, request, request_timeout)
         })
+        .around(move |endpoint, request| common::body_limit::limit_body(endpoint, request, bodies))
         .data(services)
         .catch_all_error(common::problem::render_poem_error)
 }

@@ -8,7 +8,7 @@ use agentry_domain::{Error, Result};
 use sea_orm::{DatabaseConnection, TransactionTrait as _};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::error::internal;
+use crate::error::db_error;
 use crate::events::ROWS_PER_STATEMENT;
 
 /// The most appends one transaction takes; what arrives beyond waits for the next.
@@ -57,14 +57,25 @@ async fn run(conn: DatabaseConnection, mut receiver: mpsc::Receiver<Pending>) {
 async fn commit_group(conn: &DatabaseConnection, group: Vec<Pending>) {
     if group.len() > 1 {
         let all: Vec<Event> = group.iter().flat_map(|p| p.events.clone()).collect();
-        if write(conn, &all).await.is_ok() {
-            for pending in group {
-                let _ = pending.done.send(Ok(()));
+        match write(conn, &all).await {
+            Ok(()) => {
+                for pending in group {
+                    let _ = pending.done.send(Ok(()));
+                }
+                return;
             }
-            return;
+            // The database is gone: one by one, each would wait for it again.
+            Err(Error::Unavailable(cause)) => {
+                let cause = cause.to_string();
+                for pending in group {
+                    let _ = pending.done.send(Err(Error::unavailable(cause.clone())));
+                }
+                return;
+            }
+            // One bad append (say, its parent deleted meanwhile) must not fail its
+            // neighbours: the group was rolled back, so each goes again on its own.
+            Err(_) => {}
         }
-        // One bad append (say, its parent deleted meanwhile) must not fail its
-        // neighbours: the group was rolled back, so each goes again on its own.
     }
     for pending in group {
         let outcome = write(conn, &pending.events).await;
@@ -77,7 +88,7 @@ async fn write(conn: &DatabaseConnection, events: &[Event]) -> Result<()> {
     if events.len() <= ROWS_PER_STATEMENT {
         return crate::events::insert(conn, events).await;
     }
-    let txn = conn.begin().await.map_err(internal)?;
+    let txn = conn.begin().await.map_err(db_error)?;
     crate::events::insert(&txn, events).await?;
-    txn.commit().await.map_err(internal)
+    txn.commit().await.map_err(db_error)
 }

@@ -10,7 +10,7 @@ use sea_orm::{
 
 use crate::Store;
 use crate::entity::attachments::{ActiveModel, Column, Entity, Model};
-use crate::error::internal;
+use crate::error::db_error;
 
 fn from_row(row: Model) -> Attachment {
     Attachment {
@@ -43,7 +43,7 @@ impl AttachmentRepo for Store {
         Entity::insert(row)
             .exec_without_returning(&self.write)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         Ok(())
     }
 
@@ -51,7 +51,7 @@ impl AttachmentRepo for Store {
         let row = Entity::find_by_id(id.0)
             .one(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         Ok(row.map(from_row))
     }
 
@@ -61,7 +61,7 @@ impl AttachmentRepo for Store {
             .order_by_asc(Column::Id)
             .all(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         Ok(rows.into_iter().map(from_row).collect())
     }
 }

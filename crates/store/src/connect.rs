@@ -58,7 +58,7 @@ impl Store {
         if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             let pool = Database::connect(pool_options(url, options, options.max_connections))
                 .await
-                .map_err(crate::error::internal)?;
+                .map_err(crate::error::db_error)?;
             return Ok(Self::new(pool.clone(), pool, Backend::Postgres));
         }
         if !url.starts_with("sqlite:") {
@@ -99,15 +99,23 @@ impl Store {
         &self.write
     }
 
+    /// Whether the database answers a round trip now.
+    ///
+    /// # Errors
+    /// `Unavailable` when it cannot be reached.
+    pub async fn ping(&self) -> Result<()> {
+        self.read.ping().await.map_err(crate::error::db_error)
+    }
+
     /// Closes both pools, waiting for connections in use to come back.
     ///
     /// # Errors
     /// `Internal` when a pool fails to close.
     pub async fn close(self) -> Result<()> {
         let same = self.backend == Backend::Postgres;
-        self.write.close().await.map_err(crate::error::internal)?;
+        self.write.close().await.map_err(crate::error::db_error)?;
         if !same {
-            self.read.close().await.map_err(crate::error::internal)?;
+            self.read.close().await.map_err(crate::error::db_error)?;
         }
         Ok(())
     }
@@ -147,5 +155,5 @@ async fn connect_sqlite(url: &str, options: &Options, max: u32) -> Result<Databa
     });
     Database::connect(opts)
         .await
-        .map_err(crate::error::internal)
+        .map_err(crate::error::db_error)
 }

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::entity::events::{ActiveModel, Entity};
-use crate::error::internal;
+use crate::error::db_error;
 
 /// Inserts events with the connection or transaction of the change they record.
 pub(crate) async fn insert(conn: &impl ConnectionTrait, events: &[Event]) -> Result<()> {
@@ -21,7 +21,7 @@ pub(crate) async fn insert(conn: &impl ConnectionTrait, events: &[Event]) -> Res
         Entity::insert_many(chunk.iter().map(to_row))
             .exec_without_returning(conn)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
     }
     Ok(())
 }
@@ -49,14 +49,14 @@ const COLUMNS: &str = "id, project_id, \"type\", actor_id, task_id, parent_id, \
                        CAST(payload AS TEXT) AS payload, created_at, updated_at";
 
 fn from_row(row: &QueryResult) -> Result<Event> {
-    let id: Uuid = row.try_get_by_index(0).map_err(internal)?;
-    let type_name: String = row.try_get_by_index(2).map_err(internal)?;
-    let payload: String = row.try_get_by_index(6).map_err(internal)?;
+    let id: Uuid = row.try_get_by_index(0).map_err(db_error)?;
+    let type_name: String = row.try_get_by_index(2).map_err(db_error)?;
+    let payload: String = row.try_get_by_index(6).map_err(db_error)?;
     // Any type, known to this binary or not: the log serves what it stores.
     let payload = serde_json::from_str(&payload)
         .map_err(|e| crate::error::corrupt("event payload", format!("{id}: {e}")))?;
     let kind = EventKind::stored(type_name, payload);
-    let optional = |n| row.try_get_by_index::<Option<Uuid>>(n).map_err(internal);
+    let optional = |n| row.try_get_by_index::<Option<Uuid>>(n).map_err(db_error);
     Ok(Event {
         id: EventId(id),
         project_id: optional(1)?.map(ProjectId),
@@ -64,8 +64,8 @@ fn from_row(row: &QueryResult) -> Result<Event> {
         task_id: optional(4)?.map(TaskId),
         parent_id: optional(5)?.map(EventId),
         kind,
-        created_at: row.try_get_by_index(7).map_err(internal)?,
-        updated_at: row.try_get_by_index(8).map_err(internal)?,
+        created_at: row.try_get_by_index(7).map_err(db_error)?,
+        updated_at: row.try_get_by_index(8).map_err(db_error)?,
     })
 }
 
@@ -119,12 +119,12 @@ impl Store {
         use sea_orm::TransactionTrait as _;
 
         let (sql, params) = self.feed_query(filter);
-        let txn = self.read.begin().await.map_err(internal)?;
+        let txn = self.read.begin().await.map_err(db_error)?;
         let (prefix, column) = match params.backend {
             DbBackend::Postgres => {
                 txn.execute_unprepared("SET LOCAL enable_seqscan = off")
                     .await
-                    .map_err(internal)?;
+                    .map_err(db_error)?;
                 ("EXPLAIN", 0)
             }
             _ => ("EXPLAIN QUERY PLAN", 3),
@@ -134,17 +134,17 @@ impl Store {
             format!("{prefix} {sql}"),
             params.values,
         );
-        let rows = txn.query_all_raw(statement).await.map_err(internal)?;
-        txn.rollback().await.map_err(internal)?;
+        let rows = txn.query_all_raw(statement).await.map_err(db_error)?;
+        txn.rollback().await.map_err(db_error)?;
         rows.iter()
-            .map(|row| row.try_get_by_index(column).map_err(internal))
+            .map(|row| row.try_get_by_index(column).map_err(db_error))
             .collect()
     }
 
     /// Events selected by `sql` (which selects [`COLUMNS`]) with its parameters.
     async fn select(&self, sql: String, params: Params) -> Result<Vec<Event>> {
         let statement = Statement::from_sql_and_values(params.backend, sql, params.values);
-        let rows = self.read.query_all_raw(statement).await.map_err(internal)?;
+        let rows = self.read.query_all_raw(statement).await.map_err(db_error)?;
         rows.iter().map(from_row).collect()
     }
 }

@@ -11,7 +11,7 @@ use sea_orm::{
 
 use crate::Store;
 use crate::entity::labels;
-use crate::error::{internal, unique};
+use crate::error::{db_error, unique};
 
 fn label_from(row: labels::Model) -> Label {
     Label {
@@ -48,7 +48,7 @@ impl LabelRepo for Store {
         let row = labels::Entity::find_by_id(id.0)
             .one(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         Ok(row.map(label_from))
     }
 
@@ -58,7 +58,7 @@ impl LabelRepo for Store {
             .order_by_asc(labels::Column::NameKey)
             .all(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         Ok(rows.into_iter().map(label_from).collect())
     }
 }

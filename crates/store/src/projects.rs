@@ -13,7 +13,7 @@ use sea_orm::{
 
 use crate::Store;
 use crate::entity::{members, projects};
-use crate::error::{corrupt, internal, unique};
+use crate::error::{corrupt, db_error, unique};
 
 fn project_from(row: projects::Model) -> Result<Project> {
     Ok(Project {
@@ -62,7 +62,7 @@ async fn insert_members(conn: &impl ConnectionTrait, members: &[Member]) -> Resu
             Some(SqlErr::UniqueConstraintViolation(_)) => {
                 Error::Conflict("the user is a member of this project already".into())
             }
-            _ => internal(err),
+            _ => db_error(err),
         })?;
     Ok(())
 }
@@ -101,7 +101,7 @@ impl ProjectRepo for Store {
         let row = projects::Entity::find_by_id(id.0)
             .one(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         let project = row.map(project_from).transpose()?;
         if let Some(project) = &project {
             self.caches.projects.put(seen, id, project.clone());
@@ -124,7 +124,7 @@ impl ProjectRepo for Store {
             .order_by_asc(projects::Column::Id)
             .all(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         rows.into_iter().map(project_from).collect()
     }
 
@@ -141,7 +141,7 @@ impl ProjectRepo for Store {
         let row = members::Entity::find_by_id(id.0)
             .one(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         row.map(member_from).transpose()
     }
 
@@ -155,7 +155,7 @@ impl ProjectRepo for Store {
             .filter(members::Column::UserId.eq(user.0))
             .one(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         let member = row.map(member_from).transpose()?;
         if let Some(member) = &member {
             self.caches
@@ -178,7 +178,7 @@ impl ProjectRepo for Store {
             .filter(members::Column::Handle.is_in(handles.iter().map(Handle::as_str)))
             .all(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         let mut found = rows
             .into_iter()
             .map(member_from)
@@ -194,7 +194,7 @@ impl ProjectRepo for Store {
             .order_by_asc(members::Column::Id)
             .all(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         rows.into_iter().map(member_from).collect()
     }
 }

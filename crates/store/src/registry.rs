@@ -24,7 +24,7 @@ use sea_orm::{
 
 use crate::Store;
 use crate::entity::registry_revision;
-use crate::error::internal;
+use crate::error::db_error;
 
 /// Bumps the registry revision; the first statement of every registry write. On
 /// PostgreSQL the change is also announced, which happens only if it commits.
@@ -37,14 +37,14 @@ async fn bump(conn: &impl ConnectionTrait) -> Result<()> {
         .filter(registry_revision::Column::Id.eq(1))
         .exec(conn)
         .await
-        .map_err(internal)?;
+        .map_err(db_error)?;
     if conn.get_database_backend() == DbBackend::Postgres {
         conn.execute_unprepared(&format!(
             "SELECT pg_notify('{}', revision::text) FROM registry_revision WHERE id = 1",
             crate::watch::CHANNEL
         ))
         .await
-        .map_err(internal)?;
+        .map_err(db_error)?;
     }
     Ok(())
 }
@@ -82,7 +82,7 @@ impl RevisionRepo for Store {
         Ok(registry_revision::Entity::find_by_id(1)
             .one(&self.read)
             .await
-            .map_err(internal)?
+            .map_err(db_error)?
             .map_or(0, |r| r.revision))
     }
 

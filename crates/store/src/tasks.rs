@@ -19,7 +19,7 @@ use uuid::Uuid;
 
 use crate::Store;
 use crate::entity::{projects, task_labels, task_links, tasks};
-use crate::error::{corrupt, internal, unique};
+use crate::error::{corrupt, db_error, unique};
 
 fn task_from(row: tasks::Model, labels: Vec<LabelId>) -> Result<Task> {
     Ok(Task::restore(TaskRecord {
@@ -74,7 +74,7 @@ async fn labels_of(
         .filter(task_labels::Column::TaskId.is_in(tasks.iter().copied()))
         .all(conn)
         .await
-        .map_err(internal)?;
+        .map_err(db_error)?;
     for row in rows {
         labels
             .entry(row.task_id)
@@ -111,7 +111,7 @@ async fn apply_change(conn: &impl ConnectionTrait, task: &Task, change: &TaskCha
                 .filter(task_labels::Column::LabelId.eq(label.0))
                 .exec(conn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
         }
         TaskChange::AddLink(link) => {
             let row = task_links::ActiveModel {
@@ -131,7 +131,7 @@ async fn apply_change(conn: &impl ConnectionTrait, task: &Task, change: &TaskCha
             let removed = task_links::Entity::delete_by_id(link.0)
                 .exec(conn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             // Removed meanwhile (through the task at its other end): its event stands.
             if removed.rows_affected == 0 {
                 return Err(Error::NotFound { entity: "link" });
@@ -151,7 +151,7 @@ impl Store {
             .filter(condition)
             .one(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         Ok(with_labels(&self.read, row.into_iter().collect())
             .await?
             .pop())
@@ -173,7 +173,7 @@ impl TaskRepo for Store {
                 .filter(projects::Column::Id.eq(project.0))
                 .exec(txn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             if bumped.rows_affected == 0 {
                 return Err(Error::NotFound { entity: "project" });
             }
@@ -183,7 +183,7 @@ impl TaskRepo for Store {
                 .into_tuple::<i64>()
                 .one(txn)
                 .await
-                .map_err(internal)?
+                .map_err(db_error)?
                 .ok_or(Error::NotFound { entity: "project" })?;
             let task = task.clone().numbered(number);
             let t = task.record();
@@ -203,13 +203,13 @@ impl TaskRepo for Store {
             tasks::Entity::insert(row)
                 .exec_without_returning(txn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             task_labels::Entity::insert_many(
                 t.labels.iter().map(|l| label_row(t.id, *l, t.created_at)),
             )
             .exec_without_returning(txn)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
             Ok(task)
         })
         .await
@@ -230,7 +230,7 @@ impl TaskRepo for Store {
             .into_tuple()
             .one(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         let project = project.map(ProjectId);
         if let Some(project) = project {
             self.caches.task_projects.put(seen, id, project);
@@ -273,7 +273,7 @@ impl TaskRepo for Store {
             .limit(u64::from(q.limit))
             .all(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         with_labels(&self.read, rows).await
     }
 
@@ -304,12 +304,12 @@ impl TaskRepo for Store {
                 .filter(tasks::Column::Version.eq(expected_version))
                 .exec(txn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             if updated.rows_affected == 0 {
                 let current = tasks::Entity::find_by_id(t.id.0)
                     .one(txn)
                     .await
-                    .map_err(internal)?;
+                    .map_err(db_error)?;
                 return Err(match current {
                     Some(current) => Error::StaleVersion {
                         expected: expected_version,
@@ -339,7 +339,7 @@ impl TaskLinkRepo for Store {
             .order_by_asc(task_links::Column::Id)
             .all(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         rows.into_iter().map(link_from).collect()
     }
 
@@ -347,7 +347,7 @@ impl TaskLinkRepo for Store {
         let row = task_links::Entity::find_by_id(id.0)
             .one(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         row.map(link_from).transpose()
     }
 }

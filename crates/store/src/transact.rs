@@ -6,7 +6,7 @@ use agentry_domain::event::Event;
 use sea_orm::{DatabaseTransaction, TransactionTrait as _};
 
 use crate::Store;
-use crate::error::internal;
+use crate::error::db_error;
 
 impl Store {
     /// Runs `work` on the writer, then records `events`, in one transaction. An
@@ -40,12 +40,12 @@ impl Store {
         events: &[Event],
         work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<(T, bool)>,
     ) -> Result<T> {
-        let txn = self.write.begin().await.map_err(internal)?;
+        let txn = self.write.begin().await.map_err(db_error)?;
         let (done, changed) = work(&txn).await?;
         if changed {
             crate::events::insert(&txn, events).await?;
         }
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await.map_err(db_error)?;
         Ok(done)
     }
 }

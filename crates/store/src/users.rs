@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use crate::entity::{api_tokens, users};
-use crate::error::{internal, unique};
+use crate::error::{db_error, unique};
 use crate::{Backend, Store};
 
 fn user_row(user: &User) -> users::ActiveModel {
@@ -60,7 +60,7 @@ async fn insert_user(conn: &impl ConnectionTrait, user: &User, tokens: &[ApiToke
     users::Entity::insert(user_row(user))
         .exec_without_returning(conn)
         .await
-        .map_err(internal)?;
+        .map_err(db_error)?;
     api_tokens::Entity::insert_many(tokens.iter().map(token_row))
         .exec_without_returning(conn)
         .await
@@ -82,9 +82,9 @@ impl UserRepo for Store {
                 // Two replicas starting together must not both create "the first" admin.
                 txn.execute_unprepared("LOCK TABLE users IN SHARE ROW EXCLUSIVE MODE")
                     .await
-                    .map_err(internal)?;
+                    .map_err(db_error)?;
             }
-            if users::Entity::find().count(txn).await.map_err(internal)? > 0 {
+            if users::Entity::find().count(txn).await.map_err(db_error)? > 0 {
                 return Ok(false);
             }
             insert_user(txn, user, std::slice::from_ref(token)).await?;
@@ -102,7 +102,7 @@ impl UserRepo for Store {
         let row = users::Entity::find_by_id(id.0)
             .one(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         Ok(row.map(user_from))
     }
 
@@ -112,7 +112,7 @@ impl UserRepo for Store {
             .order_by_asc(users::Column::Id)
             .all(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         Ok(rows.into_iter().map(user_from).collect())
     }
 
@@ -132,7 +132,7 @@ impl UserRepo for Store {
             .filter(users::Column::Id.in_subquery(holder))
             .one(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         let user = row.map(user_from);
         if let Some(user) = &user {
             self.caches.tokens.put(seen, digest.0.clone(), user.clone());
@@ -155,7 +155,7 @@ impl UserRepo for Store {
         let row = api_tokens::Entity::find_by_id(id.0)
             .one(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         Ok(row.map(token_from))
     }
 
@@ -166,7 +166,7 @@ impl UserRepo for Store {
             .order_by_desc(api_tokens::Column::Id)
             .all(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         Ok(rows.into_iter().map(token_from).collect())
     }
 
@@ -179,7 +179,7 @@ impl UserRepo for Store {
                 .filter(api_tokens::Column::RevokedAt.is_null())
                 .exec(txn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             Ok(revoked.rows_affected == 1)
         })
         .await?;
@@ -202,7 +202,7 @@ impl UserRepo for Store {
                 .filter(api_tokens::Column::RevokedAt.is_not_null())
                 .one(txn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             if let Some(holder) = holder {
                 api_tokens::Entity::update_many()
                     .col_expr(
@@ -212,7 +212,7 @@ impl UserRepo for Store {
                     .filter(api_tokens::Column::Id.eq(holder.id))
                     .exec(txn)
                     .await
-                    .map_err(internal)?;
+                    .map_err(db_error)?;
             }
             api_tokens::Entity::insert(token_row(token))
                 .exec_without_returning(txn)
@@ -224,7 +224,7 @@ impl UserRepo for Store {
                 .filter(api_tokens::Column::RevokedAt.is_null())
                 .exec(txn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             Ok(())
         })
         .await?;

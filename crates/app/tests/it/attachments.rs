@@ -105,5 +105,9 @@ async fn an_oversized_or_misplaced_upload_is_refused(app: TestApp) {
     let listed = app
         .get(&format!("/api/v1/events/{event}/attachments"), &ada)
         .await;
-    assert_eq!(listed.body.as_array().unwrap().len(), 1, "only the one at the limit");
+    assert_eq!(
+        listed.body.as_array().unwrap().len(),
+        1,
+        "only the one at the limit"
+    );
 }

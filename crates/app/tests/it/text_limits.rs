@@ -139,12 +139,19 @@ async fn each_text_is_accepted_at_its_limit_and_refused_past_it(app: TestApp) {
             // generated client would have found before sending.
             assert_problem(&past, StatusCode::BAD_REQUEST, "bad-request");
             let detail = past.body["detail"].as_str().unwrap();
-            let declared = format!("field `{}` verification failed. maxLength({})", case.field, case.max);
+            let declared = format!(
+                "field `{}` verification failed. maxLength({})",
+                case.field, case.max
+            );
             assert!(detail.contains(&declared), "{what}: {detail}");
         } else {
             assert_problem(&past, StatusCode::UNPROCESSABLE_ENTITY, "validation");
             assert_eq!(past.body["field"], case.field, "{what}");
         }
-        assert_eq!(newest(&app).await, before, "{what}: past the limit, nothing is written");
+        assert_eq!(
+            newest(&app).await,
+            before,
+            "{what}: past the limit, nothing is written"
+        );
     }
 }

@@ -1,12 +1,13 @@
 //! Bearer-token authentication: the token is resolved to its caller before the
 //! operation runs; a missing or bad token answers 401.
 
-use agentry_domain::Principal;
-use agentry_domain::Services;
-use poem::Request;
+use agentry_domain::{Error, Principal, Services};
 use poem::http::StatusCode;
+use poem::{IntoResponse as _, Request};
 use poem_openapi::SecurityScheme;
 use poem_openapi::auth::Bearer;
+
+use super::problem::ApiError;
 
 /// `Authorization: Bearer <token>`, as issued by `POST /api/v1/tokens`.
 #[derive(Debug, SecurityScheme)]
@@ -19,10 +20,10 @@ async fn authenticate(request: &Request, bearer: Bearer) -> poem::Result<Princip
         .ok_or_else(|| poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))?;
     match services.accounts.authenticate(&bearer.token).await {
         Ok(principal) => Ok(principal),
-        Err(agentry_domain::Error::Internal(source)) => {
-            tracing::error!(error = %source, "authentication failed");
-            Err(poem::Error::from_status(StatusCode::INTERNAL_SERVER_ERROR))
-        }
+        // An outage is not a bad token: the client should retry, not log in again.
+        Err(e @ (Error::Unavailable(_) | Error::Internal(_))) => Err(poem::Error::from_response(
+            ApiError::from(e).into_response(),
+        )),
         Err(_) => Err(poem::Error::from_string(
             "invalid or revoked token",
             StatusCode::UNAUTHORIZED,

@@ -81,9 +81,30 @@ pub enum ApiError {
     /// Something failed on our side; the details are in the server log.
     #[oai(status = 500, content_type = "application/problem+json")]
     Internal(Json<Problem>),
+    /// The database cannot be reached now, or the request outlived the request
+    /// timeout; nothing is known to have been written. Retry after `Retry-After`
+    /// seconds.
+    #[oai(status = 503, content_type = "application/problem+json")]
+    Unavailable(
+        Json<Problem>,
+        /// Seconds to wait before retrying.
+        #[oai(header = "Retry-After")]
+        u32,
+    ),
 }
 
+/// Seconds a client is asked to wait after a 503: a database restart takes a
+/// few, and clients retrying together should not all come back at once.
+pub const RETRY_AFTER_SECONDS: u32 = 2;
+
 impl ApiError {
+    /// A 503 with `Retry-After`, saying `detail`.
+    #[must_use]
+    pub fn unavailable(detail: impl Into<String>) -> Self {
+        let problem = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", detail);
+        Self::Unavailable(Json(problem), RETRY_AFTER_SECONDS)
+    }
+
     /// A 500 that says nothing of the cause; the caller logs it.
     #[must_use]
     pub fn internal() -> Self {
@@ -132,6 +153,10 @@ impl From<Error> for ApiError {
                     body.field = Some(field.clone());
                 }
                 Self::Unprocessable(Json(body))
+            }
+            ErrorKind::Unavailable => {
+                tracing::warn!(error = ?error, "request failed: the database is unavailable");
+                Self::unavailable(detail)
             }
             ErrorKind::Internal => {
                 tracing::error!(error = ?error, "request failed");

@@ -16,7 +16,7 @@ use crate::Store;
 use crate::entity::{
     assistant_tool_link as links, assistants, members, tools, user_assistant_threads as threads,
 };
-use crate::error::internal;
+use crate::error::db_error;
 
 /// Unique violations on assistants: a taken name or a second active secretary.
 fn conflict(name: &str) -> impl Fn(DbErr) -> Error + '_ {
@@ -27,7 +27,7 @@ fn conflict(name: &str) -> impl Fn(DbErr) -> Error + '_ {
         Some(SqlErr::UniqueConstraintViolation(_)) => {
             Error::Conflict(format!("an assistant named {name:?} exists"))
         }
-        _ => Error::internal(err),
+        _ => db_error(err),
     }
 }
 
@@ -35,7 +35,7 @@ async fn revision_of(conn: &impl ConnectionTrait, id: AssistantId) -> Result<Opt
     Ok(assistants::Entity::find_by_id(id.0)
         .one(conn)
         .await
-        .map_err(internal)?
+        .map_err(db_error)?
         .map(|current| current.revision))
 }
 
@@ -45,7 +45,7 @@ async fn usage_in(conn: &impl ConnectionTrait, id: AssistantId) -> Result<Assist
         .order_by_asc(tools::Column::Name)
         .all(conn)
         .await
-        .map_err(internal)?;
+        .map_err(db_error)?;
     let links = links::Entity::find()
         .filter(
             links::Column::AssistantId
@@ -54,18 +54,18 @@ async fn usage_in(conn: &impl ConnectionTrait, id: AssistantId) -> Result<Assist
         )
         .count(conn)
         .await
-        .map_err(internal)?;
+        .map_err(db_error)?;
     let members = members::Entity::find()
         .filter(members::Column::AssistantId.eq(id.0))
         .order_by_asc(members::Column::Handle)
         .all(conn)
         .await
-        .map_err(internal)?;
+        .map_err(db_error)?;
     let threads = threads::Entity::find()
         .filter(threads::Column::AssistantId.eq(id.0))
         .count(conn)
         .await
-        .map_err(internal)?;
+        .map_err(db_error)?;
     Ok(AssistantUsage {
         tools: tools.into_iter().map(|t| t.name).collect(),
         links: usize::try_from(links).map_err(Error::internal)?,
@@ -91,7 +91,7 @@ impl AssistantRepo for Store {
         let row = assistants::Entity::find_by_id(id.0)
             .one(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         row.map(assistant_from).transpose()
     }
 
@@ -114,7 +114,7 @@ impl AssistantRepo for Store {
             .limit(u64::from(q.limit))
             .all(&self.read)
             .await
-            .map_err(internal)?
+            .map_err(db_error)?
             .into_iter()
             .map(assistant_from)
             .collect()
@@ -157,7 +157,7 @@ impl AssistantRepo for Store {
                 .filter(assistants::Column::Revision.eq(revision))
                 .exec(txn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             if deleted.rows_affected == 0 {
                 return Err(stale(revision, revision_of(txn, id).await?, "assistant"));
             }

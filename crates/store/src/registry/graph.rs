@@ -7,7 +7,7 @@ use agentry_domain::{Error, Result};
 use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
 
 use crate::entity::{assistant_tool_link, assistants, tools};
-use crate::error::internal;
+use crate::error::db_error;
 
 /// Every delegation edge, except those through `except` (a tool being changed).
 pub(super) async fn edges(
@@ -18,11 +18,11 @@ pub(super) async fn edges(
         .filter(tools::Column::AssistantId.is_not_null())
         .all(conn)
         .await
-        .map_err(internal)?;
+        .map_err(db_error)?;
     let links = assistant_tool_link::Entity::find()
         .all(conn)
         .await
-        .map_err(internal)?;
+        .map_err(db_error)?;
     Ok(links
         .iter()
         .filter(|l| except.is_none_or(|t| t.0 != l.tool_id))
@@ -49,7 +49,7 @@ pub(super) async fn refuse_loops(
         .filter(assistants::Column::Id.is_in(cycle.iter().map(|a| a.0)))
         .all(conn)
         .await
-        .map_err(internal)?;
+        .map_err(db_error)?;
     let names: Vec<String> = cycle
         .iter()
         .map(|id| {

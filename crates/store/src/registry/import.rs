@@ -13,14 +13,14 @@ use super::graph;
 use super::rows::{assistant_from, assistant_row, link_from, link_row, tool_from, tool_row};
 use crate::Store;
 use crate::entity::{assistant_tool_link as links, assistants, tools};
-use crate::error::internal;
+use crate::error::db_error;
 
 #[async_trait]
 impl SnapshotRepo for Store {
     async fn snapshot(&self) -> Result<RegistrySnapshot> {
-        let txn = self.read.begin().await.map_err(internal)?;
+        let txn = self.read.begin().await.map_err(db_error)?;
         let snapshot = snapshot(&txn).await?;
-        txn.commit().await.map_err(internal)?;
+        txn.commit().await.map_err(db_error)?;
         Ok(snapshot)
     }
 
@@ -40,7 +40,7 @@ async fn snapshot(conn: &impl ConnectionTrait) -> Result<RegistrySnapshot> {
         .order_by_asc(assistants::Column::Name)
         .all(conn)
         .await
-        .map_err(internal)?
+        .map_err(db_error)?
         .into_iter()
         .map(assistant_from)
         .collect::<Result<_>>()?;
@@ -48,14 +48,14 @@ async fn snapshot(conn: &impl ConnectionTrait) -> Result<RegistrySnapshot> {
         .order_by_asc(tools::Column::Name)
         .all(conn)
         .await
-        .map_err(internal)?
+        .map_err(db_error)?
         .into_iter()
         .map(tool_from)
         .collect::<Result<_>>()?;
     let links = links::Entity::find()
         .all(conn)
         .await
-        .map_err(internal)?
+        .map_err(db_error)?
         .into_iter()
         .map(link_from)
         .collect();
@@ -74,7 +74,7 @@ async fn apply(conn: &impl ConnectionTrait, plan: &ImportPlan) -> Result<()> {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(detail)) => {
                 Error::Conflict(format!("{what}: {detail}"))
             }
-            _ => Error::internal(err),
+            _ => crate::error::db_error(err),
         }
     };
     for a in &plan.create_assistants {
@@ -95,7 +95,7 @@ async fn apply(conn: &impl ConnectionTrait, plan: &ImportPlan) -> Result<()> {
             let current = assistants::Entity::find_by_id(a.id.0)
                 .one(conn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             return Err(super::stale(
                 a.replaces(),
                 current.map(|c| c.revision),
@@ -121,7 +121,7 @@ async fn apply(conn: &impl ConnectionTrait, plan: &ImportPlan) -> Result<()> {
             let current = tools::Entity::find_by_id(t.id.0)
                 .one(conn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             return Err(super::stale(
                 t.replaces(),
                 current.map(|c| c.revision),

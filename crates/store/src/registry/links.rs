@@ -12,7 +12,7 @@ use super::graph;
 use super::rows::{link_from, link_row, tool_from};
 use crate::Store;
 use crate::entity::{assistant_tool_link as links, tools};
-use crate::error::internal;
+use crate::error::db_error;
 
 #[async_trait]
 impl ToolLinkRepo for Store {
@@ -21,7 +21,7 @@ impl ToolLinkRepo for Store {
             let tool = tools::Entity::find_by_id(link.tool_id.0)
                 .one(txn)
                 .await
-                .map_err(internal)?
+                .map_err(db_error)?
                 .ok_or(Error::NotFound { entity: "tool" })?;
             if let Some(target) = tool.assistant_id {
                 let existing = graph::edges(txn, None).await?;
@@ -42,7 +42,7 @@ impl ToolLinkRepo for Store {
                     Some(SqlErr::UniqueConstraintViolation(_)) => {
                         Error::Conflict("the assistant has this tool already".into())
                     }
-                    _ => Error::internal(err),
+                    _ => db_error(err),
                 })?;
             Ok(())
         })
@@ -61,7 +61,7 @@ impl ToolLinkRepo for Store {
                 .filter(links::Column::ToolId.eq(tool.0))
                 .exec(txn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             if deleted.rows_affected == 0 {
                 return Err(Error::NotFound {
                     entity: "tool link",
@@ -77,12 +77,12 @@ impl ToolLinkRepo for Store {
             .filter(links::Column::AssistantId.eq(assistant.0))
             .all(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         let tools = tools::Entity::find()
             .filter(tools::Column::Id.is_in(rows.iter().map(|l| l.tool_id)))
             .all(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         let mut pairs = Vec::with_capacity(rows.len());
         for row in rows {
             let Some(tool) = tools.iter().find(|t| t.id == row.tool_id) else {

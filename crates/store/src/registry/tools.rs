@@ -16,7 +16,7 @@ use super::rows::{tool_from, tool_row};
 use super::{graph, stale};
 use crate::Store;
 use crate::entity::{assistant_tool_link as links, tools};
-use crate::error::internal;
+use crate::error::db_error;
 
 fn conflict(name: &str) -> impl Fn(DbErr) -> Error + '_ {
     move |err| match err.sql_err() {
@@ -26,7 +26,7 @@ fn conflict(name: &str) -> impl Fn(DbErr) -> Error + '_ {
         Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
             Error::validation("assistant_id", "no such assistant")
         }
-        _ => Error::internal(err),
+        _ => db_error(err),
     }
 }
 
@@ -34,7 +34,7 @@ async fn revision_of(conn: &impl ConnectionTrait, id: ToolId) -> Result<Option<i
     Ok(tools::Entity::find_by_id(id.0)
         .one(conn)
         .await
-        .map_err(internal)?
+        .map_err(db_error)?
         .map(|current| current.revision))
 }
 
@@ -55,7 +55,7 @@ impl ToolRepo for Store {
         let row = tools::Entity::find_by_id(id.0)
             .one(&self.read)
             .await
-            .map_err(internal)?;
+            .map_err(db_error)?;
         row.map(tool_from).transpose()
     }
 
@@ -75,7 +75,7 @@ impl ToolRepo for Store {
             .limit(u64::from(q.limit))
             .all(&self.read)
             .await
-            .map_err(internal)?
+            .map_err(db_error)?
             .into_iter()
             .map(tool_from)
             .collect()
@@ -88,7 +88,7 @@ impl ToolRepo for Store {
                     .filter(links::Column::ToolId.eq(tool.id.0))
                     .all(txn)
                     .await
-                    .map_err(internal)?;
+                    .map_err(db_error)?;
                 let added: Vec<Delegation> = users
                     .iter()
                     .map(|l| Delegation {
@@ -119,7 +119,7 @@ impl ToolRepo for Store {
                 .filter(links::Column::ToolId.eq(tool.id.0))
                 .exec(txn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             Ok(())
         })
         .await
@@ -131,7 +131,7 @@ impl ToolRepo for Store {
                 .filter(links::Column::ToolId.eq(id.0))
                 .count(txn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             if users > 0 {
                 return Err(Error::Conflict(format!(
                     "the tool is still linked to {users} assistant(s); unlink it first"
@@ -142,7 +142,7 @@ impl ToolRepo for Store {
                 .filter(tools::Column::Revision.eq(revision))
                 .exec(txn)
                 .await
-                .map_err(internal)?;
+                .map_err(db_error)?;
             if deleted.rows_affected == 0 {
                 return Err(stale(revision, revision_of(txn, id).await?, "tool"));
             }

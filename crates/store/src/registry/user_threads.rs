@@ -13,7 +13,7 @@ use sea_orm::{
 use super::rows::{thread_from, thread_row};
 use crate::Store;
 use crate::entity::user_assistant_threads as threads;
-use crate::error::internal;
+use crate::error::db_error;
 
 #[async_trait]
 impl ThreadRepo for Store {
@@ -42,7 +42,7 @@ async fn get_or_create(store: &Store, candidate: &AssistantThread) -> Result<Ass
             .filter(threads::Column::UserId.eq(candidate.user_id.0))
             .filter(threads::Column::AssistantId.eq(candidate.assistant_id.0))
     };
-    if let Some(row) = existing().one(&store.read).await.map_err(internal)? {
+    if let Some(row) = existing().one(&store.read).await.map_err(db_error)? {
         return Ok(thread_from(row));
     }
     let inserted = threads::Entity::insert(thread_row(candidate))
@@ -55,11 +55,11 @@ async fn get_or_create(store: &Store, candidate: &AssistantThread) -> Result<Ass
             existing()
                 .one(&store.write)
                 .await
-                .map_err(internal)?
+                .map_err(db_error)?
                 .map(thread_from)
                 .ok_or_else(|| Error::internal("a thread vanished after a conflict"))
         }
-        Err(err) => Err(internal(err)),
+        Err(err) => Err(db_error(err)),
     }
 }
 
@@ -70,7 +70,7 @@ async fn of_user(conn: &impl ConnectionTrait, user: UserId) -> Result<Vec<Assist
         .order_by_desc(threads::Column::LastUsed)
         .all(conn)
         .await
-        .map_err(internal)?
+        .map_err(db_error)?
         .into_iter()
         .map(thread_from)
         .collect())
@@ -90,11 +90,11 @@ async fn touch(
         .filter(threads::Column::UserId.eq(user.0))
         .exec(conn)
         .await
-        .map_err(internal)?;
+        .map_err(db_error)?;
     Ok(threads::Entity::find_by_id(id.0)
         .filter(threads::Column::UserId.eq(user.0))
         .one(conn)
         .await
-        .map_err(internal)?
+        .map_err(db_error)?
         .map(thread_from))
 }

@@ -109,8 +109,8 @@ pub struct ApiConfig {
         default_value_t = 30
     )]
     pub request_timeout_seconds: u64,
-    /// Seconds a client may take to send a request's headers; also how long an
-    /// idle HTTP/1.1 connection is kept for its next request.
+    /// Seconds a client may take to send a request's headers (an HTTP/2 preface);
+    /// also how long an idle connection is kept for its next request.
     #[arg(
         long = "header-timeout-seconds",
         env = "AGENTRY_HEADER_TIMEOUT_SECONDS",

@@ -1,18 +1,21 @@
-//! The HTTP server: hyper's HTTP/1.1 and HTTP/2 (cleartext) behind a connection
-//! limit, with a deadline for request headers, so that slow or idle clients
-//! cannot hold the server. Bodies have their own deadline and limits (see
-//! `agentry_http`'s `body_limit`); every operation its request timeout.
+//! The HTTP server: HTTP/1.1 and HTTP/2 (cleartext, prior knowledge) behind a
+//! connection limit, so that slow or idle clients cannot hold it. A connection
+//! must say which protocol it speaks, and an HTTP/1.1 request send its headers,
+//! within the header timeout; an idle connection of either is closed after it.
+//! Bodies have their own deadline and limits (`agentry_http`'s `body_limit`),
+//! every operation its request timeout.
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
+use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
 use hyper::body::Incoming;
+use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::GracefulConnection;
 use poem::endpoint::BoxEndpoint;
 use poem::http::uri::Scheme;
 use poem::http::{Request, Response as HttpResponse};
@@ -20,19 +23,31 @@ use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint as _, Response};
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
+
+use self::idle::Tracked;
+
+mod idle;
 
 /// What one client may hold of the server.
 #[derive(Clone, Copy, Debug)]
 pub struct ConnectionLimits {
     /// Open connections at most; one more is answered 503 and closed.
     pub max_connections: usize,
-    /// How long a client may take to send a request's headers, and how long an
-    /// idle HTTP/1.1 connection is kept open waiting for the next request.
+    /// How long a connection may take to send a request's headers (HTTP/1.1)
+    /// or its preface (HTTP/2), and may then sit idle before it is closed.
     pub header_timeout: Duration,
 }
 
 type Body = http_body_util::combinators::BoxBody<Bytes, std::io::Error>;
+
+/// What every connection shares.
+struct Shared {
+    endpoint: BoxEndpoint<'static, Response>,
+    local: LocalAddr,
+    limits: ConnectionLimits,
+    stop: watch::Receiver<bool>,
+}
 
 /// Serves `endpoint` on `listener` until `shutdown` completes, then waits up to
 /// `grace` for requests in flight.
@@ -43,22 +58,15 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()> + Send,
     grace: Duration,
 ) -> std::io::Result<()> {
-    let local = LocalAddr(Addr::SocketAddr(listener.local_addr()?));
-    let endpoint = Arc::new(endpoint);
+    let (stopping, stop) = watch::channel(false);
+    let shared = Arc::new(Shared {
+        endpoint,
+        local: LocalAddr(Addr::SocketAddr(listener.local_addr()?)),
+        limits,
+        stop,
+    });
     let slots = Arc::new(Semaphore::new(limits.max_connections));
-    let graceful = GracefulShutdown::new();
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_timeout);
-    // HTTP/2 has no header deadline of its own: pings find peers that are gone.
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(limits.header_timeout)
-        .keep_alive_timeout(limits.header_timeout);
-    let mut shutdown = std::pin::pin!(shutdown);
+    let mut shutdown = pin!(shutdown);
     loop {
         let (stream, remote) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -76,32 +84,106 @@ pub(crate) async fn serve(
             tokio::spawn(refuse_busy(stream, remote));
             continue;
         };
-        let _ = stream.set_nodelay(true);
-        let service = service(endpoint.clone(), local.clone(), remote);
-        let connection = builder
-            .serve_connection(TokioIo::new(stream), service)
-            .into_owned();
-        let connection = graceful.watch(connection);
+        let shared = shared.clone();
         tokio::spawn(async move {
-            if let Err(e) = connection.await {
-                tracing::debug!(error = %e, %remote, "connection ended with an error");
-            }
+            connection(stream, remote, shared).await;
             drop(slot);
         });
     }
     drop(listener);
-    tokio::select! {
-        () = graceful.shutdown() => {}
-        () = tokio::time::sleep(grace) => {
-            tracing::warn!(?grace, "requests still in flight after the grace period");
-        }
+    let _ = stopping.send(true);
+    // Every connection gives its slot back when it is done.
+    let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
+    if tokio::time::timeout(grace, slots.acquire_many(all))
+        .await
+        .is_err()
+    {
+        tracing::warn!(?grace, "requests still in flight after the grace period");
     }
     Ok(())
 }
 
+/// The first bytes of an HTTP/2 connection with prior knowledge.
+const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
+
+async fn connection(stream: TcpStream, remote: SocketAddr, shared: Arc<Shared>) {
+    let _ = stream.set_nodelay(true);
+    let timeout = shared.limits.header_timeout;
+    let Ok(Some(http2)) = tokio::time::timeout(timeout, speaks_http2(&stream)).await else {
+        // Silent for too long, or gone.
+        return;
+    };
+    let stop = shared.stop.clone();
+    let service = service(shared, remote);
+    if http2 {
+        let (stream, idle) = Tracked::new(stream);
+        let connection = http2::Builder::new(TokioExecutor::new())
+            .timer(TokioTimer::new())
+            .serve_connection(TokioIo::new(stream), service);
+        drive(connection, stop, idle.expired(timeout), timeout).await;
+    } else {
+        let connection = http1::Builder::new()
+            .timer(TokioTimer::new())
+            .header_read_timeout(timeout)
+            .serve_connection(TokioIo::new(stream), service);
+        // Idle keep-alive is bounded by the header deadline of the next request.
+        drive(connection, stop, std::future::pending(), timeout).await;
+    }
+}
+
+/// Whether the connection opens with HTTP/2's preface; `None` when it closes first.
+async fn speaks_http2(stream: &TcpStream) -> Option<bool> {
+    let mut start = [0_u8; H2_PREFACE.len()];
+    loop {
+        let read = stream.peek(&mut start).await.ok()?;
+        if read == 0 {
+            return None;
+        }
+        if start[..read] != H2_PREFACE[..read] {
+            return Some(false);
+        }
+        if read == H2_PREFACE.len() {
+            return Some(true);
+        }
+        // Part of the preface: peeking again at once would see the same bytes.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Runs a connection until it ends, or until the server stops or the connection
+/// idles, when it finishes what it has in flight and closes: at once for a
+/// stop (the server bounds that by its grace period), within `linger` for an
+/// idle one, whose peer may not even answer the goodbye.
+async fn drive<C>(
+    connection: C,
+    mut stop: watch::Receiver<bool>,
+    idle: impl Future<Output = ()>,
+    linger: Duration,
+) where
+    C: GracefulConnection,
+    C::Error: std::fmt::Display,
+{
+    let mut connection = pin!(connection);
+    let stopping = tokio::select! {
+        ended = connection.as_mut() => {
+            if let Err(e) = ended {
+                tracing::debug!(error = %e, "connection ended with an error");
+            }
+            return;
+        }
+        _ = stop.wait_for(|stopping| *stopping) => true,
+        () = idle => false,
+    };
+    Pin::as_mut(&mut connection).graceful_shutdown();
+    if stopping {
+        let _ = connection.await;
+    } else {
+        let _ = tokio::time::timeout(linger, connection).await;
+    }
+}
+
 fn service(
-    endpoint: Arc<BoxEndpoint<'static, Response>>,
-    local: LocalAddr,
+    shared: Arc<Shared>,
     remote: SocketAddr,
 ) -> impl hyper::service::Service<
     Request<Incoming>,
@@ -111,11 +193,10 @@ fn service(
 > + Clone {
     let remote = RemoteAddr(Addr::SocketAddr(remote));
     hyper::service::service_fn(move |request: Request<Incoming>| {
-        let (endpoint, local, remote) = (endpoint.clone(), local.clone(), remote.clone());
-        async move {
-            let request = poem::Request::from((request, local, remote, Scheme::HTTP));
-            Ok(endpoint.get_response(request).await.into())
-        }
+        let local = shared.local.clone();
+        let request = poem::Request::from((request, local, remote.clone(), Scheme::HTTP));
+        let shared = shared.clone();
+        async move { Ok(shared.endpoint.get_response(request).await.into()) }
     })
 }
 

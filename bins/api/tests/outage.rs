@@ -45,7 +45,7 @@ struct Seen {
 }
 
 async fn client(api: &Process, project: &str, seen: &Seen, n: usize) {
-    let write = n % 2 == 0;
+    let write = n.is_multiple_of(2);
     while !seen.done.load(Ordering::Relaxed) {
         let started = Instant::now();
         let request = if write {

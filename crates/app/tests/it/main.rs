@@ -10,6 +10,7 @@ mod helpers;
 
 mod access;
 mod attachments;
+mod authorization;
 mod events;
 mod hostile;
 mod limits;

@@ -1,0 +1,472 @@
+//! The authorization matrix: every operation of the served spec, called as the
+//! admin, as a member of the project it touches, as a member of another project,
+//! with a revoked token and with none. The expected status of each cell is the
+//! table below; an operation the table does not name fails the test, so a new
+//! operation cannot ship without its row. Each call is valid but for who makes
+//! it, on resources of its own, so the status says who may, not what is wrong.
+
+use poem::http::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, api_test, id};
+
+api_test!(every_operation_answers_each_caller_as_the_matrix_says);
+
+/// Who calls.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Caller {
+    Admin,
+    Member,
+    Outsider,
+    Revoked,
+    Anonymous,
+}
+
+const CALLERS: [Caller; 5] = [
+    Caller::Admin,
+    Caller::Member,
+    Caller::Outsider,
+    Caller::Revoked,
+    Caller::Anonymous,
+];
+
+/// An operation's expected status for the admin, a member and an outsider; a
+/// revoked token and none answer 401 everywhere. A registry write is the
+/// admin's alone (403 for anyone else); what belongs to a project is hidden
+/// from outsiders (404, as if it did not exist).
+#[rustfmt::skip]
+const MATRIX: &[(&str, [u16; 3])] = &[
+    // accounts
+    ("get_me",                 [200, 200, 200]),
+    ("create_user",            [201, 403, 403]),
+    ("list_users",             [200, 403, 403]),
+    ("create_token",           [201, 201, 201]),
+    ("list_tokens",            [200, 200, 404]),
+    ("revoke_token",           [200, 200, 404]),
+    // projects
+    ("create_project",         [201, 201, 201]),
+    ("list_projects",          [200, 200, 200]),
+    ("get_project",            [200, 200, 404]),
+    ("add_member",             [201, 201, 404]),
+    ("list_members",           [200, 200, 404]),
+    ("create_label",           [201, 201, 404]),
+    ("list_labels",            [200, 200, 404]),
+    // tasks
+    ("create_task",            [201, 201, 404]),
+    ("list_tasks",             [200, 200, 404]),
+    ("get_task",               [200, 200, 404]),
+    ("update_task",            [200, 200, 404]),
+    ("add_task_label",         [200, 200, 404]),
+    ("remove_task_label",      [200, 200, 404]),
+    ("list_task_links",        [200, 200, 404]),
+    ("create_task_link",       [201, 201, 404]),
+    ("delete_task_link",       [204, 204, 404]),
+    // the log
+    ("create_event",           [201, 201, 404]),
+    ("list_events",            [200, 200, 404]),
+    ("get_event",              [200, 200, 404]),
+    ("create_attachment",      [201, 201, 404]),
+    ("list_attachments",       [200, 200, 404]),
+    ("download_attachment",    [200, 200, 404]),
+    // the registry: everyone reads, the admin writes
+    ("list_assistants",        [200, 200, 200]),
+    ("create_assistant",       [201, 403, 403]),
+    ("get_assistant",          [200, 200, 200]),
+    ("replace_assistant",      [200, 403, 403]),
+    ("update_assistant",       [200, 403, 403]),
+    ("delete_assistant",       [204, 403, 403]),
+    ("list_assistant_tools",   [200, 200, 200]),
+    ("link_tool",              [201, 403, 403]),
+    ("unlink_tool",            [204, 403, 403]),
+    ("resolve_assistant",      [200, 200, 200]),
+    ("assistant_openai_tools", [200, 200, 200]),
+    ("list_tools",             [200, 200, 200]),
+    ("create_tool",            [201, 403, 403]),
+    ("get_tool",               [200, 200, 200]),
+    ("replace_tool",           [200, 403, 403]),
+    ("update_tool",            [200, 403, 403]),
+    ("delete_tool",            [204, 403, 403]),
+    ("registry_revision",      [200, 200, 200]),
+    // threads: each user's own
+    ("assistant_thread",       [200, 200, 200]),
+    ("list_threads",           [200, 200, 200]),
+    ("touch_thread",           [404, 200, 404]),
+];
+
+/// The tokens of each caller, made once.
+struct Tokens {
+    member: String,
+    member_id: String,
+    outsider: String,
+    revoked: String,
+}
+
+/// Resources of a project the member belongs to, made afresh for each call.
+struct Fixture {
+    project: String,
+    task: String,
+    other_task: String,
+    label: String,
+    link: String,
+    event: String,
+    attachment: String,
+    assistant: String,
+    tool: String,
+    /// A tool linked to nothing.
+    spare_tool: String,
+    thread: String,
+    spare_token: String,
+    n: usize,
+}
+
+async fn created(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
+    let reply = app.post(path, token, body).await;
+    assert!(reply.status.is_success(), "{path}: {reply:?}");
+    reply.body
+}
+
+async fn fixture(app: &TestApp, tokens: &Tokens, n: usize) -> Fixture {
+    let ada = tokens.member.as_str();
+    let project = created(
+        app,
+        ada,
+        "/api/v1/projects",
+        json!({"name": "P", "key": format!("P{n}")}),
+    )
+    .await;
+    let project = id(&project["project"]);
+    created(
+        app,
+        &tokens.outsider,
+        "/api/v1/projects",
+        json!({"name": "Q", "key": format!("Q{n}")}),
+    )
+    .await;
+    let tasks = format!("/api/v1/projects/{project}/tasks");
+    let task = id(&created(app, ada, &tasks, json!({"title": "one"})).await);
+    let other_task = id(&created(app, ada, &tasks, json!({"title": "two"})).await);
+    let labels = format!("/api/v1/projects/{project}/labels");
+    let label = id(&created(app, ada, &labels, json!({"name": "bug"})).await);
+    app.call(
+        Method::PUT,
+        &format!("/api/v1/tasks/{task}/labels/{label}"),
+        Some(ada),
+        None,
+    )
+    .await;
+    let link = created(
+        app,
+        ada,
+        &format!("/api/v1/tasks/{task}/links"),
+        json!({"target_task_id": other_task, "kind": "blocks"}),
+    )
+    .await;
+    let event = created(
+        app,
+        ada,
+        "/api/v1/events",
+        json!({"project_id": project, "type": "chat_message", "payload": {"content": "hi"}}),
+    )
+    .await;
+    let event = id(&event);
+    let upload = app
+        .send(
+            Method::POST,
+            &format!("/api/v1/events/{event}/attachments?filename=a.txt"),
+            Some(ada),
+            Some(("application/octet-stream", b"abc".to_vec())),
+            &[],
+        )
+        .await;
+    assert!(upload.status.is_success(), "{upload:?}");
+    let assistant = created(
+        app,
+        &app.admin,
+        "/api/v1/assistants",
+        json!({"name": format!("Helper {n}"), "model": "m", "assistant_type": "llm"}),
+    )
+    .await;
+    let assistant = id(&assistant);
+    let tool = created(app, &app.admin, "/api/v1/tools",
+                       json!({"name": format!("tool_{n}"), "tool_type": "time", "input_schema": {"type": "object"}})).await;
+    let tool = id(&tool);
+    app.post(
+        &format!("/api/v1/assistants/{assistant}/tools/{tool}"),
+        &app.admin,
+        json!(null),
+    )
+    .await;
+    let spare_tool = created(app, &app.admin, "/api/v1/tools",
+                             json!({"name": format!("spare_{n}"), "tool_type": "time", "input_schema": {"type": "object"}})).await;
+    let thread = created(
+        app,
+        ada,
+        &format!("/api/v1/assistants/{assistant}/thread"),
+        json!(null),
+    )
+    .await;
+    let spare_token = created(app, ada, "/api/v1/tokens", json!({"name": "spare"})).await;
+    Fixture {
+        project,
+        task,
+        other_task,
+        label,
+        link: id(&link),
+        event,
+        attachment: id(&upload.body),
+        assistant,
+        tool,
+        spare_tool: id(&spare_tool),
+        thread: id(&thread),
+        spare_token: id(&spare_token["token"]),
+        n,
+    }
+}
+
+/// The call an operation makes on a fixture: method, path, body.
+fn call(op: &str, f: &Fixture, tokens: &Tokens) -> (Method, String, Option<Value>) {
+    let n = f.n;
+    let (p, t, e) = (&f.project, &f.task, &f.event);
+    let (a, tool) = (&f.assistant, &f.tool);
+    let assistant_body =
+        json!({"name": format!("Renamed {n}"), "model": "m2", "assistant_type": "llm"});
+    let tool_body = json!({"name": format!("renamed_{n}"), "tool_type": "time", "input_schema": {"type": "object"}});
+    let (method, path, body) = match op {
+        "get_me" => (Method::GET, "/me".to_owned(), None),
+        "create_user" => (
+            Method::POST,
+            "/users".to_owned(),
+            Some(json!({"name": "New"})),
+        ),
+        "list_users" => (Method::GET, "/users".to_owned(), None),
+        "create_token" => (
+            Method::POST,
+            "/tokens".to_owned(),
+            Some(json!({"name": "more"})),
+        ),
+        "list_tokens" => (
+            Method::GET,
+            format!("/tokens?user_id={}", tokens.member_id),
+            None,
+        ),
+        "revoke_token" => (Method::DELETE, format!("/tokens/{}", f.spare_token), None),
+        "create_project" => (
+            Method::POST,
+            "/projects".to_owned(),
+            Some(json!({"name": "N", "key": format!("N{n}")})),
+        ),
+        "list_projects" => (Method::GET, "/projects".to_owned(), None),
+        "get_project" => (Method::GET, format!("/projects/{p}"), None),
+        "add_member" => (
+            Method::POST,
+            format!("/projects/{p}/members"),
+            Some(json!({"kind": "agent", "handle": "bot"})),
+        ),
+        "list_members" => (Method::GET, format!("/projects/{p}/members"), None),
+        "create_label" => (
+            Method::POST,
+            format!("/projects/{p}/labels"),
+            Some(json!({"name": "new"})),
+        ),
+        "list_labels" => (Method::GET, format!("/projects/{p}/labels"), None),
+        "create_task" => (
+            Method::POST,
+            format!("/projects/{p}/tasks"),
+            Some(json!({"title": "three"})),
+        ),
+        "list_tasks" => (Method::GET, format!("/projects/{p}/tasks"), None),
+        "get_task" => (Method::GET, format!("/tasks/{t}"), None),
+        "update_task" => (
+            Method::PATCH,
+            format!("/tasks/{t}"),
+            Some(json!({"title": "renamed"})),
+        ),
+        "add_task_label" => (
+            Method::PUT,
+            format!("/tasks/{}/labels/{}", f.other_task, f.label),
+            None,
+        ),
+        "remove_task_label" => (
+            Method::DELETE,
+            format!("/tasks/{t}/labels/{}", f.label),
+            None,
+        ),
+        "list_task_links" => (Method::GET, format!("/tasks/{t}/links"), None),
+        "create_task_link" => (
+            Method::POST,
+            format!("/tasks/{t}/links"),
+            Some(json!({"target_task_id": f.other_task, "kind": "relates_to"})),
+        ),
+        "delete_task_link" => (Method::DELETE, format!("/tasks/{t}/links/{}", f.link), None),
+        "create_event" => (
+            Method::POST,
+            "/events".to_owned(),
+            Some(json!({"project_id": p, "type": "chat_message", "payload": {"content": "x"}})),
+        ),
+        "list_events" => (Method::GET, format!("/events?project_id={p}"), None),
+        "get_event" => (Method::GET, format!("/events/{e}"), None),
+        "create_attachment" => (
+            Method::POST,
+            format!("/events/{e}/attachments?filename=b.txt"),
+            None,
+        ),
+        "list_attachments" => (Method::GET, format!("/events/{e}/attachments"), None),
+        "download_attachment" => (Method::GET, format!("/attachments/{}", f.attachment), None),
+        "list_assistants" => (Method::GET, "/assistants".to_owned(), None),
+        "create_assistant" => (Method::POST, "/assistants".to_owned(), Some(assistant_body)),
+        "get_assistant" => (Method::GET, format!("/assistants/{a}"), None),
+        "replace_assistant" => (
+            Method::PUT,
+            format!("/assistants/{a}"),
+            Some(assistant_body),
+        ),
+        "update_assistant" => (
+            Method::PATCH,
+            format!("/assistants/{a}"),
+            Some(json!({"model": "m3"})),
+        ),
+        "delete_assistant" => (
+            Method::DELETE,
+            format!("/assistants/{a}?deactivate=true"),
+            None,
+        ),
+        "list_assistant_tools" => (Method::GET, format!("/assistants/{a}/tools"), None),
+        "link_tool" => (
+            Method::POST,
+            format!("/assistants/{a}/tools/{}", f.spare_tool),
+            None,
+        ),
+        "unlink_tool" => (
+            Method::DELETE,
+            format!("/assistants/{a}/tools/{tool}"),
+            None,
+        ),
+        "resolve_assistant" => (Method::GET, format!("/assistants/{a}/resolved"), None),
+        "assistant_openai_tools" => (
+            Method::GET,
+            format!("/assistants/{a}/resolved/openai-tools"),
+            None,
+        ),
+        "assistant_thread" => (Method::POST, format!("/assistants/{a}/thread"), None),
+        "list_tools" => (Method::GET, "/tools".to_owned(), None),
+        "create_tool" => (Method::POST, "/tools".to_owned(), Some(tool_body)),
+        "get_tool" => (Method::GET, format!("/tools/{tool}"), None),
+        "replace_tool" => (Method::PUT, format!("/tools/{tool}"), Some(tool_body)),
+        "update_tool" => (
+            Method::PATCH,
+            format!("/tools/{tool}"),
+            Some(json!({"description": "new"})),
+        ),
+        "delete_tool" => (Method::DELETE, format!("/tools/{}", f.spare_tool), None),
+        "registry_revision" => (Method::GET, "/registry/revision".to_owned(), None),
+        "list_threads" => (Method::GET, "/threads".to_owned(), None),
+        "touch_thread" => (Method::POST, format!("/threads/{}/touch", f.thread), None),
+        other => panic!("no call for {other}: add it here and to MATRIX"),
+    };
+    (method, format!("/api/v1{path}"), body)
+}
+
+/// Every operation id of the served spec, with its method and path.
+async fn spec_operations(app: &TestApp) -> Vec<(String, String)> {
+    let spec = app.get("/api/v1/openapi.json", &app.admin).await.body;
+    let mut operations = Vec::new();
+    for (path, methods) in spec["paths"].as_object().unwrap() {
+        for (method, operation) in methods.as_object().unwrap() {
+            let id = operation["operationId"].as_str().unwrap().to_owned();
+            operations.push((id, format!("{} {path}", method.to_uppercase())));
+        }
+    }
+    operations
+}
+
+async fn every_operation_answers_each_caller_as_the_matrix_says(app: TestApp) {
+    let member = app.user("Ada").await;
+    let member_id = app.get("/api/v1/me", &member).await.body["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let outsider = app.user("Eve").await;
+    let issued = app
+        .post("/api/v1/tokens", &member, json!({"name": "old"}))
+        .await;
+    let revoked = issued.body["secret"].as_str().unwrap().to_owned();
+    let old = id(&issued.body["token"]);
+    app.call(
+        Method::DELETE,
+        &format!("/api/v1/tokens/{old}"),
+        Some(&member),
+        None,
+    )
+    .await;
+    let tokens = Tokens {
+        member,
+        member_id,
+        outsider,
+        revoked,
+    };
+
+    let operations = spec_operations(&app).await;
+    let unlisted: Vec<&String> = operations
+        .iter()
+        .map(|(op, _)| op)
+        .filter(|op| !MATRIX.iter().any(|(row, _)| row == op))
+        .collect();
+    assert!(
+        unlisted.is_empty(),
+        "operations without a row in MATRIX: {unlisted:?}"
+    );
+    for (row, _) in MATRIX {
+        assert!(
+            operations.iter().any(|(op, _)| op == row),
+            "{row} is not in the spec"
+        );
+    }
+
+    let mut wrong = Vec::new();
+    let mut n = 0;
+    for (op, route) in &operations {
+        let expected = MATRIX.iter().find(|(row, _)| row == op).unwrap().1;
+        let mut f = None;
+        for caller in CALLERS {
+            // A refused token touches nothing: it may reuse the last fixture.
+            if f.is_none() || !matches!(caller, Caller::Revoked | Caller::Anonymous) {
+                n += 1;
+                f = Some(fixture(&app, &tokens, n).await);
+            }
+            let f = f.as_ref().unwrap();
+            let (method, path, body) = call(op, f, &tokens);
+            let token = match caller {
+                Caller::Admin => Some(app.admin.as_str()),
+                Caller::Member => Some(tokens.member.as_str()),
+                Caller::Outsider => Some(tokens.outsider.as_str()),
+                Caller::Revoked => Some(tokens.revoked.as_str()),
+                Caller::Anonymous => None,
+            };
+            let payload = if op == "create_attachment" {
+                Some(("application/octet-stream", b"xyz".to_vec()))
+            } else {
+                body.map(|b| ("application/json", b.to_string().into_bytes()))
+            };
+            let reply = app.send(method, &path, token, payload, &[]).await;
+            let want = match caller {
+                Caller::Admin => expected[0],
+                Caller::Member => expected[1],
+                Caller::Outsider => expected[2],
+                Caller::Revoked | Caller::Anonymous => 401,
+            };
+            if reply.status != StatusCode::from_u16(want).unwrap() {
+                wrong.push(format!(
+                    "{op} ({route}) as {caller:?}: {} not {want}: {}",
+                    reply.status.as_u16(),
+                    reply.body
+                ));
+            }
+        }
+    }
+    assert!(
+        wrong.is_empty(),
+        "{} cells differ:\n{}",
+        wrong.len(),
+        wrong.join("\n")
+    );
+}

@@ -97,19 +97,38 @@ async fn slow_and_idle_clients_are_cut_off_while_others_are_served(db: TestDatab
     let slow_body = trickle(slow_body, &[b' '; 100]);
     // Headers that would take 100 s.
     let slow_head = trickle(connect().await.unwrap(), &[b'x'; 100]);
-    // Connections that say nothing, up to the limit (two are in use above).
+    // Connections that say nothing, short of the limit: room is left for the
+    // normal client's own connections.
     let mut idle = Vec::new();
-    for _ in 0..MAX_CONNECTIONS - 3 {
+    for _ in 0..MAX_CONNECTIONS - 10 {
         idle.push(connect().await.unwrap());
     }
     for _ in 0..5 {
         served_quickly(&api).await;
     }
-    // Past the limit: refused at once, with a reason.
-    let over = connect().await.unwrap();
-    let (refusal, _) = until_closed(over, Duration::from_secs(1)).await;
-    assert!(refusal.starts_with("HTTP/1.1 503"), "{refusal}");
-    assert!(refusal.contains("retry-after"), "{refusal}");
+    // Past the limit: refused at once, with a reason. Opened together, well
+    // within the header timeout that would free the idle ones' places.
+    let mut fillers = Vec::new();
+    for _ in 0..15 {
+        fillers.push(connect().await.unwrap());
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut refusals = Vec::new();
+    for stream in &fillers {
+        let mut answer = [0_u8; 512];
+        if let Ok(read) = stream.try_read(&mut answer) {
+            refusals.push(String::from_utf8_lossy(&answer[..read]).into_owned());
+        }
+    }
+    assert!(
+        !refusals.is_empty(),
+        "no connection past the limit was refused"
+    );
+    for refusal in &refusals {
+        assert!(refusal.starts_with("HTTP/1.1 503"), "{refusal}");
+        assert!(refusal.contains("retry-after"), "{refusal}");
+    }
+    drop(fillers);
 
     // The slow body is answered 408 at the body timeout.
     let slow_body = slow_body.await.unwrap();

@@ -49,6 +49,7 @@ impl Call {
 
 /// A connection as one client with a bearer token.
 pub struct Conn {
+    addr: SocketAddr,
     sender: SendRequest<Full<Bytes>>,
     /// Reads and writes the socket; polled only while a request is in flight.
     driver: Pin<Box<Connection<TokioIo<TcpStream>, Full<Bytes>>>>,
@@ -64,19 +65,45 @@ impl std::fmt::Debug for Conn {
 
 impl Conn {
     pub async fn open(addr: SocketAddr, token: &str) -> anyhow::Result<Self> {
-        let stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        let (sender, driver) = http1::handshake(TokioIo::new(stream)).await?;
+        let (sender, driver) = Self::connect(addr).await?;
         Ok(Self {
+            addr,
             sender,
-            driver: Box::pin(driver),
+            driver,
             host: addr.to_string(),
             bearer: format!("Bearer {token}"),
         })
     }
 
+    async fn connect(
+        addr: SocketAddr,
+    ) -> anyhow::Result<(
+        SendRequest<Full<Bytes>>,
+        Pin<Box<Connection<TokioIo<TcpStream>, Full<Bytes>>>>,
+    )> {
+        let stream = TcpStream::connect(addr).await?;
+        stream.set_nodelay(true)?;
+        let (sender, driver) = http1::handshake(TokioIo::new(stream)).await?;
+        Ok((sender, Box::pin(driver)))
+    }
+
+    /// Opens the connection again if the server closed it while it sat idle
+    /// (the server's keep-alive ends at its header timeout), as any client would.
+    async fn reopen_if_closed(&mut self) -> anyhow::Result<()> {
+        let closed = tokio::select! {
+            biased;
+            _ = self.driver.as_mut() => true,
+            () = std::future::ready(()) => false,
+        };
+        if closed {
+            (self.sender, self.driver) = Self::connect(self.addr).await?;
+        }
+        Ok(())
+    }
+
     /// Sends `call` and returns the whole body of a 2xx answer.
     pub async fn send(&mut self, call: &Call) -> anyhow::Result<Bytes> {
+        self.reopen_if_closed().await?;
         let mut request = Request::builder()
             .method(call.method.clone())
             .uri(call.path.as_str())

@@ -5,16 +5,19 @@
 
 use crate::event::{KindSpec, Kinds as _};
 use crate::log::ChatEvent;
+use crate::planning::{AgentEvent, PlanEvent};
 use crate::registry::RegistryEvent;
 use crate::tracker::TrackerEvent;
 use crate::workspace::WorkspaceEvent;
 
 /// Each context's kinds.
-pub const FAMILIES: [&[KindSpec]; 4] = [
+pub const FAMILIES: [&[KindSpec]; 6] = [
     ChatEvent::SPECS,
     TrackerEvent::SPECS,
     WorkspaceEvent::SPECS,
     RegistryEvent::SPECS,
+    PlanEvent::SPECS,
+    AgentEvent::SPECS,
 ];
 
 /// Every known kind, family by family.
@@ -37,6 +40,7 @@ mod tests {
     use super::{FAMILIES, kinds};
     use crate::event::{EventKind, Kinds};
     use crate::log::ChatEvent;
+    use crate::planning::{AgentEvent, PlanEvent};
     use crate::registry::RegistryEvent;
     use crate::shape::Shape;
     use crate::tracker::TrackerEvent;
@@ -60,6 +64,8 @@ mod tests {
             decode_with::<TrackerEvent>(&kind),
             decode_with::<WorkspaceEvent>(&kind),
             decode_with::<RegistryEvent>(&kind),
+            decode_with::<PlanEvent>(&kind),
+            decode_with::<AgentEvent>(&kind),
         ];
         let mut found = encoded.into_iter().flatten();
         let payload = found.next().expect("some family decodes its own kind");

@@ -9,6 +9,7 @@ use crate::caller::Principal;
 use crate::clock::{Clock, MockClock};
 use crate::id::{MemberId, ProjectId, UserId};
 use crate::log::{MockAttachmentRepo, MockBlobStore, MockEventRepo};
+use crate::planning::{MockPlanRepo, MockWorkQueue};
 use crate::ports::Ports;
 use crate::registry::{
     MockAssistantRepo, MockRevisionRepo, MockSnapshotRepo, MockThreadRepo, MockToolLinkRepo,
@@ -20,7 +21,7 @@ use crate::tracker::{
 use crate::workspace::{
     Handle, Member, MemberKind, MockProjectRepo, MockUserRepo, Project, ProjectKey,
 };
-use crate::{log, registry, tracker, workspace};
+use crate::{log, planning, registry, tracker, workspace};
 
 #[derive(Default)]
 pub(crate) struct Doubles {
@@ -34,6 +35,7 @@ pub(crate) struct Doubles {
     pub tools: MockToolRepo,
     pub links: MockToolLinkRepo,
     pub revisions: MockRevisionRepo,
+    pub plans: MockPlanRepo,
 }
 
 impl Doubles {
@@ -68,6 +70,11 @@ impl Doubles {
                 threads: Arc::new(MockThreadRepo::new()),
                 snapshots: Arc::new(MockSnapshotRepo::new()),
                 revisions: Arc::new(self.revisions),
+                clock: clock.clone(),
+            },
+            planning: planning::Ports {
+                plans: Arc::new(self.plans),
+                queue: Arc::new(MockWorkQueue::new()),
                 clock,
             },
         }
@@ -124,6 +131,7 @@ pub(crate) fn task(project: &Project, version: i64) -> Task {
         priority: Priority::Medium,
         assignee_id: None,
         labels: vec![],
+        execution: None,
         version,
         created_at: project.created_at,
         updated_at: project.created_at,

@@ -55,6 +55,19 @@ pub enum ErrorKind {
 }
 
 impl Error {
+    /// A validation error about a part of something larger: `field` becomes
+    /// `prefix.field`; other errors stay as they are.
+    #[must_use]
+    pub fn within(self, prefix: &str) -> Self {
+        match self {
+            Self::Validation { field, message } => Self::Validation {
+                field: format!("{prefix}.{field}"),
+                message,
+            },
+            other => other,
+        }
+    }
+
     #[must_use]
     pub fn kind(&self) -> ErrorKind {
         match self {

@@ -82,3 +82,7 @@ typed_id!(
     ToolLinkId
 );
 typed_id!(AssistantThreadId);
+typed_id!(
+    /// A plan: a goal and the graph of tasks that reaches it.
+    PlanId
+);

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-const CONTEXTS: [&str; 4] = ["registry", "workspace", "tracker", "log"];
+const CONTEXTS: [&str; 5] = ["registry", "workspace", "tracker", "log", "planning"];
 const WIRING: [&str; 3] = ["crate::services", "crate::ports", "crate::catalog"];
 
 fn sources(dir: &Path, found: &mut Vec<std::path::PathBuf>) {

@@ -6,11 +6,11 @@
 //!
 //! It is a kernel shared by every context (ids, errors, the clock, text checks,
 //! vocabularies, shapes, the event envelope, the caller, paging, optimistic
-//! concurrency) and four bounded contexts,
+//! concurrency) and five bounded contexts,
 //! each a folder with its types, its event kinds, its ports and its use cases. A
 //! context may use the ones before it, never the ones after:
 //!
-//! `registry` → `workspace` → `tracker` → `log`
+//! `registry` → `workspace` → `tracker` → `log` → `planning`
 //!
 //! Above them, [`catalog`] lists every event kind, [`Ports`] bundles every port for
 //! wiring and [`Services`] every use case.
@@ -24,6 +24,7 @@ pub mod id;
 pub mod log;
 mod optimistic;
 pub mod page;
+pub mod planning;
 pub mod ports;
 pub mod registry;
 mod services;

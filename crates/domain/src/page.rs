@@ -34,6 +34,19 @@ impl Key for EventId {
     }
 }
 
+/// Plans list newest first, by id.
+impl Key for crate::id::PlanId {
+    const TAG: u8 = b'p';
+
+    fn to_bytes(&self) -> Vec<u8> {
+        self.as_uuid().as_bytes().to_vec()
+    }
+
+    fn from_bytes(bytes: &[u8]) -> Option<Self> {
+        uuid::Uuid::from_slice(bytes).ok().map(Self)
+    }
+}
+
 /// A per-project number, such as a task's.
 impl Key for i64 {
     const TAG: u8 = b'n';

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::log::{AttachmentRepo, BlobStore, EventRepo};
+use crate::planning::{PlanRepo, WorkQueue};
 use crate::registry::{
     AssistantRepo, RevisionRepo, SnapshotRepo, ThreadRepo, ToolLinkRepo, ToolRepo,
 };
 use crate::tracker::{LabelRepo, TaskLinkRepo, TaskRepo};
 use crate::workspace::{ProjectRepo, UserRepo};
-use crate::{log, registry, tracker, workspace};
+use crate::{log, planning, registry, tracker, workspace};
 
 /// Every port, by context.
 #[derive(Clone, Debug)]
@@ -20,6 +21,7 @@ pub struct Ports {
     pub tracker: tracker::Ports,
     pub log: log::Ports,
     pub registry: registry::Ports,
+    pub planning: planning::Ports,
 }
 
 impl Ports {
@@ -40,6 +42,8 @@ impl Ports {
             + ThreadRepo
             + SnapshotRepo
             + RevisionRepo
+            + PlanRepo
+            + WorkQueue
             + 'static,
     {
         Self {
@@ -66,7 +70,12 @@ impl Ports {
                 links: store.clone(),
                 threads: store.clone(),
                 snapshots: store.clone(),
-                revisions: store,
+                revisions: store.clone(),
+                clock: clock.clone(),
+            },
+            planning: planning::Ports {
+                plans: store.clone(),
+                queue: store,
                 clock,
             },
         }

@@ -2,6 +2,7 @@
 //! and the adapters (the HTTP API, the migrator, embedding services) call.
 
 use crate::log::{Attachments, Events};
+use crate::planning::{Plans, Prices};
 use crate::ports::Ports;
 use crate::registry::Registry;
 use crate::tracker::{Labels, Tasks};
@@ -34,6 +35,7 @@ pub struct Services {
     pub events: Events,
     pub attachments: Attachments,
     pub registry: Registry,
+    pub plans: Plans,
 }
 
 impl Services {
@@ -44,6 +46,7 @@ impl Services {
             tracker,
             log,
             registry,
+            planning,
         } = ports.clone();
         Self {
             accounts: Accounts::new(workspace.clone()),
@@ -53,8 +56,21 @@ impl Services {
             events: Events::new(log.clone(), tracker, workspace.clone(), |t| {
                 crate::catalog::find(t).is_some()
             }),
-            attachments: Attachments::new(log, workspace, limits.max_attachment_bytes),
+            attachments: Attachments::new(log.clone(), workspace.clone(), limits.max_attachment_bytes),
             registry: Registry::new(registry, limits.cache_resolved),
+            plans: Plans::new(planning, workspace, log, Prices::default()),
         }
+    }
+
+    /// The same use cases, with usage priced per model.
+    #[must_use]
+    pub fn with_prices(mut self, ports: &Ports, prices: Prices) -> Self {
+        self.plans = Plans::new(
+            ports.planning.clone(),
+            ports.workspace.clone(),
+            ports.log.clone(),
+            prices,
+        );
+        self
     }
 }

@@ -23,4 +23,7 @@ pub use ports::{MockLabelRepo, MockTaskLinkRepo, MockTaskRepo};
 pub use priority::Priority;
 pub use service::{Labels, TaskLinks, TaskView, Tasks};
 pub use status::TaskStatus;
-pub use task::{Changes, NewTask, Task, TaskChange, TaskDraft, TaskPatch, TaskRecord};
+pub use task::{
+    Changes, Execution, FailedAttempt, NewTask, Task, TaskChange, TaskDraft, TaskPatch, TaskRecord,
+    TaskResult,
+};

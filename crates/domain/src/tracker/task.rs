@@ -6,6 +6,7 @@
 //! a store writes what they decided and reads a task back with [`Task::restore`].
 
 mod draft;
+mod execution;
 mod patch;
 mod satellites;
 #[cfg(test)]
@@ -14,6 +15,7 @@ mod tests;
 use chrono::{DateTime, Utc};
 
 pub use self::draft::TaskDraft;
+pub use self::execution::{Execution, FailedAttempt, TaskResult};
 pub use self::patch::TaskPatch;
 use super::events::{TaskCreated, TaskLabel, TrackerEvent};
 use super::{Priority, TaskLink, TaskStatus};
@@ -24,10 +26,8 @@ use crate::{Error, Result};
 /// it; a store reads it with [`Task::record`] and rebuilds a task from it with
 /// [`Task::restore`].
 ///
-/// Plan execution state (seed 002: plan, dependencies, `can_parallel`, progress,
-/// retries, result, lease) joins here as one group of fields, changed by methods
-/// in a `task/execution.rs` beside `patch.rs`; see "Adding a field to a task" in
-/// `docs/ARCHITECTURE.md`.
+/// A task of a plan carries its execution state (seed 002) as one group,
+/// [`Execution`], changed by the methods in `task/execution.rs`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskRecord {
     pub id: TaskId,
@@ -41,6 +41,8 @@ pub struct TaskRecord {
     pub assignee_id: Option<MemberId>,
     /// Sorted, without duplicates.
     pub labels: Vec<LabelId>,
+    /// Present exactly when the task belongs to a plan.
+    pub execution: Option<Execution>,
     /// Bumped by every change; writers name the version they read.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -123,6 +125,7 @@ impl Task {
             priority: draft.priority,
             assignee_id: draft.assignee_id,
             labels: draft.labels,
+            execution: None,
             version: 1,
             created_at: now,
             updated_at: now,

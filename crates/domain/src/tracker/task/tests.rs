@@ -169,3 +169,119 @@ fn a_task_carries_at_most_fifty_labels() {
     past.push(LabelId::generate());
     assert!(Task::create(ProjectId::generate(), draft(past), Utc::now()).is_err());
 }
+
+mod execution {
+    use chrono::Utc;
+
+    use crate::id::{PlanId, ProjectId, TaskId};
+    use crate::tracker::{
+        Execution, FailedAttempt, Task, TaskDraft, TaskResult, TaskStatus, TrackerEvent,
+    };
+
+    fn planned(max_retries: u32) -> Task {
+        let execution = Execution {
+            plan_id: PlanId::generate(),
+            client_id: "a".into(),
+            agent_type: Some("Generation".into()),
+            depends_on: Vec::new(),
+            can_parallel: true,
+            progress: 0,
+            retry_count: 0,
+            max_retries,
+            error_message: None,
+            result: None,
+            started_at: None,
+            completed_at: None,
+        };
+        let draft = TaskDraft {
+            title: "t".into(),
+            status: TaskStatus::Pending,
+            ..TaskDraft::default()
+        };
+        let (task, _) =
+            Task::create_planned(ProjectId::generate(), TaskId::generate(), draft, execution, Utc::now())
+                .unwrap();
+        task.numbered(1)
+    }
+
+    fn statuses(changes: &crate::tracker::Changes) -> Vec<(TaskStatus, TaskStatus)> {
+        changes
+            .events
+            .iter()
+            .filter_map(|e| match e {
+                TrackerEvent::TaskStatus(s) => Some((s.from, s.to)),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn an_attempt_retries_until_its_retries_are_spent_then_fails() {
+        let mut task = planned(2);
+        let now = Utc::now();
+        for n in 1..=2 {
+            let _ = task.start(now).unwrap();
+            let (changes, outcome) = task.fail_attempt("boom", now).unwrap();
+            assert_eq!(outcome, FailedAttempt::Retry(n));
+            assert_eq!(statuses(&changes), [(TaskStatus::InProgress, TaskStatus::Retrying)]);
+        }
+        let _ = task.start(now).unwrap();
+        let (changes, outcome) = task.fail_attempt("boom\0again", now).unwrap();
+        assert_eq!(outcome, FailedAttempt::GaveUp);
+        assert_eq!(statuses(&changes), [(TaskStatus::InProgress, TaskStatus::Failed)]);
+        let execution = task.execution().unwrap();
+        assert_eq!(execution.retry_count, 2);
+        assert_eq!(execution.error_message.as_deref(), Some("boomagain"));
+        assert!(execution.completed_at.is_some());
+    }
+
+    #[test]
+    fn completing_records_the_result_and_full_progress() {
+        let mut task = planned(0);
+        let now = Utc::now();
+        let version = task.version();
+        let _ = task.start(now).unwrap();
+        let _ = task.report_progress(140, now).unwrap();
+        assert_eq!(task.execution().unwrap().progress, 100);
+        let result = TaskResult {
+            summary: Some("ok".into()),
+            ..TaskResult::default()
+        };
+        let changes = task.complete(result.clone(), now).unwrap();
+        assert_eq!(statuses(&changes), [(TaskStatus::InProgress, TaskStatus::Done)]);
+        assert_eq!(task.execution().unwrap().result, Some(result));
+        assert_eq!(task.version(), version + 3);
+        // A finished task cannot complete again, nor be skipped.
+        assert!(task.complete(TaskResult::default(), now).is_err());
+        assert!(task.skip(now).is_err());
+    }
+
+    #[test]
+    fn cancel_leaves_finished_tasks_alone_and_reopen_resets_retries() {
+        let now = Utc::now();
+        let mut done = planned(0);
+        let _ = done.start(now).unwrap();
+        let _ = done.complete(TaskResult::default(), now).unwrap();
+        assert!(done.cancel_open(now).is_empty());
+        let mut running = planned(3);
+        let _ = running.start(now).unwrap();
+        let _ = running.fail_attempt("x", now).unwrap();
+        let changes = running.cancel_open(now);
+        assert_eq!(statuses(&changes), [(TaskStatus::Retrying, TaskStatus::Cancelled)]);
+        let _ = running.reopen(now).unwrap();
+        assert_eq!(running.record().status, TaskStatus::Pending);
+        assert_eq!(running.execution().unwrap().retry_count, 0);
+    }
+
+    #[test]
+    fn a_task_outside_a_plan_has_no_engine_moves() {
+        let (task, _) = Task::create(ProjectId::generate(), TaskDraft {
+            title: "t".into(),
+            status: TaskStatus::Pending,
+            ..TaskDraft::default()
+        }, Utc::now())
+        .unwrap();
+        let mut task = task.numbered(1);
+        assert!(task.start(Utc::now()).is_err());
+    }
+}

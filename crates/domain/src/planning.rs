@@ -1,0 +1,30 @@
+//! Planning context: plans (a goal and a graph of tasks, seed 002), what running
+//! them records (agent turns, tool calls, seed 003), and the ports the engine
+//! runs them through (the work queue, the model client, tool executors).
+//!
+//! Depends on the kernel, the registry (who runs a task), the workspace, the
+//! tracker (a plan's tasks are tracker tasks) and the log (agents' messages).
+
+mod draft;
+mod events;
+mod model;
+mod plan;
+mod ports;
+mod service;
+mod status;
+mod usage;
+
+pub use draft::{PlanDraft, PlannedTask};
+pub use events::{
+    AgentCompleted, AgentEvent, AgentFailed, AgentProgress, AgentStarted, PlanCreated,
+    PlanDeleted, PlanEvent, PlanStatusChanged, ReplySent, ToolCalled, ToolResult, TurnCompleted,
+    TurnStarted, bounded_json,
+};
+pub use model::{ChatMessage, ModelClient, ModelReply, ModelRequest, Role, ToolCall, ToolExecutor, ToolSpec, Usage};
+pub use plan::{NewPlan, Plan};
+pub use ports::{Claim, PlanQuery, PlanRepo, Ports, Settlement, WorkQueue};
+#[cfg(any(test, feature = "mock"))]
+pub use ports::{MockPlanRepo, MockWorkQueue};
+pub use service::{PlanView, Plans, downstream};
+pub use status::{PlanStatus, StatusCounts};
+pub use usage::{PlanUsage, Prices, UsageLine, UsageTotals};

@@ -12,6 +12,7 @@ mod m20261122_000003_tasks;
 mod m20261122_000004_events;
 mod m20261122_000005_registry;
 mod m20261122_000006_thread_type_index;
+mod m20261130_000007_plans;
 mod names;
 
 /// The ordered list of migrations.
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_events::Migration),
             Box::new(m20261122_000005_registry::Migration),
             Box::new(m20261122_000006_thread_type_index::Migration),
+            Box::new(m20261130_000007_plans::Migration),
         ]
     }
 }

@@ -71,6 +71,43 @@ pub(crate) enum Tasks {
     Version,
     CreatedAt,
     UpdatedAt,
+    PlanId,
+    ClientId,
+    AgentType,
+    CanParallel,
+    Progress,
+    RetryCount,
+    MaxRetries,
+    ErrorMessage,
+    Result,
+    StartedAt,
+    CompletedAt,
+    DepsOpen,
+    NotBefore,
+    LeaseOwner,
+    LeaseUntil,
+    Fence,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Plans {
+    Table,
+    Id,
+    ProjectId,
+    ThreadId,
+    Goal,
+    Status,
+    Aborted,
+    CreatedBy,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum TaskDependencies {
+    Table,
+    TaskId,
+    DependsOnId,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

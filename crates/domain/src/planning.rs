@@ -20,7 +20,7 @@ pub use events::{
     PlanDeleted, PlanEvent, PlanStatusChanged, ReplySent, ToolCalled, ToolResult, TurnCompleted,
     TurnStarted, bounded_json,
 };
-pub use model::{ChatMessage, ModelClient, ModelReply, ModelRequest, Role, ToolCall, ToolExecutor, ToolSpec, Usage};
+pub use model::{ModelMessage, ModelClient, ModelReply, ModelRequest, OnDelta, Role, ToolCall, ToolExecutor, ToolSpec, Usage};
 pub use plan::{NewPlan, Plan};
 pub use ports::{Claim, PlanQuery, PlanRepo, Ports, Settlement, WorkQueue};
 #[cfg(any(test, feature = "mock"))]

@@ -46,6 +46,7 @@ pub struct Store {
     pub(crate) appender: Appender,
     pub(crate) caches: Arc<Caches>,
     pub(crate) registry_watch: RevisionWatch,
+    pub(crate) work: crate::wakeup::WorkSignal,
     backend: Backend,
 }
 
@@ -82,6 +83,7 @@ impl Store {
             appender: Appender::spawn(write.clone()),
             caches: Arc::default(),
             registry_watch: RevisionWatch::spawn(read.clone(), backend),
+            work: crate::wakeup::WorkSignal::spawn(read.clone(), backend),
             read,
             write,
             backend,

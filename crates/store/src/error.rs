@@ -23,6 +23,15 @@ pub(crate) fn unique(message: &'static str) -> impl Fn(DbErr) -> Error {
     }
 }
 
+/// A foreign-key violation becomes `Validation` on `field`; anything else as
+/// [`db_error`].
+pub(crate) fn foreign(field: &'static str, message: &'static str) -> impl Fn(DbErr) -> Error {
+    move |err| match err.sql_err() {
+        Some(SqlErr::ForeignKeyConstraintViolation(_)) => Error::validation(field, message),
+        _ => db_error(err),
+    }
+}
+
 fn unreachable(err: &DbErr) -> bool {
     match err {
         DbErr::ConnectionAcquire(ConnAcquireErr::Timeout | ConnAcquireErr::ConnectionClosed) => {

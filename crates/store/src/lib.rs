@@ -14,12 +14,16 @@ mod entity;
 mod error;
 mod events;
 mod labels;
+mod plan_state;
+mod plans;
 mod projects;
 mod registry;
 mod tasks;
 mod transact;
 mod users;
+mod wakeup;
 mod watch;
+mod work_queue;
 
 #[cfg(feature = "testing")]
 pub mod testing;

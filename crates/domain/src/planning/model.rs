@@ -20,7 +20,7 @@ pub enum Role {
 
 /// One message of the conversation a model continues.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ChatMessage {
+pub struct ModelMessage {
     pub role: Role,
     pub content: String,
     /// The calls an assistant message asked for.
@@ -31,7 +31,7 @@ pub struct ChatMessage {
     pub tool_call_id: Option<String>,
 }
 
-impl ChatMessage {
+impl ModelMessage {
     #[must_use]
     pub fn new(role: Role, content: impl Into<String>) -> Self {
         Self {
@@ -67,7 +67,7 @@ pub struct ModelRequest {
     /// The registry assistant's name (the offline script keys replies by it).
     pub assistant: String,
     pub model: String,
-    pub messages: Vec<ChatMessage>,
+    pub messages: Vec<ModelMessage>,
     pub tools: Vec<ToolSpec>,
 }
 
@@ -89,6 +89,9 @@ pub struct ModelReply {
     pub usage: Usage,
 }
 
+/// Receives an answer's text as it streams.
+pub type OnDelta = dyn Fn(&str) + Send + Sync;
+
 /// A model provider. `on_delta`, when given, receives the answer's text as it
 /// streams; the reply returned is always the whole answer. (No mockall double:
 /// the offline script of `agentry-llm` is the test provider.)
@@ -100,7 +103,7 @@ pub trait ModelClient: Send + Sync {
     async fn complete(
         &self,
         request: &ModelRequest,
-        on_delta: Option<&(dyn Fn(&str) + Send + Sync)>,
+        on_delta: Option<&OnDelta>,
     ) -> Result<ModelReply>;
 }
 

@@ -100,6 +100,10 @@ pub trait WorkQueue: Send + Sync {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Vec<TaskId>>;
+    /// Of the leases named, those no longer held (the fence moved on, the task
+    /// is no longer running, or the lease ran out), without extending any.
+    async fn still_held(&self, held: &[(TaskId, i64)], now: DateTime<Utc>)
+    -> Result<Vec<TaskId>>;
     /// Writes each settlement whose fence still holds (see
     /// [`Settlement::expired`]): the task, the dependents it unblocks or (when
     /// it failed for good) skips, its plan's derived status, and its events, in
@@ -107,6 +111,9 @@ pub trait WorkQueue: Send + Sync {
     async fn settle(&self, settlements: &[Settlement], now: DateTime<Utc>) -> Result<Vec<bool>>;
     /// Tasks in progress whose lease ran out before `now`.
     async fn expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Claim>>;
+    /// Returns when work may have become ready (here or, on a shared database,
+    /// in another process), or after `at_most`.
+    async fn wait_for_work(&self, at_most: std::time::Duration);
     /// When the earliest waiting retry falls due.
     async fn next_due(&self) -> Result<Option<DateTime<Utc>>>;
 }

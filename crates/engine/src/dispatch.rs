@@ -1,0 +1,213 @@
+//! A worker's loop: reap expired leases, keep its own alive, claim what is
+//! ready up to its concurrency, run each claim, and sleep until woken.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use agentry_domain::event::Event;
+use agentry_domain::id::TaskId;
+use agentry_domain::planning::{AgentEvent, AgentFailed, Claim, ModelClient, Settlement, ToolExecutor};
+use agentry_domain::tracker::FailedAttempt;
+use agentry_domain::{Ports, Services};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use crate::EngineConfig;
+use crate::run::{Deps, attempt};
+
+/// How often held leases are checked against the store, so an aborted plan's
+/// turns stop within about this long.
+const HELD_CHECK: Duration = Duration::from_millis(250);
+
+/// A worker, ready to start.
+pub struct Engine {
+    deps: Arc<Deps>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.deps.config)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A running worker.
+#[derive(Debug)]
+pub struct EngineHandle {
+    stop: watch::Sender<bool>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl EngineHandle {
+    /// Stops claiming, stops the runs in flight (their leases expire and the
+    /// tasks are retried elsewhere) and returns once the worker is gone.
+    pub async fn stop(self) {
+        let _ = self.stop.send(true);
+        let _ = self.task.await;
+    }
+}
+
+impl Engine {
+    #[must_use]
+    pub fn new(
+        ports: Ports,
+        services: Services,
+        model: Arc<dyn ModelClient>,
+        tools: Arc<dyn ToolExecutor>,
+        config: EngineConfig,
+    ) -> Self {
+        Self {
+            deps: Arc::new(Deps {
+                ports,
+                services,
+                model,
+                tools,
+                config,
+                by_name: Mutex::new((i64::MIN, HashMap::new())),
+            }),
+        }
+    }
+
+    /// Starts the worker on the current runtime.
+    #[must_use]
+    pub fn start(self) -> EngineHandle {
+        let (stop, stopped) = watch::channel(false);
+        let task = tokio::spawn(self.dispatch(stopped));
+        EngineHandle { stop, task }
+    }
+
+    async fn dispatch(self, mut stopped: watch::Receiver<bool>) {
+        let deps = self.deps;
+        let config = deps.config.clone();
+        let queue = deps.ports.planning.queue.clone();
+        let clock = deps.ports.planning.clock.clone();
+        let mut runs: JoinSet<TaskId> = JoinSet::new();
+        let mut held: HashMap<TaskId, (i64, watch::Sender<bool>)> = HashMap::new();
+        let mut last_beat = Instant::now();
+        let mut last_check = Instant::now();
+        let mut last_reap: Option<Instant> = None;
+        loop {
+            if *stopped.borrow() {
+                break;
+            }
+            let now = clock.now();
+            if last_reap.is_none_or(|at| at.elapsed() >= config.lease / 4) {
+                last_reap = Some(Instant::now());
+                if let Err(e) = reap(&deps, now).await {
+                    tracing::warn!(error = %e, "could not reap expired leases");
+                }
+            }
+            if !held.is_empty() {
+                let pairs: Vec<(TaskId, i64)> = held.iter().map(|(t, (f, _))| (*t, *f)).collect();
+                let lost = if last_beat.elapsed() >= config.lease / 3 {
+                    last_beat = Instant::now();
+                    queue.heartbeat(&pairs, now, now + config.lease).await
+                } else if last_check.elapsed() >= HELD_CHECK {
+                    last_check = Instant::now();
+                    queue.still_held(&pairs, now).await
+                } else {
+                    Ok(Vec::new())
+                };
+                match lost {
+                    Ok(lost) => {
+                        for task in lost {
+                            if let Some((_, cancel)) = held.remove(&task) {
+                                let _ = cancel.send(true);
+                            }
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "could not renew leases"),
+                }
+            }
+            let free = config.concurrency.saturating_sub(runs.len());
+            let mut claimed = 0;
+            if free > 0 {
+                match queue
+                    .claim(&config.worker, free, now, now + config.lease)
+                    .await
+                {
+                    Ok(claims) => {
+                        claimed = claims.len();
+                        for claim in claims {
+                            let (cancel, cancelled) = watch::channel(false);
+                            let task = claim.task.id();
+                            held.insert(task, (claim.fence, cancel));
+                            let deps = deps.clone();
+                            runs.spawn(async move {
+                                attempt(&deps, claim, cancelled).await;
+                                task
+                            });
+                        }
+                    }
+                    Err(e) => tracing::warn!(error = %e, "could not claim work"),
+                }
+            }
+            if claimed > 0 && claimed == free {
+                // There may be more: look again once a run ends or work arrives.
+            }
+            let mut wait = config.poll;
+            if let Ok(Some(due)) = queue.next_due().await {
+                let until = (due - clock.now()).to_std().unwrap_or(Duration::ZERO);
+                wait = wait.min(until.max(Duration::from_millis(5)));
+            }
+            if !held.is_empty() {
+                wait = wait.min(HELD_CHECK);
+            }
+            tokio::select! {
+                _ = stopped.changed() => {}
+                Some(done) = runs.join_next(), if !runs.is_empty() => {
+                    if let Ok(task) = done {
+                        held.remove(&task);
+                    }
+                }
+                () = queue.wait_for_work(wait), if free > claimed || runs.is_empty() => {}
+                () = tokio::time::sleep(wait), if free == claimed && !runs.is_empty() => {}
+            }
+        }
+        for (_, (_, cancel)) in held.drain() {
+            let _ = cancel.send(true);
+        }
+        runs.shutdown().await;
+    }
+}
+
+/// Settles tasks whose lease ran out (a worker killed or stuck) as failed
+/// attempts, so they are retried (or fail) like any other.
+async fn reap(deps: &Deps, now: chrono::DateTime<chrono::Utc>) -> agentry_domain::Result<()> {
+    let queue = &deps.ports.planning.queue;
+    let expired: Vec<Claim> = queue.expired(now, 64).await?;
+    for claim in expired {
+        let Claim { mut task, fence, .. } = claim;
+        let error = "the lease expired: its worker stopped answering";
+        let (changes, outcome) = task.fail_attempt(error, now)?;
+        let retry_at = match outcome {
+            FailedAttempt::Retry(n) => Some(now + deps.config.backoff.delay(n)),
+            FailedAttempt::GaveUp => None,
+        };
+        let mut events = Vec::new();
+        for kind in changes.events {
+            events.push(Event::in_project(task.project_id(), None, Some(task.id()), kind, now)?);
+        }
+        events.push(Event::in_project(
+            task.project_id(),
+            None,
+            Some(task.id()),
+            AgentEvent::AgentFailed(AgentFailed {
+                error: error.into(),
+                retrying: retry_at.is_some(),
+            }),
+            now,
+        )?);
+        let settlement = Settlement {
+            task,
+            fence,
+            events,
+            retry_at,
+            expired: true,
+        };
+        queue.settle(&[settlement], now).await?;
+    }
+    Ok(())
+}

@@ -1,0 +1,495 @@
+//! One attempt at a task: the assistant that runs it, its conversation with the
+//! model turn by turn, its tool calls (built-in, sub-assistant, or through the
+//! tool executor), every step appended to the log under `agent.started`, and
+//! the settlement that ends it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+use agentry_domain::event::Event;
+use agentry_domain::id::{AssistantId, EventId, MemberId, UserId};
+use agentry_domain::planning::{
+    AgentCompleted, AgentEvent, AgentFailed, AgentStarted, Claim, ModelClient,
+    ModelMessage, ModelRequest, ReplySent, Role, Settlement, ToolCalled, ToolExecutor, ToolResult,
+    ToolSpec, TurnCompleted, TurnStarted, bounded_json,
+};
+use agentry_domain::registry::{AssistantQuery, ResolvedAssistant};
+use agentry_domain::tracker::{FailedAttempt, Task, TaskResult};
+use agentry_domain::workspace::MemberKind;
+use agentry_domain::{Error, Ports, Principal, Services};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+use crate::EngineConfig;
+use crate::builtin;
+
+/// The longest model answer kept in `turn.completed` and `reply.sent`.
+const RECORDED_TEXT_MAX: usize = 16 * 1024;
+
+/// What every run of a worker shares.
+pub(crate) struct Deps {
+    pub ports: Ports,
+    pub services: Services,
+    pub model: Arc<dyn ModelClient>,
+    pub tools: Arc<dyn ToolExecutor>,
+    pub config: EngineConfig,
+    /// Assistant ids by name, with the registry revision they were read at.
+    pub by_name: Mutex<(i64, HashMap<String, AssistantId>)>,
+}
+
+/// Why an attempt ended without completing.
+pub(crate) enum Stop {
+    /// The attempt failed; the task fails or retries.
+    Failed(String),
+    /// The lease is gone (aborted, or expired and taken over): write nothing more.
+    Lost,
+}
+
+impl From<Error> for Stop {
+    fn from(e: Error) -> Self {
+        Self::Failed(e.to_string())
+    }
+}
+
+/// The engine acts with an admin's reach: it reads the registry for any task.
+fn engine_principal() -> Principal {
+    Principal {
+        user_id: UserId(uuid::Uuid::nil()),
+        is_admin: true,
+    }
+}
+
+pub(crate) struct Run<'a> {
+    pub deps: &'a Deps,
+    pub task: Task,
+    pub fence: i64,
+    pub actor: Option<MemberId>,
+    pub cancel: watch::Receiver<bool>,
+    /// Set by `complete_task`.
+    pub result: Option<TaskResult>,
+    pub attempt: u32,
+}
+
+/// Runs the claimed task to its settlement (or until its lease is lost).
+pub(crate) async fn attempt(deps: &Deps, claim: Claim, cancel: watch::Receiver<bool>) {
+    let task_id = claim.task.id();
+    let mut run = Run {
+        deps,
+        attempt: claim
+            .task
+            .execution()
+            .map_or(1, |e| e.retry_count + 1),
+        task: claim.task,
+        fence: claim.fence,
+        actor: None,
+        cancel,
+        result: None,
+    };
+    let mut agent_event = None;
+    let outcome = run.work(&mut agent_event).await;
+    let settled = match outcome {
+        Ok(content) => run.settle_done(agent_event, content).await,
+        Err(Stop::Failed(error)) => run.settle_failed(agent_event, &error).await,
+        Err(Stop::Lost) => Ok(()),
+    };
+    if let Err(e) = settled {
+        tracing::warn!(task = %task_id.0, error = %e, "could not settle a task; its lease will expire");
+    }
+}
+
+impl Run<'_> {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.deps.ports.planning.clock.now()
+    }
+
+    pub(crate) fn event(&self, parent: Option<EventId>, kind: AgentEvent) -> Result<Event, Error> {
+        Event::build(
+            Some(self.task.project_id()),
+            self.actor,
+            Some(self.task.id()),
+            parent,
+            kind,
+            self.now(),
+        )
+    }
+
+    pub(crate) async fn append(&self, events: &[Event]) -> Result<(), Stop> {
+        self.check_held()?;
+        self.deps.ports.log.events.append(events).await?;
+        Ok(())
+    }
+
+    pub(crate) fn check_held(&self) -> Result<(), Stop> {
+        if *self.cancel.borrow() {
+            Err(Stop::Lost)
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Finds the assistant, runs the conversation; the final answer.
+    async fn work(&mut self, agent_event: &mut Option<EventId>) -> Result<String, Stop> {
+        let (assistant, actor) = self.runner().await?;
+        self.actor = actor;
+        let resolved = self
+            .deps
+            .services
+            .registry
+            .resolve(&engine_principal(), assistant)
+            .await?;
+        let messages = vec![
+            ModelMessage::new(Role::System, resolved.assistant.draft.instructions.clone()),
+            ModelMessage::new(Role::User, self.brief().await?),
+        ];
+        self.converse(&resolved, None, messages, true, agent_event)
+            .await
+    }
+
+    /// The assistant that runs the task and the member it acts as: its agent
+    /// assignee's assistant, else the one its `agent_type` names.
+    async fn runner(&self) -> Result<(AssistantId, Option<MemberId>), Stop> {
+        let projects = &self.deps.ports.workspace.projects;
+        if let Some(assignee) = self.task.record().assignee_id
+            && let Some(member) = projects.get_member(assignee).await?
+            && member.kind == MemberKind::Agent
+            && let Some(assistant) = member.assistant_id
+        {
+            return Ok((assistant, Some(member.id)));
+        }
+        let Some(name) = self.task.execution().and_then(|e| e.agent_type.clone()) else {
+            return Err(Stop::Failed("the task has no agent to run it".into()));
+        };
+        let assistant = self.assistant_named(&name).await?.ok_or_else(|| {
+            Stop::Failed(format!("no assistant is named '{name}' (the task's agent_type)"))
+        })?;
+        let actor = projects
+            .list_members(self.task.project_id())
+            .await?
+            .into_iter()
+            .find(|m| m.kind == MemberKind::Agent && m.assistant_id == Some(assistant))
+            .map(|m| m.id);
+        Ok((assistant, actor))
+    }
+
+    async fn assistant_named(&self, name: &str) -> Result<Option<AssistantId>, Error> {
+        let revision = self.deps.ports.registry.revisions.known_revision();
+        {
+            let cached = self
+                .deps
+                .by_name
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if cached.0 == revision && !cached.1.is_empty() {
+                return Ok(cached.1.get(name).copied());
+            }
+        }
+        let mut names = HashMap::new();
+        let mut after = None;
+        loop {
+            let page = self
+                .deps
+                .ports
+                .registry
+                .assistants
+                .list_assistants(&AssistantQuery {
+                    is_active: Some(true),
+                    after_name: after.clone(),
+                    limit: 200,
+                    ..AssistantQuery::default()
+                })
+                .await?;
+            let full = page.len() == 200;
+            after = page.last().map(|a| a.draft.name.clone());
+            names.extend(page.into_iter().map(|a| (a.draft.name.clone(), a.id)));
+            if !full {
+                break;
+            }
+        }
+        let found = names.get(name).copied();
+        *self
+            .deps
+            .by_name
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = (revision, names);
+        Ok(found)
+    }
+
+    /// The task as the model reads it: title, description, and what the tasks
+    /// it depends on produced.
+    async fn brief(&self) -> Result<String, Error> {
+        let record = self.task.record();
+        let mut brief = format!("Task: {}\n", record.title);
+        if !record.description.is_empty() {
+            brief.push_str(&format!("\n{}\n", record.description));
+        }
+        let deps = self
+            .task
+            .execution()
+            .map(|e| e.depends_on.clone())
+            .unwrap_or_default();
+        if !deps.is_empty() {
+            brief.push_str("\nResults of the tasks this one depends on:\n");
+            for dep in deps {
+                if let Some(done) = self.deps.ports.tracker.tasks.get_task(dep).await? {
+                    let result = done
+                        .execution()
+                        .and_then(|e| e.result.clone())
+                        .map(|r| json!(r))
+                        .unwrap_or(Value::Null);
+                    brief.push_str(&format!("- {}: {result}\n", done.record().title));
+                }
+            }
+        }
+        Ok(brief)
+    }
+
+    /// A conversation of `resolved` (the task's assistant, or a sub-assistant
+    /// delegated to under `parent`): turns until the model answers without
+    /// tool calls or `complete_task` was called.
+    pub(crate) async fn converse(
+        &mut self,
+        resolved: &ResolvedAssistant,
+        parent: Option<EventId>,
+        mut messages: Vec<ModelMessage>,
+        main: bool,
+        agent_event: &mut Option<EventId>,
+    ) -> Result<String, Stop> {
+        let assistant = &resolved.assistant;
+        let started = self.event(
+            parent,
+            AgentEvent::AgentStarted(AgentStarted {
+                assistant: assistant.id,
+                assistant_name: assistant.draft.name.clone(),
+                attempt: self.attempt,
+                fence: self.fence,
+                worker: self.deps.config.worker.clone(),
+            }),
+        )?;
+        let agent = started.id;
+        if main {
+            *agent_event = Some(agent);
+        }
+        let mut pending = vec![started];
+        let mut tools: Vec<ToolSpec> = builtin::specs(main);
+        tools.extend(resolved.tools.iter().map(|t| ToolSpec {
+            name: t.tool.draft.name.as_str().to_owned(),
+            description: t.tool.draft.description.clone(),
+            parameters: t.tool.draft.input_schema.clone(),
+        }));
+        tools.dedup_by(|a, b| a.name == b.name);
+        for turn in 1..=self.deps.config.max_turns {
+            pending.push(self.event(
+                Some(agent),
+                AgentEvent::TurnStarted(TurnStarted {
+                    turn,
+                    model: assistant.draft.model.clone(),
+                }),
+            )?);
+            self.append(&std::mem::take(&mut pending)).await?;
+            let request = ModelRequest {
+                assistant: assistant.draft.name.clone(),
+                model: assistant.draft.model.clone(),
+                messages: messages.clone(),
+                tools: tools.clone(),
+            };
+            let began = Instant::now();
+            let mut cancel = self.cancel.clone();
+            let reply = tokio::select! {
+                reply = self.deps.model.complete(&request, None) => reply?,
+                _ = cancel.wait_for(|c| *c) => return Err(Stop::Lost),
+            };
+            let latency_ms = i64::try_from(began.elapsed().as_millis()).unwrap_or(i64::MAX);
+            let calls: Vec<Value> = reply
+                .tool_calls
+                .iter()
+                .map(|c| bounded_json(json!({"id": c.id, "name": c.name, "arguments": c.arguments})))
+                .collect();
+            self.append(&[self.event(
+                Some(agent),
+                AgentEvent::TurnCompleted(TurnCompleted {
+                    turn,
+                    model: assistant.draft.model.clone(),
+                    assistant: assistant.id,
+                    assistant_name: assistant.draft.name.clone(),
+                    latency_ms,
+                    input_tokens: reply.usage.input_tokens,
+                    output_tokens: reply.usage.output_tokens,
+                    content: clip(&reply.content),
+                    tool_calls: calls,
+                }),
+            )?])
+            .await?;
+            if reply.tool_calls.is_empty() {
+                if !main {
+                    self.append(&[self.event(
+                        Some(agent),
+                        AgentEvent::AgentCompleted(AgentCompleted {
+                            result: TaskResult {
+                                summary: Some(clip(&reply.content)),
+                                ..TaskResult::default()
+                            },
+                        }),
+                    )?])
+                    .await?;
+                }
+                return Ok(reply.content);
+            }
+            let mut assistant_message = ModelMessage::new(Role::Assistant, reply.content.clone());
+            assistant_message.tool_calls = reply.tool_calls.clone();
+            messages.push(assistant_message);
+            for call in &reply.tool_calls {
+                let called = self.event(
+                    Some(agent),
+                    AgentEvent::ToolCalled(ToolCalled {
+                        tool_name: call.name.clone(),
+                        call_id: call.id.clone(),
+                        input: bounded_json(call.arguments.clone()),
+                    }),
+                )?;
+                let called_id = called.id;
+                self.append(&[called]).await?;
+                let answer = self.call_tool(resolved, called_id, &call.name, &call.arguments, main).await?;
+                let (output, is_error) = match answer {
+                    Ok(output) => (output, false),
+                    Err(message) => (json!({"error": message}), true),
+                };
+                self.append(&[self.event(
+                    Some(called_id),
+                    AgentEvent::ToolResult(ToolResult {
+                        tool_name: call.name.clone(),
+                        call_id: call.id.clone(),
+                        input: bounded_json(call.arguments.clone()),
+                        output: bounded_json(output.clone()),
+                        is_error,
+                    }),
+                )?])
+                .await?;
+                let mut tool_message = ModelMessage::new(Role::Tool, output.to_string());
+                tool_message.tool_call_id = Some(call.id.clone());
+                messages.push(tool_message);
+            }
+            if main && self.result.is_some() {
+                return Ok(reply.content);
+            }
+        }
+        Err(Stop::Failed(format!(
+            "the assistant did not finish within {} turns",
+            self.deps.config.max_turns
+        )))
+    }
+
+    /// One tool call: a built-in, a sub-assistant (a nested conversation), or
+    /// the tool executor. `Err` inside is a tool error the model sees.
+    async fn call_tool(
+        &mut self,
+        resolved: &ResolvedAssistant,
+        called: EventId,
+        name: &str,
+        input: &Value,
+        main: bool,
+    ) -> Result<Result<Value, String>, Stop> {
+        if let Some(answer) = self.builtin(name, input, called, main).await? {
+            return Ok(answer);
+        }
+        let Some(tool) = resolved.tools.iter().find(|t| t.tool.draft.name.as_str() == name) else {
+            return Ok(Err(format!("no tool is named '{name}'")));
+        };
+        if let Some(sub) = &tool.sub_assistant {
+            let messages = vec![
+                ModelMessage::new(Role::System, sub.assistant.draft.instructions.clone()),
+                ModelMessage::new(Role::User, input.to_string()),
+            ];
+            let mut unused = None;
+            let reply = Box::pin(self.converse(sub, Some(called), messages, false, &mut unused)).await?;
+            return Ok(Ok(json!({"reply": reply})));
+        }
+        let mut cancel = self.cancel.clone();
+        tokio::select! {
+            answer = self.deps.tools.call(name, input) => Ok(answer),
+            _ = cancel.wait_for(|c| *c) => Err(Stop::Lost),
+        }
+    }
+
+    async fn settle_done(&mut self, agent: Option<EventId>, content: String) -> Result<(), Error> {
+        let now = self.now();
+        let result = self.result.take().unwrap_or_else(|| TaskResult {
+            summary: Some(clip(&content)),
+            ..TaskResult::default()
+        });
+        let mut events = vec![
+            self.event(agent, AgentEvent::ReplySent(ReplySent { content: clip(&content) }))?,
+        ];
+        let changes = self.task.complete(result.clone(), now)?;
+        events.extend(self.tracker_events(changes.events)?);
+        events.push(self.event(agent, AgentEvent::AgentCompleted(AgentCompleted { result }))?);
+        self.settle(events, None).await
+    }
+
+    async fn settle_failed(&mut self, agent: Option<EventId>, error: &str) -> Result<(), Error> {
+        let now = self.now();
+        let (changes, outcome) = self.task.fail_attempt(error, now)?;
+        let retry_at = match outcome {
+            FailedAttempt::Retry(n) => Some(now + self.deps.config.backoff.delay(n)),
+            FailedAttempt::GaveUp => None,
+        };
+        let mut events = self.tracker_events(changes.events)?;
+        events.push(self.event(
+            agent,
+            AgentEvent::AgentFailed(AgentFailed {
+                error: clip(error),
+                retrying: retry_at.is_some(),
+            }),
+        )?);
+        self.settle(events, retry_at).await
+    }
+
+    pub(crate) fn tracker_events(
+        &self,
+        kinds: Vec<agentry_domain::tracker::TrackerEvent>,
+    ) -> Result<Vec<Event>, Error> {
+        kinds
+            .into_iter()
+            .map(|kind| {
+                Event::in_project(self.task.project_id(), None, Some(self.task.id()), kind, self.now())
+            })
+            .collect()
+    }
+
+    /// Writes the task as it now stands, under this attempt's fence.
+    pub(crate) async fn settle(
+        &mut self,
+        events: Vec<Event>,
+        retry_at: Option<chrono::DateTime<chrono::Utc>>,
+    ) -> Result<(), Error> {
+        let settlement = Settlement {
+            task: self.task.clone(),
+            fence: self.fence,
+            events,
+            retry_at,
+            expired: false,
+        };
+        let written = self
+            .deps
+            .ports
+            .planning
+            .queue
+            .settle(&[settlement], self.now())
+            .await?;
+        if written.first().copied() != Some(true) {
+            return Err(Error::Conflict("the task's lease was lost".into()));
+        }
+        Ok(())
+    }
+}
+
+pub(crate) fn clip(text: &str) -> String {
+    if text.len() <= RECORDED_TEXT_MAX {
+        return text.replace('\0', "");
+    }
+    let mut end = RECORDED_TEXT_MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].replace('\0', "")
+}

@@ -1,0 +1,205 @@
+//! What every write of a plan task does beside the task itself, in its
+//! transaction: keeps each dependent's count of open dependencies, skips what
+//! lies downstream of a task that failed for good, and re-derives the plan's
+//! status (the domain's rule) with a `plan_status` event when it moves.
+
+use agentry_domain::event::Event;
+use agentry_domain::id::{PlanId, TaskId};
+use agentry_domain::planning::{PlanEvent, PlanStatus, PlanStatusChanged, StatusCounts, downstream};
+use agentry_domain::tracker::{Task, TaskStatus};
+use agentry_domain::{Error, Result};
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _,
+};
+use uuid::Uuid;
+
+use crate::entity::{plans, task_dependencies, tasks};
+use crate::error::{corrupt, db_error};
+
+/// A task's row as it stands, locked for this transaction on PostgreSQL.
+pub(crate) struct Locked {
+    pub status: TaskStatus,
+    pub version: i64,
+    pub plan_id: Option<PlanId>,
+}
+
+/// Reads (and on PostgreSQL locks) a task's row, so that what is read stays
+/// true until the transaction ends.
+///
+/// # Errors
+/// `NotFound` for an unknown task.
+pub(crate) async fn lock_task(txn: &DatabaseTransaction, id: TaskId) -> Result<Locked> {
+    let mut query = tasks::Entity::find_by_id(id.0)
+        .select_only()
+        .column(tasks::Column::Status)
+        .column(tasks::Column::Version)
+        .column(tasks::Column::PlanId);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    let (status, version, plan_id): (String, i64, Option<Uuid>) = query
+        .into_tuple()
+        .one(txn)
+        .await
+        .map_err(db_error)?
+        .ok_or(Error::NotFound { entity: "task" })?;
+    Ok(Locked {
+        status: TaskStatus::parse(&status).map_err(|e| corrupt("task status", e))?,
+        version,
+        plan_id: plan_id.map(PlanId),
+    })
+}
+
+/// After `task` moved from `from` to its current status: its dependents' open
+/// counts, and, when it failed for good, every open task downstream skipped
+/// (each with its `task_status` event, returned).
+pub(crate) async fn after_status_change(
+    txn: &DatabaseTransaction,
+    task: &Task,
+    from: TaskStatus,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>> {
+    let to = task.record().status;
+    let delta = match (from == TaskStatus::Done, to == TaskStatus::Done) {
+        (false, true) => -1,
+        (true, false) => 1,
+        _ => 0,
+    };
+    if delta != 0 {
+        let mut dependents: Vec<Uuid> = task_dependencies::Entity::find()
+            .select_only()
+            .column(task_dependencies::Column::TaskId)
+            .filter(task_dependencies::Column::DependsOnId.eq(task.id().0))
+            .into_tuple()
+            .all(txn)
+            .await
+            .map_err(db_error)?;
+        // One row at a time in id order: concurrent settlements never wait on
+        // each other in a cycle.
+        dependents.sort();
+        for dependent in dependents {
+            tasks::Entity::update_many()
+                .col_expr(
+                    tasks::Column::DepsOpen,
+                    Expr::col(tasks::Column::DepsOpen).add(delta),
+                )
+                .filter(tasks::Column::Id.eq(dependent))
+                .exec(txn)
+                .await
+                .map_err(db_error)?;
+        }
+    }
+    if to != TaskStatus::Failed || from == TaskStatus::Failed {
+        return Ok(Vec::new());
+    }
+    let Some(plan) = task.execution().map(|e| e.plan_id) else {
+        return Ok(Vec::new());
+    };
+    let rows = tasks::Entity::find()
+        .filter(tasks::Column::PlanId.eq(plan.0))
+        .order_by_asc(tasks::Column::Number)
+        .all(txn)
+        .await
+        .map_err(db_error)?;
+    let mut all = crate::tasks::with_labels(txn, rows).await?;
+    let mut events = Vec::new();
+    for i in downstream(&all, task.id()) {
+        let skipped = &mut all[i];
+        if skipped.record().status.is_terminal() {
+            continue;
+        }
+        let version = skipped.version();
+        let changes = skipped.skip(now)?;
+        crate::tasks::set_record(tasks::Entity::update_many(), skipped.record())
+            .filter(tasks::Column::Id.eq(skipped.id().0))
+            .filter(tasks::Column::Version.eq(version))
+            .exec(txn)
+            .await
+            .map_err(db_error)?;
+        for kind in changes.events {
+            events.push(Event::in_project(
+                skipped.project_id(),
+                None,
+                Some(skipped.id()),
+                kind,
+                now,
+            )?);
+        }
+    }
+    Ok(events)
+}
+
+/// Re-derives the plan's status from its tasks (marking it aborted first when
+/// `abort`); returns the `plan_status` event when it moved. On PostgreSQL the
+/// plan's row is locked first, so concurrent changes to its tasks derive one
+/// after another, each seeing the ones before.
+pub(crate) async fn refresh_plan(
+    txn: &DatabaseTransaction,
+    plan: PlanId,
+    abort: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>> {
+    let mut query = plans::Entity::find_by_id(plan.0);
+    if txn.get_database_backend() == DbBackend::Postgres {
+        query = query.lock_exclusive();
+    }
+    let row = query
+        .one(txn)
+        .await
+        .map_err(db_error)?
+        .ok_or(Error::NotFound { entity: "plan" })?;
+    let counted: Vec<(String, i64)> = tasks::Entity::find()
+        .select_only()
+        .column(tasks::Column::Status)
+        .column_as(tasks::Column::Id.count(), "n")
+        .filter(tasks::Column::PlanId.eq(plan.0))
+        .group_by(tasks::Column::Status)
+        .into_tuple()
+        .all(txn)
+        .await
+        .map_err(db_error)?;
+    let mut counts = StatusCounts::new();
+    for (status, n) in counted {
+        let status = TaskStatus::parse(&status).map_err(|e| corrupt("task status", e))?;
+        counts.insert(status, u64::try_from(n).unwrap_or(0));
+    }
+    let aborted = row.aborted || abort;
+    let from = PlanStatus::parse(&row.status).map_err(|e| corrupt("plan status", e))?;
+    let to = PlanStatus::derive(&counts, aborted);
+    if from == to && aborted == row.aborted {
+        return Ok(Vec::new());
+    }
+    plans::Entity::update_many()
+        .col_expr(plans::Column::Status, Expr::value(to.as_str()))
+        .col_expr(plans::Column::Aborted, Expr::value(aborted))
+        .col_expr(plans::Column::UpdatedAt, Expr::value(now))
+        .filter(plans::Column::Id.eq(plan.0))
+        .exec(txn)
+        .await
+        .map_err(db_error)?;
+    if from == to {
+        return Ok(Vec::new());
+    }
+    let event = Event::in_project(
+        agentry_domain::id::ProjectId(row.project_id),
+        None,
+        None,
+        PlanEvent::PlanStatus(PlanStatusChanged { plan, from, to }),
+        now,
+    )?;
+    Ok(vec![event])
+}
+
+/// Plans touched by a batch, each once, in id order (the order rows are locked in).
+pub(crate) fn plans_of<'a>(tasks: impl Iterator<Item = &'a Task>) -> Vec<PlanId> {
+    let mut plans: Vec<PlanId> = tasks
+        .filter_map(|t| t.execution().map(|e| e.plan_id))
+        .collect::<std::collections::HashSet<_>>()
+        .into_iter()
+        .collect();
+    plans.sort();
+    plans
+}

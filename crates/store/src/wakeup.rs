@@ -1,0 +1,89 @@
+//! Wake-ups for the engine: a write that may have made work ready (a plan
+//! submitted, a task settled, retried or skipped) wakes the workers waiting
+//! for it, in this process at once and, on PostgreSQL, in every other process
+//! through `NOTIFY agentry_work` (sent with the transaction, so heard only once
+//! it commits). Workers still look on their own now and then, so a notice lost
+//! while reconnecting costs a delay, never a task.
+
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use agentry_domain::Result;
+use sea_orm::{ConnectionTrait as _, DatabaseConnection, DatabaseTransaction};
+use tokio::sync::Notify;
+
+use crate::connect::Backend;
+use crate::error::db_error;
+
+const CHANNEL: &str = "agentry_work";
+
+#[derive(Clone, Debug)]
+pub(crate) struct WorkSignal {
+    notify: Arc<Notify>,
+    backend: Backend,
+}
+
+impl WorkSignal {
+    pub(crate) fn spawn(conn: DatabaseConnection, backend: Backend) -> Self {
+        let notify = Arc::new(Notify::new());
+        if backend == Backend::Postgres {
+            tokio::spawn(listen(conn, Arc::downgrade(&notify)));
+        }
+        Self { notify, backend }
+    }
+
+    /// Announces, with `txn`, that work may be ready (to other processes).
+    pub(crate) async fn announce(&self, txn: &DatabaseTransaction) -> Result<()> {
+        if self.backend == Backend::Postgres {
+            txn.execute_unprepared(&format!("NOTIFY {CHANNEL}"))
+                .await
+                .map_err(db_error)?;
+        }
+        Ok(())
+    }
+
+    /// Wakes a worker of this process (after the commit that made work ready).
+    pub(crate) fn wake(&self) {
+        self.notify.notify_one();
+    }
+
+    /// Returns at the next wake-up, or after `at_most`.
+    pub(crate) async fn wait(&self, at_most: Duration) {
+        let _ = tokio::time::timeout(at_most, self.notify.notified()).await;
+    }
+}
+
+async fn listen(conn: DatabaseConnection, notify: Weak<Notify>) {
+    use sea_orm::sqlx::postgres::PgListener;
+    loop {
+        let listener = async {
+            let mut listener =
+                PgListener::connect_with(conn.get_postgres_connection_pool()).await?;
+            listener.listen(CHANNEL).await?;
+            Ok::<_, sea_orm::sqlx::Error>(listener)
+        };
+        let mut listener = match listener.await {
+            Ok(listener) => listener,
+            Err(e) => {
+                tracing::warn!(error = %e, "work LISTEN failed; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        loop {
+            let notice = listener.try_recv().await;
+            let Some(notify) = notify.upgrade() else {
+                return;
+            };
+            match notice {
+                // A notice, or a reconnection (notices sent meanwhile are lost):
+                // either way, look.
+                Ok(_) => notify.notify_one(),
+                Err(e) => {
+                    tracing::warn!(error = %e, "work LISTEN lost; reconnecting");
+                    break;
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! The engine's work queue on the `tasks` table: ready tasks are claimed under
+//! a lease with a fencing token (`FOR UPDATE SKIP LOCKED` on PostgreSQL, so
+//! any number of workers in any number of processes share them; SQLite has one
+//! writer), and settled only by a write naming that token.
+
+use std::collections::HashMap;
+
+use agentry_domain::event::Event;
+use agentry_domain::id::{PlanId, TaskId};
+use agentry_domain::planning::{Claim, Settlement, WorkQueue};
+use agentry_domain::tracker::TaskStatus;
+use agentry_domain::Result;
+use async_trait::async_trait;
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait as _, DbBackend, EntityTrait as _, QueryFilter as _,
+    QuerySelect as _, Statement, TransactionTrait as _,
+};
+use uuid::Uuid;
+
+use crate::Store;
+use crate::entity::tasks;
+use crate::error::db_error;
+use crate::plan_state;
+
+/// Candidates read per claim, beyond what is asked: room for tasks passed over
+/// because their plan runs a task alone.
+const CANDIDATE_FACTOR: usize = 4;
+
+fn no_time() -> Option<DateTime<Utc>> {
+    None
+}
+
+impl Store {
+    /// Ids of ready tasks: no open dependency, waiting and due, run by an agent.
+    async fn ready_ids(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        now: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<Uuid>> {
+        let backend = txn.get_database_backend();
+        let (now_param, lock) = match backend {
+            DbBackend::Postgres => ("$1", " FOR UPDATE OF t SKIP LOCKED"),
+            _ => ("?", ""),
+        };
+        let sql = format!(
+            "SELECT t.id FROM tasks t \
+             WHERE t.deps_open = 0 AND t.status IN ('pending', 'retrying') \
+               AND (t.not_before IS NULL OR t.not_before <= {now_param}) \
+               AND (t.agent_type IS NOT NULL OR EXISTS (\
+                    SELECT 1 FROM members m WHERE m.id = t.assignee_id \
+                    AND m.kind = 'agent' AND m.assistant_id IS NOT NULL)) \
+             LIMIT {limit}{lock}"
+        );
+        let rows = txn
+            .query_all_raw(Statement::from_sql_and_values(backend, sql, [now.into()]))
+            .await
+            .map_err(db_error)?;
+        rows.iter()
+            .map(|r| r.try_get_by_index::<Uuid>(0).map_err(db_error))
+            .collect()
+    }
+}
+
+/// What already runs in a plan: how many tasks, and whether one runs alone.
+#[derive(Default, Clone, Copy)]
+struct Running {
+    count: usize,
+    alone: bool,
+}
+
+#[async_trait]
+impl WorkQueue for Store {
+    async fn claim(
+        &self,
+        worker: &str,
+        limit: usize,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<Claim>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let txn = self.write.begin().await.map_err(db_error)?;
+        let ids = self.ready_ids(&txn, now, limit * CANDIDATE_FACTOR).await?;
+        if ids.is_empty() {
+            txn.rollback().await.map_err(db_error)?;
+            return Ok(Vec::new());
+        }
+        let rows = tasks::Entity::find()
+            .filter(tasks::Column::Id.is_in(ids))
+            .all(&txn)
+            .await
+            .map_err(db_error)?;
+        let candidates = crate::tasks::with_labels(&txn, rows.clone()).await?;
+        let fences: HashMap<Uuid, i64> = rows.iter().map(|r| (r.id, r.fence)).collect();
+        let plans = plan_state::plans_of(candidates.iter());
+        // Claims in one plan take turns (the plan's row lock): what runs alone
+        // is decided on what is really running.
+        let mut running: HashMap<PlanId, Running> = HashMap::new();
+        for plan in &plans {
+            if txn.get_database_backend() == DbBackend::Postgres {
+                crate::entity::plans::Entity::find_by_id(plan.0)
+                    .select_only()
+                    .column(crate::entity::plans::Column::Id)
+                    .lock_exclusive()
+                    .into_tuple::<Uuid>()
+                    .one(&txn)
+                    .await
+                    .map_err(db_error)?;
+            }
+            let busy: Vec<bool> = tasks::Entity::find()
+                .select_only()
+                .column(tasks::Column::CanParallel)
+                .filter(tasks::Column::PlanId.eq(plan.0))
+                .filter(tasks::Column::Status.eq(TaskStatus::InProgress.as_str()))
+                .into_tuple()
+                .all(&txn)
+                .await
+                .map_err(db_error)?;
+            running.insert(
+                *plan,
+                Running {
+                    count: busy.len(),
+                    alone: busy.iter().any(|parallel| !parallel),
+                },
+            );
+        }
+        let mut claims = Vec::new();
+        let mut events = Vec::new();
+        for mut task in candidates {
+            if claims.len() == limit {
+                break;
+            }
+            let Some(execution) = task.execution() else {
+                continue;
+            };
+            let plan = execution.plan_id;
+            let alone = !execution.can_parallel;
+            let state = running.entry(plan).or_default();
+            if state.alone || (alone && state.count > 0) {
+                continue;
+            }
+            state.count += 1;
+            state.alone = alone;
+            let version = task.version();
+            let changes = task.start(now)?;
+            let fence = fences.get(&task.id().0).copied().unwrap_or(0) + 1;
+            crate::tasks::set_record(tasks::Entity::update_many(), task.record())
+                .col_expr(tasks::Column::LeaseOwner, Expr::value(worker))
+                .col_expr(tasks::Column::LeaseUntil, Expr::value(lease_until))
+                .col_expr(tasks::Column::Fence, Expr::value(fence))
+                .col_expr(tasks::Column::NotBefore, Expr::value(no_time()))
+                .filter(tasks::Column::Id.eq(task.id().0))
+                .filter(tasks::Column::Version.eq(version))
+                .exec(&txn)
+                .await
+                .map_err(db_error)?;
+            for kind in changes.events {
+                events.push(Event::in_project(
+                    task.project_id(),
+                    None,
+                    Some(task.id()),
+                    kind,
+                    now,
+                )?);
+            }
+            claims.push(Claim {
+                task,
+                fence,
+                lease_until,
+            });
+        }
+        for plan in plan_state::plans_of(claims.iter().map(|c| &c.task)) {
+            events.extend(plan_state::refresh_plan(&txn, plan, false, now).await?);
+        }
+        crate::events::insert(&txn, &events).await?;
+        txn.commit().await.map_err(db_error)?;
+        Ok(claims)
+    }
+
+    async fn still_held(
+        &self,
+        held: &[(TaskId, i64)],
+        now: DateTime<Utc>,
+    ) -> Result<Vec<TaskId>> {
+        let rows: Vec<(Uuid, i64, String, Option<DateTime<Utc>>)> = tasks::Entity::find()
+            .select_only()
+            .column(tasks::Column::Id)
+            .column(tasks::Column::Fence)
+            .column(tasks::Column::Status)
+            .column(tasks::Column::LeaseUntil)
+            .filter(tasks::Column::Id.is_in(held.iter().map(|(t, _)| t.0)))
+            .into_tuple()
+            .all(&self.write)
+            .await
+            .map_err(db_error)?;
+        let current: HashMap<Uuid, (i64, String, Option<DateTime<Utc>>)> = rows
+            .into_iter()
+            .map(|(id, fence, status, until)| (id, (fence, status, until)))
+            .collect();
+        Ok(held
+            .iter()
+            .filter(|(task, fence)| {
+                !current.get(&task.0).is_some_and(|(f, status, until)| {
+                    f == fence
+                        && status == TaskStatus::InProgress.as_str()
+                        && until.is_some_and(|u| u >= now)
+                })
+            })
+            .map(|(task, _)| *task)
+            .collect())
+    }
+
+    async fn heartbeat(
+        &self,
+        held: &[(TaskId, i64)],
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+    ) -> Result<Vec<TaskId>> {
+        let mut lost = Vec::new();
+        let txn = self.write.begin().await.map_err(db_error)?;
+        for (task, fence) in held {
+            let extended = tasks::Entity::update_many()
+                .col_expr(tasks::Column::LeaseUntil, Expr::value(lease_until))
+                .filter(tasks::Column::Id.eq(task.0))
+                .filter(tasks::Column::Fence.eq(*fence))
+                .filter(tasks::Column::Status.eq(TaskStatus::InProgress.as_str()))
+                .filter(tasks::Column::LeaseUntil.gte(now))
+                .exec(&txn)
+                .await
+                .map_err(db_error)?;
+            if extended.rows_affected == 0 {
+                lost.push(*task);
+            }
+        }
+        txn.commit().await.map_err(db_error)?;
+        Ok(lost)
+    }
+
+    async fn settle(&self, settlements: &[Settlement], now: DateTime<Utc>) -> Result<Vec<bool>> {
+        let txn = self.write.begin().await.map_err(db_error)?;
+        let mut written = vec![false; settlements.len()];
+        let mut order: Vec<usize> = (0..settlements.len()).collect();
+        order.sort_by_key(|&i| settlements[i].task.id());
+        let mut events = Vec::new();
+        for i in order {
+            let s = &settlements[i];
+            let t = s.task.record();
+            let mut update = crate::tasks::set_record(tasks::Entity::update_many(), t);
+            if t.status != TaskStatus::InProgress {
+                update = update
+                    .col_expr(tasks::Column::LeaseOwner, Expr::value(Option::<String>::None))
+                    .col_expr(tasks::Column::LeaseUntil, Expr::value(no_time()))
+                    .col_expr(tasks::Column::NotBefore, Expr::value(s.retry_at));
+            }
+            let lease = if s.expired {
+                tasks::Column::LeaseUntil.lt(now)
+            } else {
+                tasks::Column::LeaseUntil.gte(now)
+            };
+            let result = update
+                .filter(tasks::Column::Id.eq(t.id.0))
+                .filter(tasks::Column::Fence.eq(s.fence))
+                .filter(tasks::Column::Status.eq(TaskStatus::InProgress.as_str()))
+                .filter(lease)
+                .exec(&txn)
+                .await
+                .map_err(db_error)?;
+            if result.rows_affected == 0 {
+                continue;
+            }
+            written[i] = true;
+            events.extend(s.events.iter().cloned());
+            if t.status != TaskStatus::InProgress {
+                events.extend(
+                    plan_state::after_status_change(&txn, &s.task, TaskStatus::InProgress, now)
+                        .await?,
+                );
+            }
+        }
+        let moved = settlements
+            .iter()
+            .zip(&written)
+            .filter(|(s, w)| **w && s.task.record().status != TaskStatus::InProgress)
+            .map(|(s, _)| &s.task);
+        for plan in plan_state::plans_of(moved) {
+            events.extend(plan_state::refresh_plan(&txn, plan, false, now).await?);
+        }
+        crate::events::insert(&txn, &events).await?;
+        let moved = written.iter().any(|w| *w);
+        if moved {
+            self.work.announce(&txn).await?;
+        }
+        txn.commit().await.map_err(db_error)?;
+        if moved {
+            self.work.wake();
+        }
+        Ok(written)
+    }
+
+    async fn expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Claim>> {
+        let rows = tasks::Entity::find()
+            .filter(tasks::Column::Status.eq(TaskStatus::InProgress.as_str()))
+            .filter(tasks::Column::LeaseUntil.lt(now))
+            .limit(u64::try_from(limit).unwrap_or(u64::MAX))
+            .all(&self.read)
+            .await
+            .map_err(db_error)?;
+        let fences: Vec<(i64, Option<DateTime<Utc>>)> =
+            rows.iter().map(|r| (r.fence, r.lease_until)).collect();
+        let tasks = crate::tasks::with_labels(&self.read, rows).await?;
+        Ok(tasks
+            .into_iter()
+            .zip(fences)
+            .map(|(task, (fence, until))| Claim {
+                task,
+                fence,
+                lease_until: until.unwrap_or(now),
+            })
+            .collect())
+    }
+
+    async fn wait_for_work(&self, at_most: std::time::Duration) {
+        self.work.wait(at_most).await;
+    }
+
+    async fn next_due(&self) -> Result<Option<DateTime<Utc>>> {
+        let due: Option<Option<DateTime<Utc>>> = tasks::Entity::find()
+            .select_only()
+            .column_as(tasks::Column::NotBefore.min(), "due")
+            .filter(tasks::Column::DepsOpen.eq(0))
+            .filter(tasks::Column::Status.eq(TaskStatus::Retrying.as_str()))
+            .into_tuple()
+            .one(&self.read)
+            .await
+            .map_err(db_error)?;
+        Ok(due.flatten())
+    }
+}

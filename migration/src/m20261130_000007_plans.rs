@@ -82,7 +82,10 @@ impl MigrationTrait for Migration {
             .await?;
         for (name, columns) in [
             ("idx_plans_project", &["project_id", "id"][..]),
-            ("idx_plans_project_status", &["project_id", "status", "id"][..]),
+            (
+                "idx_plans_project_status",
+                &["project_id", "status", "id"][..],
+            ),
             ("idx_plans_thread", &["thread_id"][..]),
         ] {
             manager

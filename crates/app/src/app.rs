@@ -22,6 +22,8 @@ pub struct App {
     config: ApiConfig,
     /// The secret of an admin created at this start, shown once.
     pub bootstrap_token: Option<String>,
+    /// The in-process engine, when this server runs one.
+    engine: Option<agentry_engine::EngineHandle>,
 }
 
 impl App {
@@ -42,7 +44,8 @@ impl App {
             max_attachment_bytes: config.max_attachment_bytes,
             cache_resolved: config.registry_cache,
         };
-        let services = Services::new(&ports, limits);
+        let services = Services::new(&ports, limits)
+            .with_prices(&ports, crate::engine::prices(&config.engine));
         let configured = match &config.admin_token {
             Some(secret) => {
                 Some(TokenSecret::from_presented(&secret.0).context("AGENTRY_ADMIN_TOKEN")?)
@@ -55,11 +58,17 @@ impl App {
             .await
             .context("making sure an admin exists")?
             .map(|secret| secret.expose().to_owned());
+        let engine = if config.run_engine {
+            crate::engine::engine(&config.engine, None, &ports, &services)?
+        } else {
+            None
+        };
         Ok(Self {
             services,
             store,
             config,
             bootstrap_token,
+            engine: engine.map(agentry_engine::Engine::start),
         })
     }
 
@@ -81,6 +90,10 @@ impl App {
             },
             request_timeout: Duration::from_secs(self.config.request_timeout_seconds),
             readiness,
+            engine_note: self
+                .engine
+                .is_none()
+                .then(|| crate::engine::NO_PROVIDER.to_owned()),
         };
         agentry_http::routes(self.services.clone(), options)
     }
@@ -106,6 +119,9 @@ impl App {
         crate::serve::serve(listener, routes, limits, shutdown, grace)
             .await
             .context("serving")?;
+        if let Some(engine) = self.engine {
+            engine.stop().await;
+        }
         tracing::info!("shut down");
         self.store.close().await.context("closing the database")?;
         Ok(())

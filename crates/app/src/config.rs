@@ -61,6 +61,80 @@ pub struct DatabaseConfig {
     pub acquire_timeout_seconds: u64,
 }
 
+/// How agent tasks run: the model provider, tool endpoints, the workers'
+/// concurrency, leases and retries. Shared by `agentry-api` (which runs the
+/// engine in-process when a provider is configured) and `agentry-planner run`.
+#[derive(Clone, Debug, Args)]
+pub struct EngineArgs {
+    /// The offline model provider: a JSON script of replies per assistant and
+    /// turn (docs/engine.md). Without a provider no agent task runs.
+    #[arg(long = "model-script", env = "AGENTRY_MODEL_SCRIPT")]
+    pub model_script: Option<PathBuf>,
+    /// Agent tasks one worker runs at once.
+    #[arg(long = "engine-concurrency", env = "AGENTRY_ENGINE_CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    pub concurrency: u16,
+    /// Seconds a claimed task's lease lasts without a heartbeat (a killed
+    /// worker's task is retried after this long).
+    #[arg(long = "engine-lease-seconds", env = "AGENTRY_ENGINE_LEASE_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub lease_seconds: u64,
+    /// The first retry's wait, in milliseconds; each next one doubles (with jitter).
+    #[arg(
+        long = "engine-backoff-ms",
+        env = "AGENTRY_ENGINE_BACKOFF_MS",
+        default_value_t = 1000
+    )]
+    pub backoff_ms: u64,
+    /// The longest wait between retries, in seconds.
+    #[arg(
+        long = "engine-backoff-max-seconds",
+        env = "AGENTRY_ENGINE_BACKOFF_MAX_SECONDS",
+        default_value_t = 60
+    )]
+    pub backoff_max_seconds: u64,
+    /// Model calls one attempt may make before it fails.
+    #[arg(long = "engine-max-turns", env = "AGENTRY_ENGINE_MAX_TURNS", default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub max_turns: u32,
+    /// `NAME=URL`: the endpoint that runs tool NAME (its input is POSTed as
+    /// JSON; its JSON answer goes back to the model). Repeat, or separate by commas.
+    #[arg(long = "tool-endpoint", env = "AGENTRY_TOOL_ENDPOINTS", value_delimiter = ',', value_parser = parse_pair)]
+    pub tool_endpoints: Vec<(String, String)>,
+    /// Seconds a tool endpoint may take to answer.
+    #[arg(
+        long = "tool-timeout-seconds",
+        env = "AGENTRY_TOOL_TIMEOUT_SECONDS",
+        default_value_t = 30
+    )]
+    pub tool_timeout_seconds: u64,
+    /// `MODEL=INPUT:OUTPUT`: US dollars per million input and output tokens, for
+    /// the cost estimate of `/plans/{id}/usage`. Repeat, or separate by commas.
+    #[arg(long = "model-price", env = "AGENTRY_MODEL_PRICES", value_delimiter = ',', value_parser = parse_price)]
+    pub model_prices: Vec<(String, (f64, f64))>,
+}
+
+fn parse_pair(raw: &str) -> Result<(String, String), String> {
+    let (name, value) = raw
+        .split_once('=')
+        .ok_or_else(|| format!("expected NAME=VALUE, got '{raw}'"))?;
+    if name.is_empty() || value.is_empty() {
+        return Err(format!("expected NAME=VALUE, got '{raw}'"));
+    }
+    Ok((name.to_owned(), value.to_owned()))
+}
+
+fn parse_price(raw: &str) -> Result<(String, (f64, f64)), String> {
+    let (model, prices) = parse_pair(raw)?;
+    let (input, output) = prices
+        .split_once(':')
+        .ok_or_else(|| format!("expected MODEL=INPUT:OUTPUT, got '{raw}'"))?;
+    let number = |v: &str| {
+        v.parse::<f64>()
+            .ok()
+            .filter(|p| p.is_finite() && *p >= 0.0)
+            .ok_or_else(|| format!("'{v}' is not a price"))
+    };
+    Ok((model, (number(input)?, number(output)?)))
+}
+
 /// `agentry-api`: the REST API server.
 #[derive(Clone, Debug, Parser)]
 #[command(name = "agentry-api", version, about = "Agentry's REST API server")]
@@ -73,6 +147,12 @@ pub struct ApiConfig {
     /// Apply pending migrations at start.
     #[arg(long = "migrate", env = "AGENTRY_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
     pub migrate: bool,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Run engine workers in this process when a model provider is configured
+    /// (the embedded default); off when `agentry-planner run` does the work.
+    #[arg(long = "run-engine", env = "AGENTRY_RUN_ENGINE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub run_engine: bool,
     /// The admin's bearer token. When unset and the database has no user yet, the
     /// first start creates an admin and prints its token once.
     #[arg(
@@ -197,6 +277,55 @@ impl ApiConfig {
         config.database.url = Secret(database_url.to_owned());
         config
     }
+}
+
+/// `agentry-planner`: the plan engine's workers, as a process of their own.
+#[derive(Clone, Debug, Parser)]
+#[command(
+    name = "agentry-planner",
+    version,
+    about = "Agentry's plan engine: workers that run agent tasks"
+)]
+pub struct PlannerConfig {
+    #[command(subcommand)]
+    pub command: PlannerCommand,
+}
+
+impl PlannerConfig {
+    /// Reads flags and environment.
+    #[must_use]
+    pub fn load() -> Self {
+        Self::parse()
+    }
+}
+
+#[derive(Clone, Debug, Subcommand)]
+pub enum PlannerCommand {
+    /// Run engine workers against the configured database until SIGINT/SIGTERM:
+    /// claim ready tasks, run their agents, settle them. Any number of these
+    /// share a PostgreSQL database.
+    Run(PlannerRun),
+}
+
+/// `agentry-planner run`.
+#[derive(Clone, Debug, Args)]
+pub struct PlannerRun {
+    #[command(flatten)]
+    pub database: DatabaseConfig,
+    #[command(flatten)]
+    pub engine: EngineArgs,
+    /// Apply pending migrations at start.
+    #[arg(long = "migrate", env = "AGENTRY_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub migrate: bool,
+    /// Names this worker in leases and events; host name and process id by default.
+    #[arg(long = "worker-name", env = "AGENTRY_WORKER_NAME")]
+    pub worker_name: Option<String>,
+    /// Log format.
+    #[arg(long = "log-format", env = "AGENTRY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
+    /// Log filter, in `tracing` syntax.
+    #[arg(long = "log", env = "AGENTRY_LOG", default_value = "info")]
+    pub log: String,
 }
 
 /// `agentry-migrate`: schema migrations and demo data.

@@ -5,6 +5,7 @@
 
 mod app;
 mod config;
+mod engine;
 mod migrate;
 mod registry_io;
 mod seed;
@@ -12,7 +13,11 @@ mod serve;
 mod telemetry;
 
 pub use app::{App, shutdown_signal};
-pub use config::{ApiConfig, DatabaseConfig, LogFormat, MigrateCommand, MigrateConfig, Secret};
+pub use config::{
+    ApiConfig, DatabaseConfig, EngineArgs, LogFormat, MigrateCommand, MigrateConfig,
+    PlannerCommand, PlannerConfig, PlannerRun, Secret,
+};
+pub use engine::run_planner;
 pub use migrate::run as run_migrate;
 pub use serve::ConnectionLimits;
 pub use telemetry::init as init_tracing;

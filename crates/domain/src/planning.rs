@@ -16,11 +16,14 @@ mod usage;
 
 pub use draft::{PlanDraft, PlannedTask};
 pub use events::{
-    AgentCompleted, AgentEvent, AgentFailed, AgentProgress, AgentStarted, PlanCreated,
-    PlanDeleted, PlanEvent, PlanStatusChanged, ReplySent, ToolCalled, ToolResult, TurnCompleted,
-    TurnStarted, bounded_json,
+    AgentCompleted, AgentEvent, AgentFailed, AgentProgress, AgentStarted, PlanCreated, PlanDeleted,
+    PlanEvent, PlanStatusChanged, ReplySent, ToolCalled, ToolResult, TurnCompleted, TurnStarted,
+    bounded_json,
 };
-pub use model::{ModelMessage, ModelClient, ModelReply, ModelRequest, OnDelta, Role, ToolCall, ToolExecutor, ToolSpec, Usage};
+pub use model::{
+    ModelClient, ModelMessage, ModelReply, ModelRequest, OnDelta, Role, ToolCall, ToolExecutor,
+    ToolSpec, Usage,
+};
 pub use plan::{NewPlan, Plan};
 pub use ports::{Claim, PlanQuery, PlanRepo, Ports, Settlement, WorkQueue};
 #[cfg(any(test, feature = "mock"))]

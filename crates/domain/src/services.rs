@@ -56,7 +56,11 @@ impl Services {
             events: Events::new(log.clone(), tracker, workspace.clone(), |t| {
                 crate::catalog::find(t).is_some()
             }),
-            attachments: Attachments::new(log.clone(), workspace.clone(), limits.max_attachment_bytes),
+            attachments: Attachments::new(
+                log.clone(),
+                workspace.clone(),
+                limits.max_attachment_bytes,
+            ),
             registry: Registry::new(registry, limits.cache_resolved),
             plans: Plans::new(planning, workspace, log, Prices::default()),
         }

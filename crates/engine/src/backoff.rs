@@ -44,11 +44,21 @@ mod tests {
             base: Duration::from_millis(100),
             max: Duration::from_secs(1),
         };
-        for (n, full) in [(1, 100), (2, 200), (3, 400), (4, 800), (5, 1000), (40, 1000)] {
+        for (n, full) in [
+            (1, 100),
+            (2, 200),
+            (3, 400),
+            (4, 800),
+            (5, 1000),
+            (40, 1000),
+        ] {
             let full = Duration::from_millis(full);
             for _ in 0..50 {
                 let d = backoff.delay(n);
-                assert!(d >= full / 2 && d <= full, "retry {n}: {d:?} outside {full:?}/2..{full:?}");
+                assert!(
+                    d >= full / 2 && d <= full,
+                    "retry {n}: {d:?} outside {full:?}/2..{full:?}"
+                );
             }
         }
     }
@@ -56,7 +66,8 @@ mod tests {
     #[test]
     fn jitter_spreads_the_waits() {
         let backoff = Backoff::default();
-        let waits: std::collections::HashSet<Duration> = (0..20).map(|_| backoff.delay(3)).collect();
+        let waits: std::collections::HashSet<Duration> =
+            (0..20).map(|_| backoff.delay(3)).collect();
         assert!(waits.len() > 1);
     }
 }

@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use agentry_domain::event::Event;
 use agentry_domain::id::TaskId;
-use agentry_domain::planning::{AgentEvent, AgentFailed, Claim, ModelClient, Settlement, ToolExecutor};
+use agentry_domain::planning::{
+    AgentEvent, AgentFailed, Claim, ModelClient, Settlement, ToolExecutor,
+};
 use agentry_domain::tracker::FailedAttempt;
 use agentry_domain::{Ports, Services};
 use tokio::sync::watch;
@@ -179,7 +181,9 @@ async fn reap(deps: &Deps, now: chrono::DateTime<chrono::Utc>) -> agentry_domain
     let queue = &deps.ports.planning.queue;
     let expired: Vec<Claim> = queue.expired(now, 64).await?;
     for claim in expired {
-        let Claim { mut task, fence, .. } = claim;
+        let Claim {
+            mut task, fence, ..
+        } = claim;
         let error = "the lease expired: its worker stopped answering";
         let (changes, outcome) = task.fail_attempt(error, now)?;
         let retry_at = match outcome {
@@ -188,7 +192,13 @@ async fn reap(deps: &Deps, now: chrono::DateTime<chrono::Utc>) -> agentry_domain
         };
         let mut events = Vec::new();
         for kind in changes.events {
-            events.push(Event::in_project(task.project_id(), None, Some(task.id()), kind, now)?);
+            events.push(Event::in_project(
+                task.project_id(),
+                None,
+                Some(task.id()),
+                kind,
+                now,
+            )?);
         }
         events.push(Event::in_project(
             task.project_id(),

@@ -56,7 +56,9 @@ impl ToolExecutor for HttpTools {
             .await
             .map_err(|_| format!("tool '{tool}' broke off its answer"))?;
         if bytes.len() > MAX_ANSWER_BYTES {
-            return Err(format!("tool '{tool}' answered more than {MAX_ANSWER_BYTES} bytes"));
+            return Err(format!(
+                "tool '{tool}' answered more than {MAX_ANSWER_BYTES} bytes"
+            ));
         }
         if !status.is_success() {
             return Err(format!("tool '{tool}' answered {status}"));

@@ -10,9 +10,9 @@ use std::time::Instant;
 use agentry_domain::event::Event;
 use agentry_domain::id::{AssistantId, EventId, MemberId, UserId};
 use agentry_domain::planning::{
-    AgentCompleted, AgentEvent, AgentFailed, AgentStarted, Claim, ModelClient,
-    ModelMessage, ModelRequest, ReplySent, Role, Settlement, ToolCalled, ToolExecutor, ToolResult,
-    ToolSpec, TurnCompleted, TurnStarted, bounded_json,
+    AgentCompleted, AgentEvent, AgentFailed, AgentStarted, Claim, ModelClient, ModelMessage,
+    ModelRequest, ReplySent, Role, Settlement, ToolCalled, ToolExecutor, ToolResult, ToolSpec,
+    TurnCompleted, TurnStarted, bounded_json,
 };
 use agentry_domain::registry::{AssistantQuery, ResolvedAssistant};
 use agentry_domain::tracker::{FailedAttempt, Task, TaskResult};
@@ -76,10 +76,7 @@ pub(crate) async fn attempt(deps: &Deps, claim: Claim, cancel: watch::Receiver<b
     let task_id = claim.task.id();
     let mut run = Run {
         deps,
-        attempt: claim
-            .task
-            .execution()
-            .map_or(1, |e| e.retry_count + 1),
+        attempt: claim.task.execution().map_or(1, |e| e.retry_count + 1),
         task: claim.task,
         fence: claim.fence,
         actor: None,
@@ -161,7 +158,9 @@ impl Run<'_> {
             return Err(Stop::Failed("the task has no agent to run it".into()));
         };
         let assistant = self.assistant_named(&name).await?.ok_or_else(|| {
-            Stop::Failed(format!("no assistant is named '{name}' (the task's agent_type)"))
+            Stop::Failed(format!(
+                "no assistant is named '{name}' (the task's agent_type)"
+            ))
         })?;
         let actor = projects
             .list_members(self.task.project_id())
@@ -303,7 +302,9 @@ impl Run<'_> {
             let calls: Vec<Value> = reply
                 .tool_calls
                 .iter()
-                .map(|c| bounded_json(json!({"id": c.id, "name": c.name, "arguments": c.arguments})))
+                .map(|c| {
+                    bounded_json(json!({"id": c.id, "name": c.name, "arguments": c.arguments}))
+                })
                 .collect();
             self.append(&[self.event(
                 Some(agent),
@@ -349,7 +350,9 @@ impl Run<'_> {
                 )?;
                 let called_id = called.id;
                 self.append(&[called]).await?;
-                let answer = self.call_tool(resolved, called_id, &call.name, &call.arguments, main).await?;
+                let answer = self
+                    .call_tool(resolved, called_id, &call.name, &call.arguments, main)
+                    .await?;
                 let (output, is_error) = match answer {
                     Ok(output) => (output, false),
                     Err(message) => (json!({"error": message}), true),
@@ -392,7 +395,11 @@ impl Run<'_> {
         if let Some(answer) = self.builtin(name, input, called, main).await? {
             return Ok(answer);
         }
-        let Some(tool) = resolved.tools.iter().find(|t| t.tool.draft.name.as_str() == name) else {
+        let Some(tool) = resolved
+            .tools
+            .iter()
+            .find(|t| t.tool.draft.name.as_str() == name)
+        else {
             return Ok(Err(format!("no tool is named '{name}'")));
         };
         if let Some(sub) = &tool.sub_assistant {
@@ -401,7 +408,8 @@ impl Run<'_> {
                 ModelMessage::new(Role::User, input.to_string()),
             ];
             let mut unused = None;
-            let reply = Box::pin(self.converse(sub, Some(called), messages, false, &mut unused)).await?;
+            let reply =
+                Box::pin(self.converse(sub, Some(called), messages, false, &mut unused)).await?;
             return Ok(Ok(json!({"reply": reply})));
         }
         let mut cancel = self.cancel.clone();
@@ -417,9 +425,12 @@ impl Run<'_> {
             summary: Some(clip(&content)),
             ..TaskResult::default()
         });
-        let mut events = vec![
-            self.event(agent, AgentEvent::ReplySent(ReplySent { content: clip(&content) }))?,
-        ];
+        let mut events = vec![self.event(
+            agent,
+            AgentEvent::ReplySent(ReplySent {
+                content: clip(&content),
+            }),
+        )?];
         let changes = self.task.complete(result.clone(), now)?;
         events.extend(self.tracker_events(changes.events)?);
         events.push(self.event(agent, AgentEvent::AgentCompleted(AgentCompleted { result }))?);
@@ -451,7 +462,13 @@ impl Run<'_> {
         kinds
             .into_iter()
             .map(|kind| {
-                Event::in_project(self.task.project_id(), None, Some(self.task.id()), kind, self.now())
+                Event::in_project(
+                    self.task.project_id(),
+                    None,
+                    Some(self.task.id()),
+                    kind,
+                    self.now(),
+                )
             })
             .collect()
     }

@@ -7,6 +7,7 @@
 
 mod common;
 mod log;
+mod planning;
 mod registry;
 mod tracker;
 mod workspace;
@@ -31,6 +32,8 @@ enum Tag {
     Attachments,
     /// Assistants, their tools, sub-assistants and threads.
     Registry,
+    /// Plans: a goal and its task graph, run by agents.
+    Plans,
 }
 
 type Apis = (
@@ -44,6 +47,7 @@ type Apis = (
     registry::ToolsApi,
     registry::ThreadsApi,
     registry::RegistryApi,
+    planning::PlansApi,
 );
 
 pub use common::body_limit::BodyLimits;
@@ -57,6 +61,8 @@ pub struct HttpOptions {
     pub request_timeout: std::time::Duration,
     /// What `/readyz` asks.
     pub readiness: Readiness,
+    /// Why agent tasks wait, when this server runs no engine (shown on plans).
+    pub engine_note: Option<String>,
 }
 
 impl std::fmt::Debug for HttpOptions {
@@ -68,7 +74,7 @@ impl std::fmt::Debug for HttpOptions {
     }
 }
 
-fn service(services: &Services) -> OpenApiService<Apis, ()> {
+fn service(services: &Services, engine_note: Option<String>) -> OpenApiService<Apis, ()> {
     let services = || services.clone();
     let apis = (
         workspace::AccountsApi {
@@ -101,6 +107,10 @@ fn service(services: &Services) -> OpenApiService<Apis, ()> {
         registry::RegistryApi {
             services: services(),
         },
+        planning::PlansApi {
+            services: services(),
+            engine_note,
+        },
     );
     OpenApiService::new(apis, "Agentry", env!("CARGO_PKG_VERSION"))
         .description("Control plane for teams of people and AI agents: projects, tasks and one append-only event log.")
@@ -109,7 +119,7 @@ fn service(services: &Services) -> OpenApiService<Apis, ()> {
 /// The OpenAPI document, as committed in `docs/openapi.json`.
 #[must_use]
 pub fn spec_json(services: &Services) -> String {
-    service(services).spec()
+    service(services, None).spec()
 }
 
 /// The process is up (liveness); `/readyz` says whether it can serve.
@@ -122,13 +132,14 @@ fn healthz() -> &'static str {
 /// `/healthz` and `/readyz`. Errors raised outside handlers are rendered as
 /// problems too.
 pub fn routes(services: Services, options: HttpOptions) -> impl Endpoint {
-    let api = service(&services);
+    let api = service(&services, options.engine_note.clone());
     let spec = api.spec_endpoint();
     let ui = api.swagger_ui();
     let HttpOptions {
         bodies,
         request_timeout,
         readiness,
+        engine_note: _,
     } = options;
     let readyz = poem::endpoint::make(move |_| {
         let readiness = readiness.clone();

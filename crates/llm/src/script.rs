@@ -150,7 +150,10 @@ impl ModelClient for Script {
             tokio::time::sleep(Duration::from_millis(reply.delay_ms)).await;
         }
         if reply.fail_times > 0 {
-            let mut failed = self.failed.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut failed = self
+                .failed
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let count = failed.entry((name, turn)).or_default();
             if *count < reply.fail_times {
                 *count += 1;
@@ -219,13 +222,22 @@ mod tests {
         let first = script.complete(&request("Writer", 0), None).await.unwrap();
         assert_eq!(first.tool_calls[0].name, "report_progress");
         assert_eq!(first.tool_calls[0].id, "call_0_0");
-        assert_eq!(first.usage, Usage { input_tokens: 7, output_tokens: 3 });
+        assert_eq!(
+            first.usage,
+            Usage {
+                input_tokens: 7,
+                output_tokens: 3
+            }
+        );
         let second = script.complete(&request("Writer", 1), None).await.unwrap();
         assert_eq!(second.content, "written");
         assert!(second.usage.output_tokens > 0);
         let past = script.complete(&request("Writer", 2), None).await.unwrap();
         assert_eq!(past.content, "Done.");
-        let other = script.complete(&request("Reviewer", 0), None).await.unwrap();
+        let other = script
+            .complete(&request("Reviewer", 0), None)
+            .await
+            .unwrap();
         assert_eq!(other.content, "any");
     }
 
@@ -239,9 +251,13 @@ mod tests {
             let err = script.complete(&request("A", 0), None).await.unwrap_err();
             assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
         }
-        let streamed = Mutex::new(String::new());
-        let on_delta = |d: &str| streamed.lock().unwrap().push_str(d);
-        let reply = script.complete(&request("A", 0), Some(&on_delta)).await.unwrap();
+        let streamed = std::sync::Arc::new(Mutex::new(String::new()));
+        let sink = streamed.clone();
+        let on_delta = move |d: &str| sink.lock().unwrap().push_str(d);
+        let reply = script
+            .complete(&request("A", 0), Some(&on_delta))
+            .await
+            .unwrap();
         assert_eq!(reply.content, "ok");
         assert_eq!(*streamed.lock().unwrap(), "ok");
     }

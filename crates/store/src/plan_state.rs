@@ -5,7 +5,9 @@
 
 use agentry_domain::event::Event;
 use agentry_domain::id::{PlanId, TaskId};
-use agentry_domain::planning::{PlanEvent, PlanStatus, PlanStatusChanged, StatusCounts, downstream};
+use agentry_domain::planning::{
+    PlanEvent, PlanStatus, PlanStatusChanged, StatusCounts, downstream,
+};
 use agentry_domain::tracker::{Task, TaskStatus};
 use agentry_domain::{Error, Result};
 use chrono::{DateTime, Utc};

@@ -179,12 +179,19 @@ impl PlanRepo for Store {
                         actual: before.version,
                     });
                 }
-                let mut update = crate::tasks::set_record(tasks::Entity::update_many(), task.record());
+                let mut update =
+                    crate::tasks::set_record(tasks::Entity::update_many(), task.record());
                 if task.record().status.is_terminal() {
                     // A cancelled task's worker loses its lease: its fence moves on.
                     update = update
-                        .col_expr(tasks::Column::LeaseOwner, Expr::value(Option::<String>::None))
-                        .col_expr(tasks::Column::LeaseUntil, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+                        .col_expr(
+                            tasks::Column::LeaseOwner,
+                            Expr::value(Option::<String>::None),
+                        )
+                        .col_expr(
+                            tasks::Column::LeaseUntil,
+                            Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
+                        )
                         .col_expr(tasks::Column::Fence, Expr::col(tasks::Column::Fence).add(1));
                 }
                 if task.record().status == agentry_domain::tracker::TaskStatus::Pending {
@@ -198,7 +205,8 @@ impl PlanRepo for Store {
                     .exec(txn)
                     .await
                     .map_err(db_error)?;
-                follow.extend(plan_state::after_status_change(txn, task, before.status, now).await?);
+                follow
+                    .extend(plan_state::after_status_change(txn, task, before.status, now).await?);
             }
             follow.extend(plan_state::refresh_plan(txn, plan, abort, now).await?);
             self.work.announce(txn).await?;
@@ -238,7 +246,11 @@ impl PlanRepo for Store {
                     events::Entity::update_many()
                         .col_expr(events::Column::ParentId, Expr::value(Option::<Uuid>::None))
                         .filter(events::Column::ParentId.is_in(ids.iter().copied()))
-                        .filter(events::Column::TaskId.is_not_in(chunk.iter().copied()).or(events::Column::TaskId.is_null()))
+                        .filter(
+                            events::Column::TaskId
+                                .is_not_in(chunk.iter().copied())
+                                .or(events::Column::TaskId.is_null()),
+                        )
                         .exec(txn)
                         .await
                         .map_err(db_error)?;

@@ -5,8 +5,8 @@ use std::collections::HashMap;
 use agentry_domain::event::Event;
 use agentry_domain::id::{LabelId, MemberId, PlanId, ProjectId, TaskId, TaskLinkId};
 use agentry_domain::tracker::{
-    Execution, LinkKind, NewTask, Priority, Task, TaskChange, TaskLink, TaskLinkRepo, TaskQuery, TaskRecord,
-    TaskRepo, TaskStatus,
+    Execution, LinkKind, NewTask, Priority, Task, TaskChange, TaskLink, TaskLinkRepo, TaskQuery,
+    TaskRecord, TaskRepo, TaskStatus,
 };
 use agentry_domain::{Error, Result};
 use async_trait::async_trait;
@@ -107,10 +107,16 @@ pub(crate) fn set_record(
 ) -> sea_orm::UpdateMany<tasks::Entity> {
     let mut update = update
         .col_expr(tasks::Column::Title, Expr::value(t.title.clone()))
-        .col_expr(tasks::Column::Description, Expr::value(t.description.clone()))
+        .col_expr(
+            tasks::Column::Description,
+            Expr::value(t.description.clone()),
+        )
         .col_expr(tasks::Column::Status, Expr::value(t.status.as_str()))
         .col_expr(tasks::Column::Priority, Expr::value(t.priority.as_str()))
-        .col_expr(tasks::Column::AssigneeId, Expr::value(t.assignee_id.map(|a| a.0)))
+        .col_expr(
+            tasks::Column::AssigneeId,
+            Expr::value(t.assignee_id.map(|a| a.0)),
+        )
         .col_expr(tasks::Column::Version, Expr::value(t.version))
         .col_expr(tasks::Column::UpdatedAt, Expr::value(t.updated_at));
     if let Some(e) = &t.execution {
@@ -120,8 +126,14 @@ pub(crate) fn set_record(
                 tasks::Column::RetryCount,
                 Expr::value(i32::try_from(e.retry_count).unwrap_or(i32::MAX)),
             )
-            .col_expr(tasks::Column::ErrorMessage, Expr::value(e.error_message.clone()))
-            .col_expr(tasks::Column::Result, Expr::value(e.result.as_ref().map(result_json)))
+            .col_expr(
+                tasks::Column::ErrorMessage,
+                Expr::value(e.error_message.clone()),
+            )
+            .col_expr(
+                tasks::Column::Result,
+                Expr::value(e.result.as_ref().map(result_json)),
+            )
             .col_expr(tasks::Column::StartedAt, Expr::value(e.started_at))
             .col_expr(tasks::Column::CompletedAt, Expr::value(e.completed_at));
     }
@@ -415,11 +427,11 @@ impl TaskRepo for Store {
                 .await
                 .map_err(db_error)?;
             if let Some(plan) = before.plan_id {
-                let mut follow = crate::plan_state::after_status_change(
-                    txn, task, before.status, t.updated_at,
-                )
-                .await?;
-                follow.extend(crate::plan_state::refresh_plan(txn, plan, false, t.updated_at).await?);
+                let mut follow =
+                    crate::plan_state::after_status_change(txn, task, before.status, t.updated_at)
+                        .await?;
+                follow
+                    .extend(crate::plan_state::refresh_plan(txn, plan, false, t.updated_at).await?);
                 crate::events::insert(txn, &follow).await?;
                 self.work.announce(txn).await?;
                 self.work.wake();

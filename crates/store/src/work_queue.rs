@@ -5,11 +5,11 @@
 
 use std::collections::HashMap;
 
+use agentry_domain::Result;
 use agentry_domain::event::Event;
 use agentry_domain::id::{PlanId, TaskId};
 use agentry_domain::planning::{Claim, Settlement, WorkQueue};
 use agentry_domain::tracker::TaskStatus;
-use agentry_domain::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -181,11 +181,7 @@ impl WorkQueue for Store {
         Ok(claims)
     }
 
-    async fn still_held(
-        &self,
-        held: &[(TaskId, i64)],
-        now: DateTime<Utc>,
-    ) -> Result<Vec<TaskId>> {
+    async fn still_held(&self, held: &[(TaskId, i64)], now: DateTime<Utc>) -> Result<Vec<TaskId>> {
         let rows: Vec<(Uuid, i64, String, Option<DateTime<Utc>>)> = tasks::Entity::find()
             .select_only()
             .column(tasks::Column::Id)
@@ -252,7 +248,10 @@ impl WorkQueue for Store {
             let mut update = crate::tasks::set_record(tasks::Entity::update_many(), t);
             if t.status != TaskStatus::InProgress {
                 update = update
-                    .col_expr(tasks::Column::LeaseOwner, Expr::value(Option::<String>::None))
+                    .col_expr(
+                        tasks::Column::LeaseOwner,
+                        Expr::value(Option::<String>::None),
+                    )
                     .col_expr(tasks::Column::LeaseUntil, Expr::value(no_time()))
                     .col_expr(tasks::Column::NotBefore, Expr::value(s.retry_at));
             }

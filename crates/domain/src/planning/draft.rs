@@ -235,7 +235,11 @@ fn graph_order(tasks: &[PlannedTask]) -> Result<Vec<usize>> {
 
 /// One cycle among the tasks Kahn's algorithm left waiting: from any of them,
 /// follow a still-waiting dependency until a task repeats.
-fn find_cycle(tasks: &[PlannedTask], index: &HashMap<&str, usize>, waiting: &[usize]) -> Vec<usize> {
+fn find_cycle(
+    tasks: &[PlannedTask],
+    index: &HashMap<&str, usize>,
+    waiting: &[usize],
+) -> Vec<usize> {
     let Some(start) = (0..tasks.len()).find(|&i| waiting[i] > 0) else {
         return Vec::new();
     };

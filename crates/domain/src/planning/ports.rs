@@ -102,8 +102,7 @@ pub trait WorkQueue: Send + Sync {
     ) -> Result<Vec<TaskId>>;
     /// Of the leases named, those no longer held (the fence moved on, the task
     /// is no longer running, or the lease ran out), without extending any.
-    async fn still_held(&self, held: &[(TaskId, i64)], now: DateTime<Utc>)
-    -> Result<Vec<TaskId>>;
+    async fn still_held(&self, held: &[(TaskId, i64)], now: DateTime<Utc>) -> Result<Vec<TaskId>>;
     /// Writes each settlement whose fence still holds (see
     /// [`Settlement::expired`]): the task, the dependents it unblocks or (when
     /// it failed for good) skips, its plan's derived status, and its events, in

@@ -16,8 +16,8 @@ use crate::planning::{
     PlanUsage, Ports,
 };
 use crate::tracker::{Changes, Task, TaskStatus, TaskView};
-use crate::workspace::access::{self, ProjectAccess};
 use crate::workspace;
+use crate::workspace::access::{self, ProjectAccess};
 use crate::{Error, Result, log};
 
 pub use self::cascade::downstream;
@@ -42,7 +42,7 @@ impl Plans {
     pub(crate) fn new(
         ports: Ports,
         workspace: workspace::Ports,
-            log: log::Ports,
+        log: log::Ports,
         prices: super::Prices,
     ) -> Self {
         Self {
@@ -163,7 +163,10 @@ impl Plans {
     pub async fn abort(&self, who: &Principal, id: PlanId) -> Result<PlanView> {
         self.change(who, id, true, |plan, tasks, now| {
             if plan.status.is_final() {
-                return Err(Error::Conflict(format!("the plan is {} already", plan.status)));
+                return Err(Error::Conflict(format!(
+                    "the plan is {} already",
+                    plan.status
+                )));
             }
             Ok(tasks
                 .iter_mut()
@@ -323,7 +326,11 @@ impl Plans {
         who: &Principal,
         id: PlanId,
         abort: bool,
-        decide: impl FnOnce(&Plan, &mut [Task], chrono::DateTime<chrono::Utc>) -> Result<Vec<(i64, Changes)>>,
+        decide: impl FnOnce(
+            &Plan,
+            &mut [Task],
+            chrono::DateTime<chrono::Utc>,
+        ) -> Result<Vec<(i64, Changes)>>,
     ) -> Result<PlanView> {
         let (plan, scope) = self.load(who, id).await?;
         let mut tasks = self.ports.plans.plan_tasks(id).await?;

@@ -27,7 +27,10 @@ impl UsageTotals {
         self.turns += 1;
         self.input_tokens += turn.input_tokens;
         self.output_tokens += turn.output_tokens;
-        #[expect(clippy::cast_precision_loss, reason = "token counts stay far below 2^52")]
+        #[expect(
+            clippy::cast_precision_loss,
+            reason = "token counts stay far below 2^52"
+        )]
         let cost = prices.get(&turn.model).map(|(input, output)| {
             (turn.input_tokens as f64 * input + turn.output_tokens as f64 * output) / 1e6
         });
@@ -63,7 +66,8 @@ impl PlanUsage {
     /// # Errors
     /// `Validation` for a stored payload that does not fit its type.
     pub(crate) fn add(&mut self, task_key: &str, event: &Event, prices: &Prices) -> Result<()> {
-        let Some(AgentEvent::TurnCompleted(turn)) = event.kind.decode::<AgentEvent>().transpose()?
+        let Some(AgentEvent::TurnCompleted(turn)) =
+            event.kind.decode::<AgentEvent>().transpose()?
         else {
             return Ok(());
         };

@@ -29,6 +29,9 @@ pub struct TaskOut {
     /// Absent while nobody has the task.
     pub assignee_id: Option<Uuid>,
     pub labels: Vec<Uuid>,
+    /// The plan the task belongs to (`/api/v1/plans/{plan_id}` has its execution
+    /// state); absent for a task outside any plan.
+    pub plan_id: Option<Uuid>,
     /// Bumped by every change; also sent as the `ETag`.
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -49,6 +52,7 @@ impl From<&TaskView> for TaskOut {
             priority: t.priority.into(),
             assignee_id: t.assignee_id.map(|a| a.0),
             labels: t.labels.iter().map(|l| l.0).collect(),
+            plan_id: t.execution.as_ref().map(|e| e.plan_id.0),
             version: t.version,
             created_at: t.created_at,
             updated_at: t.updated_at,

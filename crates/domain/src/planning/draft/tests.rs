@@ -48,7 +48,11 @@ fn a_diamond_is_ordered_after_its_dependencies() {
     let mut expected = vec![plan.tasks[1].id(), plan.tasks[2].id()];
     expected.sort();
     assert_eq!(d.depends_on, expected);
-    assert!(plan.tasks.iter().all(|t| t.record().status == TaskStatus::Pending));
+    assert!(
+        plan.tasks
+            .iter()
+            .all(|t| t.record().status == TaskStatus::Pending)
+    );
     assert_eq!(events.len(), 4);
 }
 
@@ -82,9 +86,15 @@ fn a_cycle_is_reported_with_its_members_in_order() {
     // message walks the cycle and names no task outside it.
     assert!(message.contains("cycle"), "{message}");
     for member in ["x", "y", "z"] {
-        assert!(message.contains(&format!("{member} ")) || message.ends_with(member), "{message}");
+        assert!(
+            message.contains(&format!("{member} ")) || message.ends_with(member),
+            "{message}"
+        );
     }
-    assert!(!message.contains("start") && !message.contains("after"), "{message}");
+    assert!(
+        !message.contains("start") && !message.contains("after"),
+        "{message}"
+    );
 }
 
 #[test]

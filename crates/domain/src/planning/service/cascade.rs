@@ -11,7 +11,11 @@ use crate::tracker::Task;
 pub fn downstream(tasks: &[Task], from: TaskId) -> Vec<usize> {
     let mut dependents: HashMap<TaskId, Vec<usize>> = HashMap::new();
     for (i, task) in tasks.iter().enumerate() {
-        for dep in task.execution().map(|e| e.depends_on.as_slice()).unwrap_or_default() {
+        for dep in task
+            .execution()
+            .map(|e| e.depends_on.as_slice())
+            .unwrap_or_default()
+        {
             dependents.entry(*dep).or_default().push(i);
         }
     }

@@ -198,9 +198,14 @@ mod execution {
             status: TaskStatus::Pending,
             ..TaskDraft::default()
         };
-        let (task, _) =
-            Task::create_planned(ProjectId::generate(), TaskId::generate(), draft, execution, Utc::now())
-                .unwrap();
+        let (task, _) = Task::create_planned(
+            ProjectId::generate(),
+            TaskId::generate(),
+            draft,
+            execution,
+            Utc::now(),
+        )
+        .unwrap();
         task.numbered(1)
     }
 
@@ -223,12 +228,18 @@ mod execution {
             let _ = task.start(now).unwrap();
             let (changes, outcome) = task.fail_attempt("boom", now).unwrap();
             assert_eq!(outcome, FailedAttempt::Retry(n));
-            assert_eq!(statuses(&changes), [(TaskStatus::InProgress, TaskStatus::Retrying)]);
+            assert_eq!(
+                statuses(&changes),
+                [(TaskStatus::InProgress, TaskStatus::Retrying)]
+            );
         }
         let _ = task.start(now).unwrap();
         let (changes, outcome) = task.fail_attempt("boom\0again", now).unwrap();
         assert_eq!(outcome, FailedAttempt::GaveUp);
-        assert_eq!(statuses(&changes), [(TaskStatus::InProgress, TaskStatus::Failed)]);
+        assert_eq!(
+            statuses(&changes),
+            [(TaskStatus::InProgress, TaskStatus::Failed)]
+        );
         let execution = task.execution().unwrap();
         assert_eq!(execution.retry_count, 2);
         assert_eq!(execution.error_message.as_deref(), Some("boomagain"));
@@ -248,7 +259,10 @@ mod execution {
             ..TaskResult::default()
         };
         let changes = task.complete(result.clone(), now).unwrap();
-        assert_eq!(statuses(&changes), [(TaskStatus::InProgress, TaskStatus::Done)]);
+        assert_eq!(
+            statuses(&changes),
+            [(TaskStatus::InProgress, TaskStatus::Done)]
+        );
         assert_eq!(task.execution().unwrap().result, Some(result));
         assert_eq!(task.version(), version + 3);
         // A finished task cannot complete again, nor be skipped.
@@ -267,7 +281,10 @@ mod execution {
         let _ = running.start(now).unwrap();
         let _ = running.fail_attempt("x", now).unwrap();
         let changes = running.cancel_open(now);
-        assert_eq!(statuses(&changes), [(TaskStatus::Retrying, TaskStatus::Cancelled)]);
+        assert_eq!(
+            statuses(&changes),
+            [(TaskStatus::Retrying, TaskStatus::Cancelled)]
+        );
         let _ = running.reopen(now).unwrap();
         assert_eq!(running.record().status, TaskStatus::Pending);
         assert_eq!(running.execution().unwrap().retry_count, 0);
@@ -275,11 +292,15 @@ mod execution {
 
     #[test]
     fn a_task_outside_a_plan_has_no_engine_moves() {
-        let (task, _) = Task::create(ProjectId::generate(), TaskDraft {
-            title: "t".into(),
-            status: TaskStatus::Pending,
-            ..TaskDraft::default()
-        }, Utc::now())
+        let (task, _) = Task::create(
+            ProjectId::generate(),
+            TaskDraft {
+                title: "t".into(),
+                status: TaskStatus::Pending,
+                ..TaskDraft::default()
+            },
+            Utc::now(),
+        )
         .unwrap();
         let mut task = task.numbered(1);
         assert!(task.start(Utc::now()).is_err());

@@ -1,0 +1,100 @@
+//! Wiring the engine: the model provider and tool executor the configuration
+//! names, and `agentry-planner run`.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use agentry_domain::planning::{ModelClient, Prices, ToolExecutor};
+use agentry_domain::{Ports, Services};
+use agentry_engine::{Backoff, Engine, EngineConfig, EngineHandle, HttpTools};
+use agentry_llm::Script;
+use agentry_migration::{Migrator, MigratorTrait as _};
+use anyhow::Context as _;
+
+use crate::{EngineArgs, PlannerRun};
+
+/// Why agent tasks wait on a server that runs no engine.
+pub(crate) const NO_PROVIDER: &str = "no model provider is configured on this server \
+    (--model-script): agent tasks wait for a server or an `agentry-planner run` that has one";
+
+/// The configured model provider, if any.
+pub(crate) fn model(args: &EngineArgs) -> anyhow::Result<Option<Arc<dyn ModelClient>>> {
+    let Some(path) = &args.model_script else {
+        return Ok(None);
+    };
+    let script = Script::load(path).context("reading the model script")?;
+    Ok(Some(Arc::new(script)))
+}
+
+pub(crate) fn prices(args: &EngineArgs) -> Prices {
+    args.model_prices.iter().cloned().collect()
+}
+
+/// A worker with the configured provider, tools and settings; `None` without
+/// a provider.
+pub(crate) fn engine(
+    args: &EngineArgs,
+    worker: Option<String>,
+    ports: &Ports,
+    services: &Services,
+) -> anyhow::Result<Option<Engine>> {
+    let Some(model) = model(args)? else {
+        return Ok(None);
+    };
+    let endpoints: HashMap<String, String> = args.tool_endpoints.iter().cloned().collect();
+    let tools: Arc<dyn ToolExecutor> = Arc::new(
+        HttpTools::new(endpoints, Duration::from_secs(args.tool_timeout_seconds))
+            .context("building the tool client")?,
+    );
+    let mut config = EngineConfig {
+        concurrency: usize::from(args.concurrency),
+        lease: Duration::from_secs(args.lease_seconds),
+        backoff: Backoff {
+            base: Duration::from_millis(args.backoff_ms),
+            max: Duration::from_secs(args.backoff_max_seconds),
+        },
+        max_turns: args.max_turns,
+        ..EngineConfig::default()
+    };
+    if let Some(worker) = worker {
+        config.worker = worker;
+    }
+    Ok(Some(Engine::new(
+        ports.clone(),
+        services.clone(),
+        model,
+        tools,
+        config,
+    )))
+}
+
+/// `agentry-planner run`: workers until SIGINT/SIGTERM.
+///
+/// # Errors
+/// When the database is unreachable, a migration fails or no provider is configured.
+pub async fn run_planner(config: PlannerRun) -> anyhow::Result<()> {
+    let store = crate::app::connect(&config.database).await?;
+    if config.migrate {
+        Migrator::up(store.connection(), None)
+            .await
+            .context("applying migrations")?;
+    }
+    let ports = crate::app::ports(&store, std::path::Path::new("agentry-blobs"));
+    let services = Services::new(&ports, agentry_domain::Limits::default())
+        .with_prices(&ports, prices(&config.engine));
+    let engine = engine(
+        &config.engine,
+        config.worker_name.clone(),
+        &ports,
+        &services,
+    )?
+    .context("no model provider is configured: pass --model-script")?;
+    tracing::info!(concurrency = config.engine.concurrency, "planner running");
+    let handle: EngineHandle = engine.start();
+    crate::shutdown_signal().await;
+    handle.stop().await;
+    store.close().await.context("closing the database")?;
+    tracing::info!("planner stopped");
+    Ok(())
+}

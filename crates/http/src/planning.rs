@@ -1,0 +1,6 @@
+//! Planning's resources: plans (a goal and its task graph), their runs and usage.
+
+mod dto;
+mod plans;
+
+pub use plans::PlansApi;

@@ -39,7 +39,9 @@ fn plan_from(row: plans::Model) -> Result<Plan> {
 impl PlanRepo for Store {
     async fn create_plan(&self, plan: &NewPlan, events: &[Event]) -> Result<Vec<Task>> {
         let p = &plan.plan;
-        let count = i64::try_from(plan.tasks.len()).map_err(Error::internal)?;
+        // An `i32`, as `create_task`'s bump of the same statement binds: PostgreSQL
+        // connections cache the statement with its parameter's type.
+        let count = i32::try_from(plan.tasks.len()).map_err(Error::internal)?;
         self.transact(events, async |txn| {
             // One bump for the whole plan, under the project's row lock: its tasks
             // get consecutive numbers.
@@ -77,7 +79,7 @@ impl PlanRepo for Store {
             .exec_without_returning(txn)
             .await
             .map_err(crate::error::foreign("thread_id", "no such thread"))?;
-            let first = last - count + 1;
+            let first = last - i64::from(count) + 1;
             let stored: Vec<Task> = plan
                 .tasks
                 .iter()

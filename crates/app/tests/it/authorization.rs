@@ -91,6 +91,15 @@ const MATRIX: &[(&str, [u16; 3])] = &[
     ("assistant_thread",       [200, 200, 200]),
     ("list_threads",           [200, 200, 200]),
     ("touch_thread",           [404, 200, 404]),
+    // plans: as their project
+    ("create_plan",            [201, 201, 404]),
+    ("list_plans",             [200, 200, 404]),
+    ("get_plan",               [200, 200, 404]),
+    ("abort_plan",             [200, 200, 404]),
+    ("retry_plan_task",        [200, 200, 404]),
+    ("skip_plan_task",         [200, 200, 404]),
+    ("delete_plan",            [204, 204, 404]),
+    ("get_plan_usage",         [200, 200, 404]),
 ];
 
 /// The tokens of each caller, made once.
@@ -116,6 +125,10 @@ struct Fixture {
     spare_tool: String,
     thread: String,
     spare_token: String,
+    plan: String,
+    /// A pending task of the plan, and a skipped one.
+    pending_task: String,
+    skipped_task: String,
     n: usize,
 }
 
@@ -206,6 +219,35 @@ async fn fixture(app: &TestApp, tokens: &Tokens, n: usize) -> Fixture {
     )
     .await;
     let spare_token = created(app, ada, "/api/v1/tokens", json!({"name": "spare"})).await;
+    let plan = created(
+        app,
+        ada,
+        "/api/v1/plans",
+        json!({"project_id": project, "goal": "g", "tasks": [
+            {"id": "a", "title": "a", "agent_type": "W"},
+            {"id": "b", "title": "b", "agent_type": "W", "depends_on": ["a"]}]}),
+    )
+    .await;
+    let task_of = |name: &str| {
+        plan["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["id"] == name)
+            .unwrap()["task_id"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (pending_task, skipped_task) = (task_of("a"), task_of("b"));
+    let plan = id(&plan);
+    created(
+        app,
+        ada,
+        &format!("/api/v1/plans/{plan}/tasks/{skipped_task}/skip"),
+        json!(null),
+    )
+    .await;
     Fixture {
         project,
         task,
@@ -219,6 +261,9 @@ async fn fixture(app: &TestApp, tokens: &Tokens, n: usize) -> Fixture {
         spare_tool: id(&spare_tool),
         thread: id(&thread),
         spare_token: id(&spare_token["token"]),
+        plan,
+        pending_task,
+        skipped_task,
         n,
     }
 }
@@ -361,6 +406,26 @@ fn call(op: &str, f: &Fixture, tokens: &Tokens) -> (Method, String, Option<Value
         "registry_revision" => (Method::GET, "/registry/revision".to_owned(), None),
         "list_threads" => (Method::GET, "/threads".to_owned(), None),
         "touch_thread" => (Method::POST, format!("/threads/{}/touch", f.thread), None),
+        "create_plan" => (
+            Method::POST,
+            "/plans".to_owned(),
+            Some(json!({"project_id": p, "goal": "g", "tasks": [{"id": "x", "title": "x"}]})),
+        ),
+        "list_plans" => (Method::GET, format!("/projects/{p}/plans"), None),
+        "get_plan" => (Method::GET, format!("/plans/{}", f.plan), None),
+        "abort_plan" => (Method::POST, format!("/plans/{}/abort", f.plan), None),
+        "retry_plan_task" => (
+            Method::POST,
+            format!("/plans/{}/tasks/{}/retry", f.plan, f.skipped_task),
+            None,
+        ),
+        "skip_plan_task" => (
+            Method::POST,
+            format!("/plans/{}/tasks/{}/skip", f.plan, f.pending_task),
+            None,
+        ),
+        "delete_plan" => (Method::DELETE, format!("/plans/{}", f.plan), None),
+        "get_plan_usage" => (Method::GET, format!("/plans/{}/usage", f.plan), None),
         other => panic!("no call for {other}: add it here and to MATRIX"),
     };
     (method, format!("/api/v1{path}"), body)

@@ -35,11 +35,20 @@ pub struct Reply {
 pub const ADMIN_TOKEN: &str = "agt_test-admin-token-0123456789";
 
 pub async fn spawn_app(db: TestDatabase) -> TestApp {
+    spawn_app_with(db, |_| {}).await
+}
+
+/// As [`spawn_app`], with the configuration adjusted by `adjust`.
+pub async fn spawn_app_with(db: TestDatabase, adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
+    if std::env::var("AGENTRY_TEST_LOG").is_ok() {
+        agentry_app::init_tracing(agentry_app::LogFormat::Human, "warn");
+    }
     let blobs = tempfile::tempdir().unwrap();
     let mut config = ApiConfig::for_database(db.url());
     config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
     config.blob_dir = blobs.path().to_owned();
     config.max_attachment_bytes = 1024;
+    adjust(&mut config);
     let app = App::build(config).await.expect("the app builds");
     let endpoint = app.routes().map_to_response().boxed();
     TestApp {

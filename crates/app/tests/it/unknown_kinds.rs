@@ -71,7 +71,7 @@ async fn events_of_an_unknown_type_are_served_as_stored_by_every_feed(app: TestA
         Some(&project),
         Some(&task),
         Some(&root),
-        "plan_created",
+        "plan_forecast",
         payload.clone(),
     )
     .await;
@@ -87,7 +87,7 @@ async fn events_of_an_unknown_type_are_served_as_stored_by_every_feed(app: TestA
         assert_eq!(reply.status, StatusCode::OK, "{query}: {reply:?}");
         let first = &reply.body["events"][0];
         assert_eq!(first["id"], planned, "{query}");
-        assert_eq!(first["type"], "plan_created");
+        assert_eq!(first["type"], "plan_forecast");
         assert_eq!(first["payload"], payload);
     }
     let one = app.get(&format!("/api/v1/events/{planned}"), &ada).await;
@@ -104,7 +104,7 @@ async fn events_of_an_unknown_type_are_served_as_stored_by_every_feed(app: TestA
         .iter()
         .map(|e| e["type"].as_str().unwrap())
         .collect();
-    assert_eq!(types[..2], ["worker.spawned", "plan_created"]);
+    assert_eq!(types[..2], ["worker.spawned", "plan_forecast"]);
     let global = app
         .get(&format!("/api/v1/events/{spawned}"), &app.admin)
         .await;
@@ -113,7 +113,7 @@ async fn events_of_an_unknown_type_are_served_as_stored_by_every_feed(app: TestA
     // Filtering names known types only: this binary cannot vouch for the others.
     let filtered = app
         .get(
-            &format!("/api/v1/events?project_id={project}&types=plan_created"),
+            &format!("/api/v1/events?project_id={project}&types=plan_forecast"),
             &ada,
         )
         .await;

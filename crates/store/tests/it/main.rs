@@ -13,6 +13,7 @@ mod caching;
 mod events;
 mod feed_plans;
 mod migrations;
+mod plans;
 mod registry;
 mod tasks;
 mod workspace;

@@ -216,7 +216,6 @@ impl Task {
     }
 
     /// The plan was aborted: any open status → `cancelled`; a finished task stays.
-    #[must_use]
     pub fn cancel_open(&mut self, now: DateTime<Utc>) -> Changes {
         let mut events = Vec::new();
         if !self.0.status.is_terminal() && self.move_to(TaskStatus::Cancelled, &mut events).is_ok()

@@ -1,0 +1,269 @@
+//! Two `agentry-planner run` processes share a plan on PostgreSQL; one is
+//! killed with SIGKILL while it holds leases. The plan still completes, every
+//! task completes exactly once, and no task ever had two live attempts: a new
+//! attempt begins only after the previous one was settled as failed (by its
+//! worker, or by a reaper once its lease expired).
+
+#![expect(
+    clippy::unwrap_used,
+    reason = "a test fails loudly on the first surprise"
+)]
+
+use std::collections::HashMap;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use agentry_app::{ApiConfig, App, Secret};
+use agentry_domain::Principal;
+use agentry_domain::log::EventFilter;
+use agentry_domain::planning::{PlanDraft, PlanStatus, PlannedTask};
+use agentry_domain::registry::{AssistantDraft, AssistantKind};
+use agentry_domain::workspace::NewProject;
+use agentry_store::testing::TestDatabase;
+
+const ADMIN: &str = "agt_planner-test-admin-0123456789";
+
+struct Planner(Child);
+
+impl Planner {
+    fn start(url: &str, script: &std::path::Path, name: &str) -> Self {
+        let child = Command::new(env!("CARGO_BIN_EXE_agentry-planner"))
+            .args(["run", "--migrate", "false", "--worker-name", name])
+            .env("AGENTRY_DATABASE_URL", url)
+            .env("AGENTRY_MODEL_SCRIPT", script)
+            .env("AGENTRY_ENGINE_LEASE_SECONDS", "2")
+            .env("AGENTRY_ENGINE_CONCURRENCY", "4")
+            .env("AGENTRY_ENGINE_BACKOFF_MS", "10")
+            .env("AGENTRY_LOG", "warn")
+            .stdout(Stdio::null())
+            .spawn()
+            .unwrap();
+        Self(child)
+    }
+}
+
+impl Drop for Planner {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set AGENTRY_TEST_PG_URL and pass --include-ignored"]
+async fn a_planner_killed_mid_plan_loses_no_task_and_runs_none_twice() {
+    let db = TestDatabase::required_postgres().await;
+    let mut config = ApiConfig::for_database(db.url());
+    config.admin_token = Some(Secret(ADMIN.into()));
+    let blobs = tempfile::tempdir().unwrap();
+    config.blob_dir = blobs.path().to_owned();
+    let app = App::build(config).await.unwrap();
+    let admin: Principal = app.services.accounts.authenticate(ADMIN).await.unwrap();
+    app.services
+        .registry
+        .create_assistant(
+            &admin,
+            AssistantDraft {
+                name: "Worker".into(),
+                is_secretary: false,
+                model: "scripted".into(),
+                instructions: "Work.".into(),
+                assistant_type: AssistantKind::Llm,
+                openai_assistant_id: None,
+                is_active: true,
+            },
+        )
+        .await
+        .unwrap();
+    let (project, _) = app
+        .services
+        .projects
+        .create(
+            &admin,
+            NewProject {
+                name: "Killed".into(),
+                key: "KI".into(),
+                description: String::new(),
+                handle: None,
+            },
+        )
+        .await
+        .unwrap();
+    // 40 tasks: 30 independent, then a chain of 10 behind them.
+    let mut tasks: Vec<PlannedTask> = (0..30)
+        .map(|i| PlannedTask {
+            id: format!("t{i}"),
+            title: format!("task {i}"),
+            agent_type: Some("Worker".into()),
+            ..PlannedTask::default()
+        })
+        .collect();
+    for i in 0..10 {
+        tasks.push(PlannedTask {
+            id: format!("c{i}"),
+            title: format!("chained {i}"),
+            agent_type: Some("Worker".into()),
+            depends_on: vec![if i == 0 {
+                "t0".into()
+            } else {
+                format!("c{}", i - 1)
+            }],
+            ..PlannedTask::default()
+        });
+    }
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        script.path(),
+        r#"{"assistants": {"*": [{"content": "Done.", "delay_ms": 150}]}}"#,
+    )
+    .unwrap();
+    let mut doomed = Planner::start(db.url(), script.path(), "doomed");
+    let _survivor = Planner::start(db.url(), script.path(), "survivor");
+    let plan = app
+        .services
+        .plans
+        .create(
+            &admin,
+            project.id,
+            PlanDraft {
+                goal: "survive a kill".into(),
+                thread_id: None,
+                tasks,
+            },
+        )
+        .await
+        .unwrap();
+    let plan_id = plan.plan.id;
+
+    // Kill the first planner while it holds leases.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let view = app.services.plans.get(&admin, plan_id).await.unwrap();
+        let held_by_doomed = attempts(&app, &admin, &view).await.values().any(|a| {
+            a.last()
+                .is_some_and(|(worker, ended)| worker == "doomed" && !ended)
+        });
+        let done = view
+            .tasks
+            .iter()
+            .filter(|t| t.task.record().status == agentry_domain::tracker::TaskStatus::Done)
+            .count();
+        if held_by_doomed && done >= 2 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the doomed planner never held a task"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    doomed.0.kill().unwrap();
+    doomed.0.wait().unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let view = loop {
+        let view = app.services.plans.get(&admin, plan_id).await.unwrap();
+        if view.plan.status.is_final() {
+            break view;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the plan did not finish: {:?}",
+            view.plan.status
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(view.plan.status, PlanStatus::Done);
+    let mut recovered = 0;
+    for task in &view.tasks {
+        let events = task_events(&app, &admin, task.task.id()).await;
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.type_name()).collect();
+        assert_eq!(
+            kinds.iter().filter(|k| **k == "agent.completed").count(),
+            1,
+            "{}: {kinds:?}",
+            task.key
+        );
+        // Attempts never overlap: between two starts there is always a failure.
+        let mut open = false;
+        for kind in kinds.iter().filter(|k| k.starts_with("agent.")) {
+            match *kind {
+                "agent.started" => {
+                    assert!(
+                        !open,
+                        "{}: a second attempt while one was live: {kinds:?}",
+                        task.key
+                    );
+                    open = true;
+                }
+                "agent.failed" | "agent.completed" => open = false,
+                _ => {}
+            }
+        }
+        let fences: Vec<i64> = events
+            .iter()
+            .filter(|e| e.kind.type_name() == "agent.started")
+            .map(|e| e.kind.payload()["fence"].as_i64().unwrap())
+            .collect();
+        assert!(fences.windows(2).all(|w| w[0] < w[1]), "{fences:?}");
+        if fences.len() > 1 {
+            recovered += 1;
+        }
+    }
+    assert!(
+        recovered >= 1,
+        "no task was taken over from the killed planner"
+    );
+}
+
+/// Each task's attempts, oldest first: (worker, whether it ended).
+async fn attempts(
+    app: &App,
+    admin: &Principal,
+    view: &agentry_domain::planning::PlanView,
+) -> HashMap<agentry_domain::id::TaskId, Vec<(String, bool)>> {
+    let mut all = HashMap::new();
+    for task in &view.tasks {
+        let mut mine: Vec<(String, bool)> = Vec::new();
+        for event in task_events(app, admin, task.task.id()).await {
+            match event.kind.type_name() {
+                "agent.started" => mine.push((
+                    event.kind.payload()["worker"].as_str().unwrap().to_owned(),
+                    false,
+                )),
+                "agent.completed" | "agent.failed" => {
+                    if let Some(last) = mine.last_mut() {
+                        last.1 = true;
+                    }
+                }
+                _ => {}
+            }
+        }
+        all.insert(task.task.id(), mine);
+    }
+    all
+}
+
+/// A task's events, oldest first.
+async fn task_events(
+    app: &App,
+    admin: &Principal,
+    task: agentry_domain::id::TaskId,
+) -> Vec<agentry_domain::event::Event> {
+    let page = app
+        .services
+        .events
+        .list(
+            admin,
+            EventFilter {
+                task_id: Some(task),
+                limit: 200,
+                ..EventFilter::default()
+            },
+        )
+        .await
+        .unwrap();
+    let mut events = page.items;
+    events.reverse();
+    events
+}

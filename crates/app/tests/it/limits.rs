@@ -14,6 +14,7 @@ api_test!(
     a_task_carries_at_most_fifty_labels,
     a_resolved_tree_holds_at_most_a_thousand_tools,
     every_list_pages_at_most_two_hundred,
+    a_plan_holds_at_most_a_thousand_tasks_each_naming_at_most_a_hundred,
 );
 
 /// The JSON body limit of the test app (the default, 1 MiB).
@@ -305,4 +306,49 @@ async fn every_list_pages_at_most_two_hundred(app: TestApp) {
             assert_eq!(reply.body["field"], "limit", "{list}");
         }
     }
+}
+
+async fn a_plan_holds_at_most_a_thousand_tasks_each_naming_at_most_a_hundred(app: TestApp) {
+    let (project, _) = app.project(&app.admin, "PL").await;
+    let submit = |goal: String, tasks: Vec<Value>| json!({"project_id": project, "goal": goal, "tasks": tasks});
+    let plain = |i: usize| json!({"id": format!("t{i}"), "title": "t"});
+    let plans_path = format!("/api/v1/projects/{project}/plans");
+    // Past each limit: 422 naming the field, and nothing written.
+    let mut deps: Vec<Value> = (0..=100).map(plain).collect();
+    let names: Vec<String> = (0..=100).map(|i| format!("t{i}")).collect();
+    deps.push(json!({"id": "last", "title": "t", "depends_on": names}));
+    let long_id = json!({"id": "x".repeat(65), "title": "t"});
+    let retries = json!({"id": "r", "title": "t", "max_retries": 11});
+    for (body, field) in [
+        (submit("g".into(), (0..1001).map(plain).collect()), "tasks"),
+        (submit("g".into(), deps), "tasks[101].depends_on"),
+        (submit("g".repeat(10_001), vec![plain(0)]), "goal"),
+        (submit("g".into(), vec![long_id]), "tasks[0].id"),
+        (submit("g".into(), vec![retries]), "tasks[0].max_retries"),
+    ] {
+        let reply = app.post("/api/v1/plans", &app.admin, body).await;
+        assert_problem(&reply, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+        assert_eq!(reply.body["field"], field, "{}", reply.body);
+    }
+    let listed = app.get(&plans_path, &app.admin).await;
+    assert!(listed.body["plans"].as_array().unwrap().is_empty());
+    // At each limit: accepted.
+    let reply = app
+        .post(
+            "/api/v1/plans",
+            &app.admin,
+            submit("g".repeat(10_000), (0..1000).map(plain).collect()),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED);
+    assert_eq!(reply.body["tasks"].as_array().unwrap().len(), 1000);
+    let mut deps: Vec<Value> = (0..100).map(plain).collect();
+    let names: Vec<String> = (0..100).map(|i| format!("t{i}")).collect();
+    deps.push(json!({"id": "x".repeat(64), "title": "t", "depends_on": names, "max_retries": 10}));
+    let reply = app
+        .post("/api/v1/plans", &app.admin, submit("g".into(), deps))
+        .await;
+    assert_eq!(reply.status, StatusCode::CREATED, "{reply:?}");
+    let listed = app.get(&plans_path, &app.admin).await;
+    assert_eq!(listed.body["plans"].as_array().unwrap().len(), 2);
 }

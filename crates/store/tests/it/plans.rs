@@ -225,7 +225,10 @@ async fn a_settlement_needs_the_current_fence_and_a_live_lease(store: Store) {
         expired: true,
     };
     assert_eq!(
-        store.settle(std::slice::from_ref(&expired), now).await.unwrap(),
+        store
+            .settle(std::slice::from_ref(&expired), now)
+            .await
+            .unwrap(),
         [false]
     );
     assert!(

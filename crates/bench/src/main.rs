@@ -5,6 +5,7 @@
 mod api;
 mod appends;
 mod conn;
+mod engine;
 mod feed;
 mod registry;
 mod report;
@@ -16,6 +17,8 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::report::{Machine, Report};
+use agentry_store::testing::TestDatabase;
+
 use crate::target::Target;
 
 /// Agentry's benchmark harness.
@@ -44,6 +47,9 @@ struct Args {
     /// Feed requests sampled per query and size.
     #[arg(long, default_value_t = 1_000)]
     samples: usize,
+    /// Only the engine's workloads (W1–W3).
+    #[arg(long)]
+    engine_only: bool,
     /// Markdown file whose results section is replaced with this run's figures.
     #[arg(long)]
     record: Option<PathBuf>,
@@ -64,9 +70,22 @@ async fn target(backend: Backend, args: &Args) -> anyhow::Result<Target> {
 }
 
 async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
-    let appending = target(backend, args).await?;
-    let name = appending.name;
+    let name = match backend {
+        Backend::Sqlite => "SQLite",
+        Backend::Postgres => "PostgreSQL",
+    };
     println!("== {name}");
+    let engine = engines(backend, args).await?;
+    if args.engine_only {
+        return Ok(Run {
+            name,
+            appends: None,
+            feeds: Vec::new(),
+            registry: None,
+            engine,
+        });
+    }
+    let appending = target(backend, args).await?;
     let window = Duration::from_secs(args.seconds);
     let appends = appends::measure(&appending, window, args.clients).await?;
     println!("{appends}");
@@ -91,19 +110,41 @@ async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
     configured.stop().await?;
     Ok(Run {
         name,
-        appends,
+        appends: Some(appends),
         feeds,
-        registry,
+        registry: Some(registry),
+        engine,
     })
+}
+
+/// The engine's workloads: inside the API on SQLite; in 1 and 2 planner
+/// processes on PostgreSQL.
+async fn engines(backend: Backend, args: &Args) -> anyhow::Result<Vec<engine::EngineFigure>> {
+    match backend {
+        Backend::Sqlite => {
+            engine::measure("SQLite", async || Ok(TestDatabase::sqlite()), 0).await
+        }
+        Backend::Postgres => {
+            let fresh = async || {
+                TestDatabase::postgres_on(&args.pg_url)
+                    .await
+                    .map_err(anyhow::Error::from)
+            };
+            let mut figures = engine::measure("PostgreSQL", fresh, 1).await?;
+            figures.extend(engine::measure("PostgreSQL", fresh, 2).await?);
+            Ok(figures)
+        }
+    }
 }
 
 /// The figures of one database.
 #[derive(Debug)]
 pub struct Run {
     pub name: &'static str,
-    pub appends: appends::Appends,
+    pub appends: Option<appends::Appends>,
     pub feeds: Vec<feed::FeedFigure>,
-    pub registry: registry::RegistryFigures,
+    pub registry: Option<registry::RegistryFigures>,
+    pub engine: Vec<engine::EngineFigure>,
 }
 
 /// The small log of the feed comparison.

@@ -76,11 +76,10 @@ impl Report {
             "| Database | Raw single-row inserts | HTTP, 1 client | ratio | HTTP, N clients | ratio |\n\
              |---|---:|---:|---:|---:|---:|\n",
         );
-        for Run {
-            name: db,
-            appends: a,
-            ..
-        } in &self.runs
+        for (db, a) in self
+            .runs
+            .iter()
+            .filter_map(|r| Some((r.name, r.appends.as_ref()?)))
         {
             let _ = writeln!(
                 out,
@@ -126,11 +125,10 @@ impl Report {
              Change seen by another replica p50 ms | p99 ms | max ms |\n\
              |---|---:|---:|---:|---:|---:|---:|---:|\n",
         );
-        for Run {
-            name: db,
-            registry: r,
-            ..
-        } in &self.runs
+        for (db, r) in self
+            .runs
+            .iter()
+            .filter_map(|run| Some((run.name, run.registry.as_ref()?)))
         {
             let _ = writeln!(
                 out,
@@ -143,6 +141,27 @@ impl Report {
                 millis(r.propagation_p99),
                 millis(r.propagation_max)
             );
+        }
+        out.push_str("\n### Engine: plans of no-op scripted agents, submit → last task done\n\n");
+        out.push_str(
+            "| Database | Engine | Workload | Tasks | Seconds | Tasks/s | ms/task | Events/task |\n\
+             |---|---|---|---:|---:|---:|---:|---:|\n",
+        );
+        for run in &self.runs {
+            for e in &run.engine {
+                let _ = writeln!(
+                    out,
+                    "| {} | {} | {} | {} | {:.3} | {:.0} | {:.3} | {:.1} |",
+                    e.database,
+                    e.runner,
+                    e.workload,
+                    e.tasks,
+                    e.elapsed.as_secs_f64(),
+                    e.tasks_per_second(),
+                    e.ms_per_task(),
+                    e.events_per_task
+                );
+            }
         }
         out
     }

@@ -71,7 +71,7 @@ pub struct EngineArgs {
     #[arg(long = "model-script", env = "AGENTRY_MODEL_SCRIPT")]
     pub model_script: Option<PathBuf>,
     /// Agent tasks one worker runs at once.
-    #[arg(long = "engine-concurrency", env = "AGENTRY_ENGINE_CONCURRENCY", default_value_t = 16, value_parser = clap::value_parser!(u16).range(1..=4096))]
+    #[arg(long = "engine-concurrency", env = "AGENTRY_ENGINE_CONCURRENCY", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
     pub concurrency: u16,
     /// Seconds a claimed task's lease lasts without a heartbeat (a killed
     /// worker's task is retried after this long).

@@ -76,10 +76,16 @@ fn task(id: String, deps: Vec<String>) -> PlannedTask {
 
 /// The three workloads.
 fn workloads() -> Vec<(&'static str, Vec<PlannedTask>)> {
-    let w1 = (0..1000).map(|i| task(format!("t{i}"), Vec::new())).collect();
+    let w1 = (0..1000)
+        .map(|i| task(format!("t{i}"), Vec::new()))
+        .collect();
     let w2 = (0..200)
         .map(|i| {
-            let deps = if i == 0 { Vec::new() } else { vec![format!("t{}", i - 1)] };
+            let deps = if i == 0 {
+                Vec::new()
+            } else {
+                vec![format!("t{}", i - 1)]
+            };
             task(format!("t{i}"), deps)
         })
         .collect();
@@ -131,7 +137,13 @@ impl Drop for Planner {
 
 fn planner(binary: &Path, url: &str, script: &Path, n: usize) -> anyhow::Result<Planner> {
     let child = Command::new(binary)
-        .args(["run", "--migrate", "false", "--worker-name", &format!("bench-{n}")])
+        .args([
+            "run",
+            "--migrate",
+            "false",
+            "--worker-name",
+            &format!("bench-{n}"),
+        ])
         .env("AGENTRY_DATABASE_URL", url)
         .env("AGENTRY_MODEL_SCRIPT", script)
         .env("AGENTRY_LOG", "warn")
@@ -192,7 +204,7 @@ pub async fn measure(
         };
         println!("{figure}");
         figures.push(figure);
-        runtime.shutdown_timeout(Duration::from_secs(5));
+        runtime.shutdown_background();
         drop(db);
     }
     Ok(figures)

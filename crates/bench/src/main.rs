@@ -121,9 +121,7 @@ async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
 /// processes on PostgreSQL.
 async fn engines(backend: Backend, args: &Args) -> anyhow::Result<Vec<engine::EngineFigure>> {
     match backend {
-        Backend::Sqlite => {
-            engine::measure("SQLite", async || Ok(TestDatabase::sqlite()), 0).await
-        }
+        Backend::Sqlite => engine::measure("SQLite", async || Ok(TestDatabase::sqlite()), 0).await,
         Backend::Postgres => {
             let fresh = async || {
                 TestDatabase::postgres_on(&args.pg_url)

@@ -25,7 +25,7 @@ impl Default for EngineConfig {
     fn default() -> Self {
         Self {
             worker: format!("worker-{}", std::process::id()),
-            concurrency: 16,
+            concurrency: 64,
             lease: Duration::from_secs(30),
             backoff: Backoff::default(),
             max_turns: 16,

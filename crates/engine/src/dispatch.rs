@@ -62,12 +62,16 @@ impl Engine {
     ) -> Self {
         Self {
             deps: Arc::new(Deps {
-                ports,
                 services,
                 model,
                 tools,
                 config,
                 by_name: Mutex::new((i64::MIN, HashMap::new())),
+                settler: crate::settler::Settler::spawn(
+                    ports.planning.queue.clone(),
+                    ports.planning.clock.clone(),
+                ),
+                ports,
             }),
         }
     }
@@ -125,7 +129,10 @@ impl Engine {
             }
             let free = config.concurrency.saturating_sub(runs.len());
             let mut claimed = 0;
-            if free > 0 {
+            // Claims come in batches: one transaction hands out half the slots
+            // rather than one per finished run (each claim is a write).
+            let batch = (config.concurrency / 2).max(1);
+            if free >= batch || runs.is_empty() {
                 match queue
                     .claim(&config.worker, free, now, now + config.lease)
                     .await
@@ -146,9 +153,7 @@ impl Engine {
                     Err(e) => tracing::warn!(error = %e, "could not claim work"),
                 }
             }
-            if claimed > 0 && claimed == free {
-                // There may be more: look again once a run ends or work arrives.
-            }
+            let saturated = free < batch || claimed == free;
             let mut wait = config.poll;
             if let Ok(Some(due)) = queue.next_due().await {
                 let until = (due - clock.now()).to_std().unwrap_or(Duration::ZERO);
@@ -164,8 +169,8 @@ impl Engine {
                         held.remove(&task);
                     }
                 }
-                () = queue.wait_for_work(wait), if free > claimed || runs.is_empty() => {}
-                () = tokio::time::sleep(wait), if free == claimed && !runs.is_empty() => {}
+                () = queue.wait_for_work(wait), if !saturated || runs.is_empty() => {}
+                () = tokio::time::sleep(wait), if saturated && !runs.is_empty() => {}
             }
         }
         for (_, (_, cancel)) in held.drain() {

@@ -14,6 +14,7 @@ mod config;
 mod dispatch;
 mod http_tool;
 mod run;
+mod settler;
 
 pub use backoff::Backoff;
 pub use config::EngineConfig;

@@ -36,6 +36,7 @@ pub(crate) struct Deps {
     pub config: EngineConfig,
     /// Assistant ids by name, with the registry revision they were read at.
     pub by_name: Mutex<(i64, HashMap<String, AssistantId>)>,
+    pub settler: crate::settler::Settler,
 }
 
 /// Why an attempt ended without completing.
@@ -69,6 +70,9 @@ pub(crate) struct Run<'a> {
     /// Set by `complete_task`.
     pub result: Option<TaskResult>,
     pub attempt: u32,
+    /// The last turn's `turn.completed`, written with the settlement it leads to
+    /// (one commit fewer per task; nobody could see it any earlier).
+    pub last_turn: Option<Event>,
 }
 
 /// Runs the claimed task to its settlement (or until its lease is lost).
@@ -82,6 +86,7 @@ pub(crate) async fn attempt(deps: &Deps, claim: Claim, cancel: watch::Receiver<b
         actor: None,
         cancel,
         result: None,
+        last_turn: None,
     };
     let mut agent_event = None;
     let outcome = run.work(&mut agent_event).await;
@@ -306,7 +311,7 @@ impl Run<'_> {
                     bounded_json(json!({"id": c.id, "name": c.name, "arguments": c.arguments}))
                 })
                 .collect();
-            self.append(&[self.event(
+            let completed = self.event(
                 Some(agent),
                 AgentEvent::TurnCompleted(TurnCompleted {
                     turn,
@@ -319,8 +324,12 @@ impl Run<'_> {
                     content: clip(&reply.content),
                     tool_calls: calls,
                 }),
-            )?])
-            .await?;
+            )?;
+            if main && reply.tool_calls.is_empty() {
+                self.last_turn = Some(completed);
+                return Ok(reply.content);
+            }
+            self.append(&[completed]).await?;
             if reply.tool_calls.is_empty() {
                 if !main {
                     self.append(&[self.event(
@@ -425,12 +434,13 @@ impl Run<'_> {
             summary: Some(clip(&content)),
             ..TaskResult::default()
         });
-        let mut events = vec![self.event(
+        let mut events: Vec<Event> = self.last_turn.take().into_iter().collect();
+        events.push(self.event(
             agent,
             AgentEvent::ReplySent(ReplySent {
                 content: clip(&content),
             }),
-        )?];
+        )?);
         let changes = self.task.complete(result.clone(), now)?;
         events.extend(self.tracker_events(changes.events)?);
         events.push(self.event(agent, AgentEvent::AgentCompleted(AgentCompleted { result }))?);
@@ -440,11 +450,13 @@ impl Run<'_> {
     async fn settle_failed(&mut self, agent: Option<EventId>, error: &str) -> Result<(), Error> {
         let now = self.now();
         let (changes, outcome) = self.task.fail_attempt(error, now)?;
+        let last_turn = self.last_turn.take();
         let retry_at = match outcome {
             FailedAttempt::Retry(n) => Some(now + self.deps.config.backoff.delay(n)),
             FailedAttempt::GaveUp => None,
         };
-        let mut events = self.tracker_events(changes.events)?;
+        let mut events: Vec<Event> = last_turn.into_iter().collect();
+        events.extend(self.tracker_events(changes.events)?);
         events.push(self.event(
             agent,
             AgentEvent::AgentFailed(AgentFailed {
@@ -486,14 +498,8 @@ impl Run<'_> {
             retry_at,
             expired: false,
         };
-        let written = self
-            .deps
-            .ports
-            .planning
-            .queue
-            .settle(&[settlement], self.now())
-            .await?;
-        if written.first().copied() != Some(true) {
+        let written = self.deps.settler.settle(settlement).await?;
+        if !written {
             return Err(Error::Conflict("the task's lease was lost".into()));
         }
         Ok(())

@@ -133,6 +133,9 @@ impl Engine {
             // rather than one per finished run (each claim is a write).
             let batch = (config.concurrency / 2).max(1);
             if free >= batch || runs.is_empty() {
+                // A wake-up that arrived meanwhile is answered by this very claim:
+                // take it, or the next wait would end at once for an empty claim.
+                queue.wait_for_work(Duration::ZERO).await;
                 match queue
                     .claim(&config.worker, free, now, now + config.lease)
                     .await

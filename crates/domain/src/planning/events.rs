@@ -190,6 +190,9 @@ described_struct! {
     }
 }
 
+/// The type name usage is summed from.
+pub(crate) const TURN_COMPLETED: &str = "turn.completed";
+
 /// The largest tool input, output or answer an event keeps as it is.
 pub const RECORDED_JSON_MAX: usize = 16 * 1024;
 
@@ -202,4 +205,18 @@ pub fn bounded_json(value: Value) -> Value {
         return value;
     }
     json!({"sha256": hex::encode(Sha256::digest(&bytes)), "bytes": bytes.len()})
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::event::Kinds as _;
+
+    #[test]
+    fn usage_reads_the_declared_kind() {
+        assert!(
+            super::AgentEvent::SPECS
+                .iter()
+                .any(|k| k.type_name == super::TURN_COMPLETED)
+        );
+    }
 }

@@ -7,7 +7,7 @@ mod tests;
 use std::collections::HashMap;
 
 use crate::caller::Principal;
-use crate::event::{Event, Kinds};
+use crate::event::Event;
 use crate::id::{PlanId, ProjectId, TaskId};
 use crate::log::EventFilter;
 use crate::page::{self, Page};
@@ -275,11 +275,7 @@ impl Plans {
         let (_, scope) = self.load(who, id).await?;
         let tasks = self.ports.plans.plan_tasks(id).await?;
         let mut usage = PlanUsage::default();
-        let turn = crate::planning::AgentEvent::SPECS
-            .iter()
-            .find(|k| k.type_name == "turn.completed")
-            .map(|k| k.type_name)
-            .unwrap_or("turn.completed");
+        let turn = super::events::TURN_COMPLETED;
         for task in &tasks {
             let key = scope.project.task_key(task.record().number);
             let mut before = None;

@@ -15,6 +15,15 @@ from agentry_client import AuthenticatedClient
 from agentry_client.api.accounts import create_token, create_user, get_me, list_tokens, revoke_token
 from agentry_client.api.attachments import create_attachment, list_attachments
 from agentry_client.api.events import create_event, get_event, list_events
+from agentry_client.api.plans import (
+    abort_plan,
+    create_plan,
+    delete_plan,
+    get_plan,
+    get_plan_usage,
+    list_plans,
+    skip_plan_task,
+)
 from agentry_client.api.projects import add_member, create_label, create_project, list_members
 from agentry_client.api.registry import (
     assistant_openai_tools,
@@ -36,6 +45,12 @@ from agentry_client.api.tasks import (
     update_task,
 )
 from agentry_client.models import (
+    CreatePlanIn,
+    PlanOut,
+    PlanPageOut,
+    PlanStatus,
+    PlanTaskIn,
+    PlanUsageOut,
     AddMember,
     AssistantIn,
     AssistantKind,
@@ -266,11 +281,35 @@ def accounts_and_attachments(base, ada, project):
     refused(get_event.sync_detailed(uuid.uuid4(), client=ada), 404)
 
 
+def plans(base, ada, project):
+    tasks = [
+        PlanTaskIn(id="research", title="Collect sources", agent_type="Researcher"),
+        PlanTaskIn(id="draft", title="Write the draft", agent_type="Writer", depends_on=["research"]),
+    ]
+    plan = ok(create_plan.sync_detailed(client=ada, body=CreatePlanIn(project_id=project, goal="A report", tasks=tasks)), PlanOut, 201)
+    assert plan.status == PlanStatus.PENDING
+    assert [t.id for t in plan.tasks] == ["research", "draft"]
+    assert plan.tasks[1].depends_on == ["research"]
+    cycle = [PlanTaskIn(id="a", title="a", depends_on=["b"]), PlanTaskIn(id="b", title="b", depends_on=["a"])]
+    refused(create_plan.sync_detailed(client=ada, body=CreatePlanIn(project_id=project, goal="g", tasks=cycle)), 422)
+    skipped = ok(skip_plan_task.sync_detailed(plan.id, plan.tasks[1].task_id, client=ada), PlanOut)
+    assert skipped.tasks[1].status.value == "skipped"
+    assert ok(get_plan.sync_detailed(plan.id, client=ada), PlanOut).status == PlanStatus.IN_PROGRESS
+    aborted = ok(abort_plan.sync_detailed(plan.id, client=ada), PlanOut)
+    assert aborted.status == PlanStatus.ABORTED
+    listed = ok(list_plans.sync_detailed(project, client=ada, status=PlanStatus.ABORTED), PlanPageOut)
+    assert [p.id for p in listed.plans] == [plan.id]
+    assert ok(get_plan_usage.sync_detailed(plan.id, client=ada), PlanUsageOut).totals.turns == 0
+    assert delete_plan.sync_detailed(plan.id, client=ada).status_code == 204
+    refused(get_plan.sync_detailed(plan.id, client=ada), 404)
+
+
 def main(base, token):
     admin = client(base, token)
     ada, project = tracker_and_chat(base, admin)
     registry(base, admin)
     accounts_and_attachments(base, ada, project)
+    plans(base, ada, project)
     print("python client flows: ok")
 
 

@@ -12,5 +12,6 @@ mod server;
 
 mod accounts;
 mod feeds;
+mod plans;
 mod registry;
 mod tracker;

@@ -81,14 +81,16 @@ pub struct EngineArgs {
     #[arg(
         long = "engine-backoff-ms",
         env = "AGENTRY_ENGINE_BACKOFF_MS",
-        default_value_t = 1000
+        default_value_t = 1000,
+        value_parser = clap::value_parser!(u64).range(1..=3_600_000)
     )]
     pub backoff_ms: u64,
     /// The longest wait between retries, in seconds.
     #[arg(
         long = "engine-backoff-max-seconds",
         env = "AGENTRY_ENGINE_BACKOFF_MAX_SECONDS",
-        default_value_t = 60
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
     )]
     pub backoff_max_seconds: u64,
     /// Model calls one attempt may make before it fails.
@@ -102,7 +104,8 @@ pub struct EngineArgs {
     #[arg(
         long = "tool-timeout-seconds",
         env = "AGENTRY_TOOL_TIMEOUT_SECONDS",
-        default_value_t = 30
+        default_value_t = 30,
+        value_parser = clap::value_parser!(u64).range(1..=3600)
     )]
     pub tool_timeout_seconds: u64,
     /// `MODEL=INPUT:OUTPUT`: US dollars per million input and output tokens, for
@@ -317,7 +320,7 @@ pub struct PlannerRun {
     /// Apply pending migrations at start.
     #[arg(long = "migrate", env = "AGENTRY_MIGRATE", default_value_t = true, action = clap::ArgAction::Set)]
     pub migrate: bool,
-    /// Names this worker in leases and events; host name and process id by default.
+    /// Names this worker in leases and events; `<host name>-<process id>` by default.
     #[arg(long = "worker-name", env = "AGENTRY_WORKER_NAME")]
     pub worker_name: Option<String>,
     /// Log format.

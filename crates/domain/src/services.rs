@@ -62,7 +62,13 @@ impl Services {
                 limits.max_attachment_bytes,
             ),
             registry: Registry::new(registry, limits.cache_resolved),
-            plans: Plans::new(planning, workspace, log, Prices::default()),
+            plans: Plans::new(
+                planning,
+                workspace,
+                log,
+                ports.registry.clone(),
+                Prices::default(),
+            ),
         }
     }
 
@@ -73,6 +79,7 @@ impl Services {
             ports.planning.clone(),
             ports.workspace.clone(),
             ports.log.clone(),
+            ports.registry.clone(),
             prices,
         );
         self

@@ -24,7 +24,7 @@ pub struct EngineConfig {
 impl Default for EngineConfig {
     fn default() -> Self {
         Self {
-            worker: format!("worker-{}", std::process::id()),
+            worker: default_worker_name(),
             concurrency: 64,
             lease: Duration::from_secs(30),
             backoff: Backoff::default(),
@@ -32,4 +32,16 @@ impl Default for EngineConfig {
             poll: Duration::from_secs(1),
         }
     }
+}
+
+/// `<host name>-<process id>`: distinct across the containers of a deployment,
+/// where every process may be pid 1.
+fn default_worker_name() -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/etc/hostname").ok())
+        .map(|h| h.trim().to_owned())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "worker".to_owned());
+    format!("{host}-{}", std::process::id())
 }

@@ -16,11 +16,14 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 use crate::EngineConfig;
-use crate::run::{Deps, attempt};
+use crate::run::{Deps, Signal, attempt};
 
 /// How often held leases are checked against the store, so an aborted plan's
 /// turns stop within about this long.
 const HELD_CHECK: Duration = Duration::from_millis(250);
+
+/// How long a stopping worker lets its runs give their tasks back.
+const STOP_GRACE: Duration = Duration::from_secs(5);
 
 /// A worker, ready to start.
 pub struct Engine {
@@ -90,7 +93,8 @@ impl Engine {
         let queue = deps.ports.planning.queue.clone();
         let clock = deps.ports.planning.clock.clone();
         let mut runs: JoinSet<TaskId> = JoinSet::new();
-        let mut held: HashMap<TaskId, (i64, watch::Sender<bool>)> = HashMap::new();
+        let mut held: HashMap<TaskId, (i64, watch::Sender<Signal>)> = HashMap::new();
+        let mut by_run: HashMap<tokio::task::Id, TaskId> = HashMap::new();
         let mut last_beat = Instant::now();
         let mut last_check = Instant::now();
         let mut last_reap: Option<Instant> = None;
@@ -120,7 +124,7 @@ impl Engine {
                     Ok(lost) => {
                         for task in lost {
                             if let Some((_, cancel)) = held.remove(&task) {
-                                let _ = cancel.send(true);
+                                let _ = cancel.send(Signal::Lost);
                             }
                         }
                     }
@@ -143,14 +147,15 @@ impl Engine {
                     Ok(claims) => {
                         claimed = claims.len();
                         for claim in claims {
-                            let (cancel, cancelled) = watch::channel(false);
+                            let (cancel, cancelled) = watch::channel(Signal::Run);
                             let task = claim.task.id();
                             held.insert(task, (claim.fence, cancel));
                             let deps = deps.clone();
-                            runs.spawn(async move {
+                            let run = runs.spawn(async move {
                                 attempt(&deps, claim, cancelled).await;
                                 task
                             });
+                            by_run.insert(run.id(), task);
                         }
                     }
                     Err(e) => tracing::warn!(error = %e, "could not claim work"),
@@ -167,18 +172,33 @@ impl Engine {
             }
             tokio::select! {
                 _ = stopped.changed() => {}
-                Some(done) = runs.join_next(), if !runs.is_empty() => {
-                    if let Ok(task) = done {
+                Some(done) = runs.join_next_with_id(), if !runs.is_empty() => {
+                    // A run that panicked ends too: its lease is let go (it
+                    // expires, and the task is retried), never renewed.
+                    let id = match &done {
+                        Ok((id, _)) => *id,
+                        Err(e) => e.id(),
+                    };
+                    if let Some(task) = by_run.remove(&id) {
                         held.remove(&task);
+                    }
+                    if let Err(e) = done {
+                        tracing::error!(error = %e, "a run ended abnormally");
                     }
                 }
                 () = queue.wait_for_work(wait), if !saturated || runs.is_empty() => {}
                 () = tokio::time::sleep(wait), if saturated && !runs.is_empty() => {}
             }
         }
+        // Runs give their tasks back (no attempt spent) and end; those that do
+        // not within the grace are dropped, and their leases expire.
         for (_, (_, cancel)) in held.drain() {
-            let _ = cancel.send(true);
+            let _ = cancel.send(Signal::Stopping);
         }
+        let _ = tokio::time::timeout(STOP_GRACE, async {
+            while runs.join_next().await.is_some() {}
+        })
+        .await;
         runs.shutdown().await;
     }
 }
@@ -189,9 +209,25 @@ async fn reap(deps: &Deps, now: chrono::DateTime<chrono::Utc>) -> agentry_domain
     let queue = &deps.ports.planning.queue;
     let expired: Vec<Claim> = queue.expired(now, 64).await?;
     for claim in expired {
-        let Claim {
-            mut task, fence, ..
-        } = claim;
+        let id = claim.task.id();
+        // One task that cannot be settled must not hold up the others.
+        if let Err(e) = reap_one(deps, claim, now).await {
+            tracing::warn!(task = %id.0, error = %e, "could not settle an expired lease");
+        }
+    }
+    Ok(())
+}
+
+async fn reap_one(
+    deps: &Deps,
+    claim: Claim,
+    now: chrono::DateTime<chrono::Utc>,
+) -> agentry_domain::Result<()> {
+    let queue = &deps.ports.planning.queue;
+    let Claim {
+        mut task, fence, ..
+    } = claim;
+    {
         let error = "the lease expired: its worker stopped answering";
         let (changes, outcome) = task.fail_attempt(error, now)?;
         let retry_at = match outcome {

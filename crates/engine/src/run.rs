@@ -39,12 +39,24 @@ pub(crate) struct Deps {
     pub settler: crate::settler::Settler,
 }
 
+/// What the dispatcher tells a run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Signal {
+    Run,
+    /// The lease is gone (an abort, an expiry): stop and write nothing more.
+    Lost,
+    /// The worker is stopping: stop and give the task back, no attempt spent.
+    Stopping,
+}
+
 /// Why an attempt ended without completing.
 pub(crate) enum Stop {
     /// The attempt failed; the task fails or retries.
     Failed(String),
     /// The lease is gone (aborted, or expired and taken over): write nothing more.
     Lost,
+    /// The worker stops: the task goes back to wait for another.
+    Released,
 }
 
 impl From<Error> for Stop {
@@ -66,7 +78,7 @@ pub(crate) struct Run<'a> {
     pub task: Task,
     pub fence: i64,
     pub actor: Option<MemberId>,
-    pub cancel: watch::Receiver<bool>,
+    pub cancel: watch::Receiver<Signal>,
     /// Set by `complete_task`.
     pub result: Option<TaskResult>,
     pub attempt: u32,
@@ -76,7 +88,7 @@ pub(crate) struct Run<'a> {
 }
 
 /// Runs the claimed task to its settlement (or until its lease is lost).
-pub(crate) async fn attempt(deps: &Deps, claim: Claim, cancel: watch::Receiver<bool>) {
+pub(crate) async fn attempt(deps: &Deps, claim: Claim, cancel: watch::Receiver<Signal>) {
     let task_id = claim.task.id();
     let mut run = Run {
         deps,
@@ -94,6 +106,7 @@ pub(crate) async fn attempt(deps: &Deps, claim: Claim, cancel: watch::Receiver<b
         Ok(content) => run.settle_done(agent_event, content).await,
         Err(Stop::Failed(error)) => run.settle_failed(agent_event, &error).await,
         Err(Stop::Lost) => Ok(()),
+        Err(Stop::Released) => run.settle_released(agent_event).await,
     };
     if let Err(e) = settled {
         tracing::warn!(task = %task_id.0, error = %e, "could not settle a task; its lease will expire");
@@ -123,11 +136,17 @@ impl Run<'_> {
     }
 
     pub(crate) fn check_held(&self) -> Result<(), Stop> {
-        if *self.cancel.borrow() {
-            Err(Stop::Lost)
-        } else {
-            Ok(())
-        }
+        stop_for(*self.cancel.borrow()).map_or(Ok(()), Err)
+    }
+
+    /// Waits until the dispatcher says stop; why.
+    async fn stopped(&self) -> Stop {
+        let mut cancel = self.cancel.clone();
+        let signal = cancel
+            .wait_for(|s| *s != Signal::Run)
+            .await
+            .map_or(Signal::Lost, |s| *s);
+        stop_for(signal).unwrap_or(Stop::Lost)
     }
 
     /// Finds the assistant, runs the conversation; the final answer.
@@ -271,9 +290,6 @@ impl Run<'_> {
             }),
         )?;
         let agent = started.id;
-        if main {
-            *agent_event = Some(agent);
-        }
         let mut pending = vec![started];
         let mut tools: Vec<ToolSpec> = builtin::specs(main);
         tools.extend(resolved.tools.iter().map(|t| ToolSpec {
@@ -291,6 +307,10 @@ impl Run<'_> {
                 }),
             )?);
             self.append(&std::mem::take(&mut pending)).await?;
+            if main {
+                // Only once it is written may later events name it as their parent.
+                *agent_event = Some(agent);
+            }
             let request = ModelRequest {
                 assistant: assistant.draft.name.clone(),
                 model: assistant.draft.model.clone(),
@@ -298,10 +318,9 @@ impl Run<'_> {
                 tools: tools.clone(),
             };
             let began = Instant::now();
-            let mut cancel = self.cancel.clone();
             let reply = tokio::select! {
                 reply = self.deps.model.complete(&request, None) => reply?,
-                _ = cancel.wait_for(|c| *c) => return Err(Stop::Lost),
+                stop = self.stopped() => return Err(stop),
             };
             let latency_ms = i64::try_from(began.elapsed().as_millis()).unwrap_or(i64::MAX);
             let calls: Vec<Value> = reply
@@ -421,10 +440,9 @@ impl Run<'_> {
                 Box::pin(self.converse(sub, Some(called), messages, false, &mut unused)).await?;
             return Ok(Ok(json!({"reply": reply})));
         }
-        let mut cancel = self.cancel.clone();
         tokio::select! {
             answer = self.deps.tools.call(name, input) => Ok(answer),
-            _ = cancel.wait_for(|c| *c) => Err(Stop::Lost),
+            stop = self.stopped() => Err(stop),
         }
     }
 
@@ -444,6 +462,23 @@ impl Run<'_> {
         let changes = self.task.complete(result.clone(), now)?;
         events.extend(self.tracker_events(changes.events)?);
         events.push(self.event(agent, AgentEvent::AgentCompleted(AgentCompleted { result }))?);
+        self.settle(events, None).await
+    }
+
+    /// The worker stops: the task goes back to wait, its attempt not counted.
+    async fn settle_released(&mut self, agent: Option<EventId>) -> Result<(), Error> {
+        let now = self.now();
+        let last_turn = self.last_turn.take();
+        let changes = self.task.release(now)?;
+        let mut events: Vec<Event> = last_turn.into_iter().collect();
+        events.extend(self.tracker_events(changes.events)?);
+        events.push(self.event(
+            agent,
+            AgentEvent::AgentFailed(AgentFailed {
+                error: "the worker stopped; the task waits for another".into(),
+                retrying: true,
+            }),
+        )?);
         self.settle(events, None).await
     }
 
@@ -515,4 +550,12 @@ pub(crate) fn clip(text: &str) -> String {
         end -= 1;
     }
     text[..end].replace('\0', "")
+}
+
+fn stop_for(signal: Signal) -> Option<Stop> {
+    match signal {
+        Signal::Run => None,
+        Signal::Lost => Some(Stop::Lost),
+        Signal::Stopping => Some(Stop::Released),
+    }
 }

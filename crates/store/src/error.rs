@@ -53,10 +53,12 @@ fn unreachable(err: &DbErr) -> bool {
 }
 
 /// PostgreSQL's connection exceptions (class 08), a server shutting down or
-/// starting (57P01–57P03), too many connections (53300); SQLite's busy and locked.
+/// starting (57P01–57P03), too many connections (53300), a deadlock or a
+/// serialization failure the server broke (40P01, 40001: the same request
+/// succeeds when tried again); SQLite's busy and locked.
 fn is_transient(code: &str) -> bool {
     code.starts_with("08")
-        || ["57P01", "57P02", "57P03", "53300"].contains(&code)
+        || ["57P01", "57P02", "57P03", "53300", "40P01", "40001"].contains(&code)
         || ["5", "6", "517", "262"].contains(&code)
 }
 

@@ -55,14 +55,52 @@ pub(crate) async fn lock_task(txn: &DatabaseTransaction, id: TaskId) -> Result<L
     })
 }
 
+/// Locks the plan's row on PostgreSQL. Every write of a plan's tasks takes its
+/// plan's lock first (several plans in id order), so such writes never wait on
+/// each other in a cycle.
+pub(crate) async fn lock_plan(txn: &DatabaseTransaction, plan: PlanId) -> Result<()> {
+    if txn.get_database_backend() == DbBackend::Postgres {
+        plans::Entity::find_by_id(plan.0)
+            .select_only()
+            .column(plans::Column::Id)
+            .lock_exclusive()
+            .into_tuple::<Uuid>()
+            .one(txn)
+            .await
+            .map_err(db_error)?;
+    }
+    Ok(())
+}
+
+/// The plan of a task, if it has one (a task never changes plans).
+pub(crate) async fn plan_of(txn: &DatabaseTransaction, task: TaskId) -> Result<Option<PlanId>> {
+    let plan: Option<Option<Uuid>> = tasks::Entity::find_by_id(task.0)
+        .select_only()
+        .column(tasks::Column::PlanId)
+        .into_tuple()
+        .one(txn)
+        .await
+        .map_err(db_error)?;
+    Ok(plan.flatten().map(PlanId))
+}
+
+/// Whether a move to `to` leaves the task's dependents unable to run: it ended
+/// without being done.
+fn strands_dependents(from: TaskStatus, to: TaskStatus) -> bool {
+    to.is_terminal() && to != TaskStatus::Done && !(from.is_terminal() && from != TaskStatus::Done)
+}
+
 /// After `task` moved from `from` to its current status: its dependents' open
-/// counts, and, when it failed for good, every open task downstream skipped
-/// (each with its `task_status` event, returned).
+/// counts, and, when it ended without being done (`cascade`), every open task
+/// downstream skipped, each with its `task_status` event (returned). A task
+/// downstream that cannot be skipped from where it stands (a person took it
+/// up) is left as it is.
 pub(crate) async fn after_status_change(
     txn: &DatabaseTransaction,
     task: &Task,
     from: TaskStatus,
     now: DateTime<Utc>,
+    cascade: bool,
 ) -> Result<Vec<Event>> {
     let to = task.record().status;
     let delta = match (from == TaskStatus::Done, to == TaskStatus::Done) {
@@ -79,8 +117,7 @@ pub(crate) async fn after_status_change(
             .all(txn)
             .await
             .map_err(db_error)?;
-        // One row at a time in id order: concurrent settlements never wait on
-        // each other in a cycle.
+        // Under the plan's lock: nobody else writes these rows meanwhile.
         dependents.sort();
         for dependent in dependents {
             tasks::Entity::update_many()
@@ -94,7 +131,7 @@ pub(crate) async fn after_status_change(
                 .map_err(db_error)?;
         }
     }
-    if to != TaskStatus::Failed || from == TaskStatus::Failed {
+    if !cascade || !strands_dependents(from, to) {
         return Ok(Vec::new());
     }
     let Some(plan) = task.execution().map(|e| e.plan_id) else {
@@ -114,13 +151,18 @@ pub(crate) async fn after_status_change(
             continue;
         }
         let version = skipped.version();
-        let changes = skipped.skip(now)?;
-        crate::tasks::set_record(tasks::Entity::update_many(), skipped.record())
+        let Ok(changes) = skipped.skip(now) else {
+            continue;
+        };
+        let written = crate::tasks::set_record(tasks::Entity::update_many(), skipped.record())
             .filter(tasks::Column::Id.eq(skipped.id().0))
             .filter(tasks::Column::Version.eq(version))
             .exec(txn)
             .await
             .map_err(db_error)?;
+        if written.rows_affected == 0 {
+            continue;
+        }
         for kind in changes.events {
             events.push(Event::in_project(
                 skipped.project_id(),

@@ -3,7 +3,7 @@
 use agentry_domain::event::Event;
 use agentry_domain::id::{AssistantThreadId, MemberId, PlanId, ProjectId};
 use agentry_domain::planning::{NewPlan, Plan, PlanQuery, PlanRepo, PlanStatus};
-use agentry_domain::tracker::Task;
+use agentry_domain::tracker::{Task, TaskStatus};
 use agentry_domain::{Error, Result};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
@@ -170,6 +170,7 @@ impl PlanRepo for Store {
                 .map(|(t, _)| t.record().updated_at)
                 .max()
                 .unwrap_or_else(agentry_domain::clock::utc_now);
+            plan_state::lock_plan(txn, plan).await?;
             let mut follow = Vec::new();
             let mut order: Vec<&(Task, i64)> = changed.iter().collect();
             order.sort_by_key(|(t, _)| t.id());
@@ -196,7 +197,7 @@ impl PlanRepo for Store {
                         )
                         .col_expr(tasks::Column::Fence, Expr::col(tasks::Column::Fence).add(1));
                 }
-                if task.record().status == agentry_domain::tracker::TaskStatus::Pending {
+                if task.record().status == TaskStatus::Pending {
                     update = update.col_expr(
                         tasks::Column::NotBefore,
                         Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
@@ -207,8 +208,10 @@ impl PlanRepo for Store {
                     .exec(txn)
                     .await
                     .map_err(db_error)?;
-                follow
-                    .extend(plan_state::after_status_change(txn, task, before.status, now).await?);
+                // The use case decided every task's move, the cascade included.
+                follow.extend(
+                    plan_state::after_status_change(txn, task, before.status, now, false).await?,
+                );
             }
             follow.extend(plan_state::refresh_plan(txn, plan, abort, now).await?);
             self.work.announce(txn).await?;
@@ -220,6 +223,19 @@ impl PlanRepo for Store {
 
     async fn delete_plan(&self, id: PlanId, events: &[Event]) -> Result<()> {
         self.transact(events, async |txn| {
+            plan_state::lock_plan(txn, id).await?;
+            // Checked again under the plan's lock: no claim lands meanwhile.
+            let running = tasks::Entity::find()
+                .filter(tasks::Column::PlanId.eq(id.0))
+                .filter(tasks::Column::Status.eq(TaskStatus::InProgress.as_str()))
+                .one(txn)
+                .await
+                .map_err(db_error)?;
+            if running.is_some() {
+                return Err(Error::Conflict(
+                    "a task of the plan is running; abort the plan first".into(),
+                ));
+            }
             let task_ids: Vec<Uuid> = tasks::Entity::find()
                 .select_only()
                 .column(tasks::Column::Id)

@@ -99,13 +99,55 @@ fn result_json(result: &agentry_domain::tracker::TaskResult) -> String {
     serde_json::to_string(result).unwrap_or_else(|_| "{}".to_owned())
 }
 
+/// An update writing what the engine's moves change: the status, the execution
+/// state and the next version, counted from the stored one, so an edit a person
+/// made to the task's own fields meanwhile stands.
+pub(crate) fn set_execution(
+    update: sea_orm::UpdateMany<tasks::Entity>,
+    t: &TaskRecord,
+) -> sea_orm::UpdateMany<tasks::Entity> {
+    let update = update
+        .col_expr(tasks::Column::Status, Expr::value(t.status.as_str()))
+        .col_expr(
+            tasks::Column::Version,
+            Expr::col(tasks::Column::Version).add(1),
+        )
+        .col_expr(tasks::Column::UpdatedAt, Expr::value(t.updated_at));
+    match &t.execution {
+        Some(e) => execution_columns(update, e),
+        None => update,
+    }
+}
+
+fn execution_columns(
+    update: sea_orm::UpdateMany<tasks::Entity>,
+    e: &Execution,
+) -> sea_orm::UpdateMany<tasks::Entity> {
+    update
+        .col_expr(tasks::Column::Progress, Expr::value(i32::from(e.progress)))
+        .col_expr(
+            tasks::Column::RetryCount,
+            Expr::value(i32::try_from(e.retry_count).unwrap_or(i32::MAX)),
+        )
+        .col_expr(
+            tasks::Column::ErrorMessage,
+            Expr::value(e.error_message.clone()),
+        )
+        .col_expr(
+            tasks::Column::Result,
+            Expr::value(e.result.as_ref().map(result_json)),
+        )
+        .col_expr(tasks::Column::StartedAt, Expr::value(e.started_at))
+        .col_expr(tasks::Column::CompletedAt, Expr::value(e.completed_at))
+}
+
 /// An update writing what a task's methods may change: its own fields and its
 /// execution state (the plan, its graph and its settings never change).
 pub(crate) fn set_record(
     update: sea_orm::UpdateMany<tasks::Entity>,
     t: &TaskRecord,
 ) -> sea_orm::UpdateMany<tasks::Entity> {
-    let mut update = update
+    let update = update
         .col_expr(tasks::Column::Title, Expr::value(t.title.clone()))
         .col_expr(
             tasks::Column::Description,
@@ -119,25 +161,10 @@ pub(crate) fn set_record(
         )
         .col_expr(tasks::Column::Version, Expr::value(t.version))
         .col_expr(tasks::Column::UpdatedAt, Expr::value(t.updated_at));
-    if let Some(e) = &t.execution {
-        update = update
-            .col_expr(tasks::Column::Progress, Expr::value(i32::from(e.progress)))
-            .col_expr(
-                tasks::Column::RetryCount,
-                Expr::value(i32::try_from(e.retry_count).unwrap_or(i32::MAX)),
-            )
-            .col_expr(
-                tasks::Column::ErrorMessage,
-                Expr::value(e.error_message.clone()),
-            )
-            .col_expr(
-                tasks::Column::Result,
-                Expr::value(e.result.as_ref().map(result_json)),
-            )
-            .col_expr(tasks::Column::StartedAt, Expr::value(e.started_at))
-            .col_expr(tasks::Column::CompletedAt, Expr::value(e.completed_at));
+    match &t.execution {
+        Some(e) => execution_columns(update, e),
+        None => update,
     }
-    update
 }
 
 fn link_from(row: task_links::Model) -> Result<TaskLink> {
@@ -412,36 +439,49 @@ impl TaskRepo for Store {
         events: &[Event],
     ) -> Result<()> {
         let t = task.record();
-        self.transact(events, async |txn| {
-            let before = crate::plan_state::lock_task(txn, t.id).await?;
-            if before.version != expected_version {
-                return Err(Error::StaleVersion {
-                    expected: expected_version,
-                    actual: before.version,
-                });
-            }
-            set_record(tasks::Entity::update_many(), t)
-                .filter(tasks::Column::Id.eq(t.id.0))
-                .filter(tasks::Column::Version.eq(expected_version))
-                .exec(txn)
-                .await
-                .map_err(db_error)?;
-            if let Some(plan) = before.plan_id {
-                let mut follow =
-                    crate::plan_state::after_status_change(txn, task, before.status, t.updated_at)
-                        .await?;
-                follow
-                    .extend(crate::plan_state::refresh_plan(txn, plan, false, t.updated_at).await?);
-                crate::events::insert(txn, &follow).await?;
-                self.work.announce(txn).await?;
-                self.work.wake();
-            }
-            for change in changes {
-                apply_change(txn, task, change).await?;
-            }
-            Ok(())
-        })
-        .await
+        let planned = self
+            .transact(events, async |txn| {
+                if let Some(plan) = crate::plan_state::plan_of(txn, t.id).await? {
+                    crate::plan_state::lock_plan(txn, plan).await?;
+                }
+                let before = crate::plan_state::lock_task(txn, t.id).await?;
+                if before.version != expected_version {
+                    return Err(Error::StaleVersion {
+                        expected: expected_version,
+                        actual: before.version,
+                    });
+                }
+                set_record(tasks::Entity::update_many(), t)
+                    .filter(tasks::Column::Id.eq(t.id.0))
+                    .filter(tasks::Column::Version.eq(expected_version))
+                    .exec(txn)
+                    .await
+                    .map_err(db_error)?;
+                if let Some(plan) = before.plan_id {
+                    let mut follow = crate::plan_state::after_status_change(
+                        txn,
+                        task,
+                        before.status,
+                        t.updated_at,
+                        true,
+                    )
+                    .await?;
+                    follow.extend(
+                        crate::plan_state::refresh_plan(txn, plan, false, t.updated_at).await?,
+                    );
+                    crate::events::insert(txn, &follow).await?;
+                    self.work.announce(txn).await?;
+                }
+                for change in changes {
+                    apply_change(txn, task, change).await?;
+                }
+                Ok(before.plan_id.is_some())
+            })
+            .await?;
+        if planned {
+            self.work.wake();
+        }
+        Ok(())
     }
 }
 

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait as _, DbBackend, EntityTrait as _, QueryFilter as _,
-    QuerySelect as _, Statement, TransactionTrait as _,
+    QueryOrder as _, QuerySelect as _, Statement, TransactionTrait as _,
 };
 use uuid::Uuid;
 
@@ -41,26 +41,68 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Uuid>> {
         let backend = txn.get_database_backend();
-        let (now_param, lock) = match backend {
-            DbBackend::Postgres => ("$1", " FOR UPDATE OF t SKIP LOCKED"),
-            _ => ("?", ""),
+        let now_param = match backend {
+            DbBackend::Postgres => "$1",
+            _ => "?",
         };
-        let sql = format!(
-            "SELECT t.id FROM tasks t \
-             WHERE t.deps_open = 0 AND t.status IN ('pending', 'retrying') \
+        // Ready, run by an agent, and not in a plan where a task runs alone.
+        let ready = format!(
+            "t.deps_open = 0 AND t.status IN ('pending', 'retrying') \
                AND (t.not_before IS NULL OR t.not_before <= {now_param}) \
                AND (t.agent_type IS NOT NULL OR EXISTS (\
                     SELECT 1 FROM members m WHERE m.id = t.assignee_id \
                     AND m.kind = 'agent' AND m.assistant_id IS NOT NULL)) \
-             LIMIT {limit}{lock}"
+               AND NOT EXISTS (SELECT 1 FROM tasks r WHERE r.plan_id = t.plan_id \
+                    AND r.status = 'in_progress' AND r.can_parallel = {no})",
+            no = if backend == DbBackend::Postgres {
+                "false"
+            } else {
+                "0"
+            },
         );
-        let rows = txn
-            .query_all_raw(Statement::from_sql_and_values(backend, sql, [now.into()]))
+        let select = |sql: String| async move {
+            let rows = txn
+                .query_all_raw(Statement::from_sql_and_values(backend, sql, [now.into()]))
+                .await
+                .map_err(db_error)?;
+            rows.iter()
+                .map(|r| r.try_get_by_index::<Uuid>(0).map_err(db_error))
+                .collect::<Result<Vec<Uuid>>>()
+        };
+        let ids = select(format!(
+            "SELECT t.id FROM tasks t WHERE {ready} LIMIT {limit}"
+        ))
+        .await?;
+        if backend != DbBackend::Postgres || ids.is_empty() {
+            return Ok(ids);
+        }
+        // On PostgreSQL: the plans' locks first (as every write of plan tasks
+        // takes them), then the tasks, skipping those another claim holds and
+        // reading again what the wait for the plans may have changed.
+        let plans: std::collections::BTreeSet<Uuid> = tasks::Entity::find()
+            .select_only()
+            .column(tasks::Column::PlanId)
+            .filter(tasks::Column::Id.is_in(ids.iter().copied()))
+            .into_tuple::<Option<Uuid>>()
+            .all(txn)
             .await
-            .map_err(db_error)?;
-        rows.iter()
-            .map(|r| r.try_get_by_index::<Uuid>(0).map_err(db_error))
-            .collect()
+            .map_err(db_error)?
+            .into_iter()
+            .flatten()
+            .collect();
+        for plan in plans {
+            plan_state::lock_plan(txn, PlanId(plan)).await?;
+        }
+        // Uuids print as 36 hexadecimal digits and dashes: nothing to escape.
+        let listed = ids
+            .iter()
+            .map(|id| format!("'{id}'"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        select(format!(
+            "SELECT t.id FROM tasks t WHERE t.id IN ({listed}) AND {ready} FOR UPDATE OF t SKIP LOCKED"
+        ))
+        .await
     }
 }
 
@@ -101,16 +143,6 @@ impl WorkQueue for Store {
         // is decided on what is really running.
         let mut running: HashMap<PlanId, Running> = HashMap::new();
         for plan in &plans {
-            if txn.get_database_backend() == DbBackend::Postgres {
-                crate::entity::plans::Entity::find_by_id(plan.0)
-                    .select_only()
-                    .column(crate::entity::plans::Column::Id)
-                    .lock_exclusive()
-                    .into_tuple::<Uuid>()
-                    .one(&txn)
-                    .await
-                    .map_err(db_error)?;
-            }
             let busy: Vec<bool> = tasks::Entity::find()
                 .select_only()
                 .column(tasks::Column::CanParallel)
@@ -144,11 +176,11 @@ impl WorkQueue for Store {
                 continue;
             }
             state.count += 1;
-            state.alone = alone;
+            state.alone = state.alone || alone;
             let version = task.version();
             let changes = task.start(now)?;
             let fence = fences.get(&task.id().0).copied().unwrap_or(0) + 1;
-            crate::tasks::set_record(tasks::Entity::update_many(), task.record())
+            let written = crate::tasks::set_record(tasks::Entity::update_many(), task.record())
                 .col_expr(tasks::Column::LeaseOwner, Expr::value(worker))
                 .col_expr(tasks::Column::LeaseUntil, Expr::value(lease_until))
                 .col_expr(tasks::Column::Fence, Expr::value(fence))
@@ -158,6 +190,11 @@ impl WorkQueue for Store {
                 .exec(&txn)
                 .await
                 .map_err(db_error)?;
+            if written.rows_affected == 0 {
+                // Changed since it was read: not this claim's.
+                state.count -= 1;
+                continue;
+            }
             for kind in changes.events {
                 events.push(Event::in_project(
                     task.project_id(),
@@ -238,6 +275,9 @@ impl WorkQueue for Store {
 
     async fn settle(&self, settlements: &[Settlement], now: DateTime<Utc>) -> Result<Vec<bool>> {
         let txn = self.write.begin().await.map_err(db_error)?;
+        for plan in plan_state::plans_of(settlements.iter().map(|s| &s.task)) {
+            plan_state::lock_plan(&txn, plan).await?;
+        }
         let mut written = vec![false; settlements.len()];
         let mut order: Vec<usize> = (0..settlements.len()).collect();
         order.sort_by_key(|&i| settlements[i].task.id());
@@ -245,7 +285,7 @@ impl WorkQueue for Store {
         for i in order {
             let s = &settlements[i];
             let t = s.task.record();
-            let mut update = crate::tasks::set_record(tasks::Entity::update_many(), t);
+            let mut update = crate::tasks::set_execution(tasks::Entity::update_many(), t);
             if t.status != TaskStatus::InProgress {
                 update = update
                     .col_expr(
@@ -275,8 +315,14 @@ impl WorkQueue for Store {
             events.extend(s.events.iter().cloned());
             if t.status != TaskStatus::InProgress {
                 events.extend(
-                    plan_state::after_status_change(&txn, &s.task, TaskStatus::InProgress, now)
-                        .await?,
+                    plan_state::after_status_change(
+                        &txn,
+                        &s.task,
+                        TaskStatus::InProgress,
+                        now,
+                        true,
+                    )
+                    .await?,
                 );
             }
         }
@@ -304,6 +350,7 @@ impl WorkQueue for Store {
         let rows = tasks::Entity::find()
             .filter(tasks::Column::Status.eq(TaskStatus::InProgress.as_str()))
             .filter(tasks::Column::LeaseUntil.lt(now))
+            .order_by_asc(tasks::Column::LeaseUntil)
             .limit(u64::try_from(limit).unwrap_or(u64::MAX))
             .all(&self.read)
             .await

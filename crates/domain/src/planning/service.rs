@@ -6,6 +6,8 @@ mod tests;
 
 use std::collections::HashMap;
 
+use chrono::{DateTime, Utc};
+
 use crate::caller::Principal;
 use crate::event::Event;
 use crate::id::{PlanId, ProjectId, TaskId};
@@ -20,7 +22,7 @@ use crate::workspace;
 use crate::workspace::access::{self, ProjectAccess};
 use crate::{Error, Result, log};
 
-pub use self::cascade::downstream;
+pub use self::cascade::{downstream, upstream};
 
 /// A plan with its tasks, by number.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +37,7 @@ pub struct Plans {
     ports: Ports,
     workspace: workspace::Ports,
     log: log::Ports,
+    registry: crate::registry::Ports,
     prices: super::Prices,
 }
 
@@ -43,12 +46,14 @@ impl Plans {
         ports: Ports,
         workspace: workspace::Ports,
         log: log::Ports,
+        registry: crate::registry::Ports,
         prices: super::Prices,
     ) -> Self {
         Self {
             ports,
             workspace,
             log,
+            registry,
             prices,
         }
     }
@@ -66,6 +71,16 @@ impl Plans {
         draft: PlanDraft,
     ) -> Result<PlanView> {
         let scope = access::project(&self.workspace, who, project).await?;
+        if let Some(thread) = draft.thread_id {
+            // Only the caller's own conversation: nobody learns of another's.
+            let own = self.registry.threads.list_threads(who.user_id).await?;
+            if !own.iter().any(|t| t.id == thread) {
+                return Err(Error::validation(
+                    "session_id",
+                    "is not one of your threads",
+                ));
+            }
+        }
         let now = self.ports.clock.now();
         let (plan, kinds) = draft.build(project, scope.actor(), now)?;
         self.check_assignees(&plan).await?;
@@ -176,8 +191,10 @@ impl Plans {
         .await
     }
 
-    /// Gives a failed, skipped or cancelled task another run, with the tasks
-    /// downstream of it that were skipped because of it.
+    /// Gives a failed, skipped or cancelled task another run, with what it
+    /// needs: every task upstream of it that ended without being done, and
+    /// the tasks downstream of those that were skipped because of them (so
+    /// nothing reopened waits on a task that will never run).
     ///
     /// # Errors
     /// `NotFound`; `InvalidTransition` for a task that is not over;
@@ -198,14 +215,34 @@ impl Plans {
                     to: "pending".into(),
                 });
             }
-            let mut reopen = vec![root];
-            reopen.extend(
-                downstream(tasks, tasks[root].id())
+            let ended = |t: &Task| {
+                matches!(
+                    t.record().status,
+                    TaskStatus::Failed | TaskStatus::Skipped | TaskStatus::Cancelled
+                )
+            };
+            // To a fixed point: what is reopened needs its upstream, and frees
+            // what was skipped downstream of it.
+            let mut reopen = vec![false; tasks.len()];
+            reopen[root] = true;
+            let mut queue = vec![root];
+            while let Some(i) = queue.pop() {
+                let id = tasks[i].id();
+                let needed = upstream(tasks, id)
                     .into_iter()
-                    .filter(|&i| tasks[i].record().status == TaskStatus::Skipped),
-            );
+                    .filter(|&u| ended(&tasks[u]));
+                let freed = downstream(tasks, id)
+                    .into_iter()
+                    .filter(|&d| tasks[d].record().status == TaskStatus::Skipped);
+                for j in needed.chain(freed).collect::<Vec<_>>() {
+                    if !reopen[j] {
+                        reopen[j] = true;
+                        queue.push(j);
+                    }
+                }
+            }
             let mut changed = vec![(0, Changes::default()); tasks.len()];
-            for i in reopen {
+            for i in (0..tasks.len()).filter(|&i| reopen[i]) {
                 let version = tasks[i].version();
                 changed[i] = (version, tasks[i].reopen(now)?);
             }
@@ -322,12 +359,22 @@ impl Plans {
         who: &Principal,
         id: PlanId,
         abort: bool,
-        decide: impl FnOnce(
-            &Plan,
-            &mut [Task],
-            chrono::DateTime<chrono::Utc>,
-        ) -> Result<Vec<(i64, Changes)>>,
+        decide: impl Fn(&Plan, &mut [Task], DateTime<Utc>) -> Result<Vec<(i64, Changes)>>,
     ) -> Result<PlanView> {
+        // A claim, a progress report or a settlement may move a task between
+        // the read and the write: decide again on fresh state, as every write
+        // without `If-Match` does.
+        crate::optimistic::retry(None, || self.change_once(who, id, abort, &decide)).await?;
+        self.get(who, id).await
+    }
+
+    async fn change_once(
+        &self,
+        who: &Principal,
+        id: PlanId,
+        abort: bool,
+        decide: &impl Fn(&Plan, &mut [Task], DateTime<Utc>) -> Result<Vec<(i64, Changes)>>,
+    ) -> Result<()> {
         let (plan, scope) = self.load(who, id).await?;
         let mut tasks = self.ports.plans.plan_tasks(id).await?;
         let now = self.ports.clock.now();
@@ -352,8 +399,7 @@ impl Plans {
         self.ports
             .plans
             .update_plan_tasks(id, &written, abort, &events)
-            .await?;
-        self.get(who, id).await
+            .await
     }
 }
 

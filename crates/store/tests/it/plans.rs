@@ -29,6 +29,8 @@ contract!(
     a_retry_waits_for_its_backoff,
     aborting_cancels_open_tasks_and_fences_out_the_running_one,
     deleting_a_plan_removes_its_tasks_and_their_events,
+    a_settlement_keeps_what_a_person_changed_meanwhile,
+    a_task_a_person_took_up_is_left_alone_by_a_failure_upstream,
 );
 
 fn planned(id: &str, deps: &[&str]) -> PlannedTask {
@@ -530,4 +532,89 @@ async fn deleting_a_plan_removes_its_tasks_and_their_events(store: Store) {
     }
     let err = store.delete_plan(plan.plan.id, &[]).await.unwrap_err();
     assert!(matches!(err, agentry_domain::Error::NotFound { .. }));
+}
+
+async fn a_settlement_keeps_what_a_person_changed_meanwhile(store: Store) {
+    let (project, _, _) = project(&store, "PL").await;
+    submit(&store, &project, vec![planned("a", &[])]).await;
+    let running = claim(&store, 1).await.remove(0);
+    let mut edited = store.get_task(running.task.id()).await.unwrap().unwrap();
+    let version = edited.version();
+    let changes = edited
+        .apply(
+            agentry_domain::tracker::TaskPatch {
+                title: Some("Renamed by a person".into()),
+                ..Default::default()
+            },
+            utc_now(),
+        )
+        .unwrap();
+    store
+        .update_task(&edited, version, &changes.rows, &[])
+        .await
+        .unwrap();
+    assert!(complete(&store, &running).await);
+    let stored = store.get_task(running.task.id()).await.unwrap().unwrap();
+    assert_eq!(stored.record().title, "Renamed by a person");
+    assert_eq!(stored.record().status, TaskStatus::Done);
+    assert_eq!(
+        stored.version(),
+        version + 2,
+        "each write moved the version on"
+    );
+}
+
+async fn a_task_a_person_took_up_is_left_alone_by_a_failure_upstream(store: Store) {
+    let (project, _, _) = project(&store, "PL").await;
+    let (plan, stored) = submit(
+        &store,
+        &project,
+        vec![
+            planned("a", &[]),
+            planned("parked", &["a"]),
+            planned("b", &["a"]),
+        ],
+    )
+    .await;
+    // A person parks one dependent in the backlog (no move to `skipped` from there).
+    let mut parked = stored[1].clone();
+    let version = parked.version();
+    let changes = parked
+        .apply(
+            agentry_domain::tracker::TaskPatch {
+                status: Some(TaskStatus::Backlog),
+                ..Default::default()
+            },
+            utc_now(),
+        )
+        .unwrap();
+    store
+        .update_task(&parked, version, &changes.rows, &[])
+        .await
+        .unwrap();
+    let a = claim(&store, 10).await.remove(0);
+    let now = utc_now();
+    let mut task = a.task.clone();
+    let _ = task.fail_attempt("broken", now).unwrap();
+    let settled = store
+        .settle(
+            &[Settlement {
+                task,
+                fence: a.fence,
+                events: Vec::new(),
+                retry_at: None,
+                expired: false,
+            }],
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(settled, [true], "the failure settles");
+    let tasks = store.plan_tasks(plan.plan.id).await.unwrap();
+    let statuses: Vec<TaskStatus> = tasks.iter().map(|t| t.record().status).collect();
+    assert_eq!(
+        statuses,
+        [TaskStatus::Failed, TaskStatus::Backlog, TaskStatus::Skipped]
+    );
+    assert_eq!(plan_status(&store, &plan).await, PlanStatus::InProgress);
 }

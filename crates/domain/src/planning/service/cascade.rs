@@ -33,3 +33,31 @@ pub fn downstream(tasks: &[Task], from: TaskId) -> Vec<usize> {
     }
     order
 }
+
+/// The indexes of every task `from` depends on, directly or through others,
+/// in breadth-first order (each once).
+#[must_use]
+pub fn upstream(tasks: &[Task], from: TaskId) -> Vec<usize> {
+    let index: HashMap<TaskId, usize> =
+        tasks.iter().enumerate().map(|(i, t)| (t.id(), i)).collect();
+    let mut seen = vec![false; tasks.len()];
+    let mut order = Vec::new();
+    let mut queue = VecDeque::from([from]);
+    while let Some(id) = queue.pop_front() {
+        let Some(&at) = index.get(&id) else { continue };
+        for dep in tasks[at]
+            .execution()
+            .map(|e| e.depends_on.as_slice())
+            .unwrap_or_default()
+        {
+            if let Some(&i) = index.get(dep)
+                && !seen[i]
+            {
+                seen[i] = true;
+                order.push(i);
+                queue.push_back(*dep);
+            }
+        }
+    }
+    order
+}

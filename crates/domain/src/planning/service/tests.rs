@@ -260,3 +260,108 @@ async fn usage_sums_turns_per_model_task_and_assistant_and_prices_known_models()
     let assistants: Vec<&str> = usage.by_assistant.iter().map(|l| l.key.as_str()).collect();
     assert_eq!(assistants, ["Expert", "Writer"]);
 }
+
+#[tokio::test]
+async fn a_retry_reopens_what_the_task_needs_and_what_was_skipped_for_it() {
+    let (who, project) = (principal(), project());
+    let mut doubles = Doubles::default();
+    doubles.member_of(&project, &who);
+    // a and x failed; d needs both; b was skipped behind a, d behind both.
+    let (plan, mut tasks) = stored(
+        &project,
+        vec![
+            planned("a", &[]),
+            planned("x", &[]),
+            planned("b", &["a"]),
+            planned("d", &["b", "x"]),
+            planned("ok", &[]),
+        ],
+        PlanStatus::Failed,
+    );
+    let now = Utc::now();
+    let at = |tasks: &[Task], name: &str| {
+        tasks
+            .iter()
+            .position(|t| t.execution().unwrap().client_id == name)
+            .unwrap()
+    };
+    for (name, status) in [
+        ("a", "failed"),
+        ("x", "failed"),
+        ("b", "skipped"),
+        ("d", "skipped"),
+        ("ok", "done"),
+    ] {
+        let i = at(&tasks, name);
+        let t = &mut tasks[i];
+        let _ = t.start(now).unwrap();
+        match status {
+            "failed" => {
+                // Every retry spent.
+                while t.fail_attempt("boom", now).unwrap().1
+                    != crate::tracker::FailedAttempt::GaveUp
+                {
+                    let _ = t.start(now).unwrap();
+                }
+            }
+            "done" => {
+                let _ = t
+                    .complete(crate::tracker::TaskResult::default(), now)
+                    .unwrap();
+            }
+            _ => {
+                let _ = t.release(now).unwrap();
+                let _ = t.skip(now).unwrap();
+            }
+        }
+    }
+    let d = tasks[at(&tasks, "d")].id();
+    with_plan(&mut doubles, &plan, &tasks);
+    doubles
+        .plans
+        .expect_update_plan_tasks()
+        .times(1)
+        .returning(|_, changed, _, _| {
+            let mut names: Vec<&str> = changed
+                .iter()
+                .map(|(t, _)| t.execution().unwrap().client_id.as_str())
+                .collect();
+            names.sort_unstable();
+            assert_eq!(names, ["a", "b", "d", "x"], "ok stays done");
+            assert!(
+                changed
+                    .iter()
+                    .all(|(t, _)| t.record().status == TaskStatus::Pending)
+            );
+            Ok(())
+        });
+    let services = Services::new(&doubles.into_ports(), Limits::default());
+    services.plans.retry_task(&who, plan.id, d).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_session_must_be_one_of_the_callers_threads() {
+    let (who, project) = (principal(), project());
+    let mut doubles = Doubles::default();
+    doubles.member_of(&project, &who);
+    doubles.plans.expect_create_plan().never();
+    let mut threads = crate::registry::MockThreadRepo::new();
+    threads.expect_list_threads().returning(|_| Ok(Vec::new()));
+    let mut ports = doubles.into_ports();
+    ports.registry.threads = std::sync::Arc::new(threads);
+    let services = Services::new(&ports, Limits::default());
+    let draft = PlanDraft {
+        goal: "g".into(),
+        thread_id: Some(crate::id::AssistantThreadId::generate()),
+        tasks: vec![planned("a", &[])],
+    };
+    let err = services
+        .plans
+        .create(&who, project.id, draft)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Validation { field, .. } if field == "session_id"),
+        "{err:?}"
+    );
+}

@@ -172,6 +172,18 @@ impl Task {
         Ok(self.finish(events, now))
     }
 
+    /// The attempt is given back unfinished (its worker stops): `in_progress`
+    /// → `pending`, no retry spent.
+    ///
+    /// # Errors
+    /// `InvalidTransition` unless the task is in progress.
+    pub fn release(&mut self, now: DateTime<Utc>) -> Result<Changes> {
+        let mut events = Vec::new();
+        self.execution_mut()?;
+        self.move_to(TaskStatus::Pending, &mut events)?;
+        Ok(self.finish(events, now))
+    }
+
     /// The attempt failed: `retrying` while retries remain, else `failed`.
     ///
     /// # Errors

@@ -78,7 +78,7 @@ impl PlanRepo for Store {
             })
             .exec_without_returning(txn)
             .await
-            .map_err(crate::error::foreign("thread_id", "no such thread"))?;
+            .map_err(crate::error::foreign("session_id", "no such thread"))?;
             let first = last - i64::from(count) + 1;
             let stored: Vec<Task> = plan
                 .tasks

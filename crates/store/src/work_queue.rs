@@ -254,8 +254,11 @@ impl WorkQueue for Store {
         lease_until: DateTime<Utc>,
     ) -> Result<Vec<TaskId>> {
         let mut lost = Vec::new();
+        // In id order, as settlements lock them: two never wait on each other.
+        let mut held = held.to_vec();
+        held.sort_unstable();
         let txn = self.write.begin().await.map_err(db_error)?;
-        for (task, fence) in held {
+        for (task, fence) in &held {
             let extended = tasks::Entity::update_many()
                 .col_expr(tasks::Column::LeaseUntil, Expr::value(lease_until))
                 .filter(tasks::Column::Id.eq(task.0))

@@ -140,6 +140,9 @@ impl Engine {
                 // A wake-up that arrived meanwhile is answered by this very claim:
                 // take it, or the next wait would end at once for an empty claim.
                 queue.wait_for_work(Duration::ZERO).await;
+                // Read now, not at the top of the loop: a task made ready by a
+                // settlement committed meanwhile must not start before it ended.
+                let now = clock.now();
                 match queue
                     .claim(&config.worker, free, now, now + config.lease)
                     .await

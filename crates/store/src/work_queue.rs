@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use agentry_domain::Result;
 use agentry_domain::event::Event;
 use agentry_domain::id::{PlanId, TaskId};
-use agentry_domain::planning::{Claim, Settlement, WorkQueue};
+use agentry_domain::planning::{Claim, PlanStatus, Settlement, WorkQueue};
 use agentry_domain::tracker::TaskStatus;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -138,11 +138,16 @@ impl WorkQueue for Store {
             .map_err(db_error)?;
         let candidates = crate::tasks::with_labels(&txn, rows.clone()).await?;
         let fences: HashMap<Uuid, i64> = rows.iter().map(|r| (r.id, r.fence)).collect();
-        let plans = plan_state::plans_of(candidates.iter());
-        // Claims in one plan take turns (the plan's row lock): what runs alone
-        // is decided on what is really running.
+        // The ready query left out plans where a task runs alone; what is
+        // running matters only to a candidate that must run alone. Claims in
+        // one plan take turns (the plan's row lock), so this is what runs.
+        let serial: Vec<PlanId> = plan_state::plans_of(
+            candidates
+                .iter()
+                .filter(|t| t.execution().is_some_and(|e| !e.can_parallel)),
+        );
         let mut running: HashMap<PlanId, Running> = HashMap::new();
-        for plan in &plans {
+        for plan in &serial {
             let busy: Vec<bool> = tasks::Entity::find()
                 .select_only()
                 .column(tasks::Column::CanParallel)
@@ -210,8 +215,20 @@ impl WorkQueue for Store {
                 lease_until,
             });
         }
-        for plan in plan_state::plans_of(claims.iter().map(|c| &c.task)) {
-            events.extend(plan_state::refresh_plan(&txn, plan, false, now).await?);
+        // A claim moves a task to `in_progress`: the derived status of a plan
+        // in progress stays so; only a plan still `pending` moves.
+        let claimed_plans = plan_state::plans_of(claims.iter().map(|c| &c.task));
+        let pending: Vec<Uuid> = crate::entity::plans::Entity::find()
+            .select_only()
+            .column(crate::entity::plans::Column::Id)
+            .filter(crate::entity::plans::Column::Id.is_in(claimed_plans.iter().map(|p| p.0)))
+            .filter(crate::entity::plans::Column::Status.ne(PlanStatus::InProgress.as_str()))
+            .into_tuple()
+            .all(&txn)
+            .await
+            .map_err(db_error)?;
+        for plan in pending {
+            events.extend(plan_state::refresh_plan(&txn, PlanId(plan), false, now).await?);
         }
         crate::events::insert(&txn, &events).await?;
         txn.commit().await.map_err(db_error)?;

@@ -220,18 +220,12 @@ async fn a_diamond_plan_runs_to_the_end_and_each_task_feed_holds_its_event_tree(
     }
     assert_eq!(named(&done, "merge")["result"]["output_file"], "report.md");
     // The dependencies ran first.
-    let started = |name: &str| {
-        named(&done, name)["started_at"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+    let at = |name: &str, field: &str| {
+        let text = named(&done, name)[field].as_str().unwrap().to_owned();
+        chrono::DateTime::parse_from_rfc3339(&text).unwrap()
     };
-    let completed = |name: &str| {
-        named(&done, name)["completed_at"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let started = |name: &str| at(name, "started_at");
+    let completed = |name: &str| at(name, "completed_at");
     assert!(
         completed("research") <= started("draft") && completed("research") <= started("figures")
     );

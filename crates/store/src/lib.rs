@@ -14,6 +14,7 @@ mod entity;
 mod error;
 mod events;
 mod labels;
+mod listen;
 mod plan_state;
 mod plans;
 mod projects;

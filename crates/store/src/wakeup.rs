@@ -53,37 +53,11 @@ impl WorkSignal {
     }
 }
 
+/// Any notice, or a reconnection (notices sent meanwhile are lost): look.
 async fn listen(conn: DatabaseConnection, notify: Weak<Notify>) {
-    use sea_orm::sqlx::postgres::PgListener;
-    loop {
-        let listener = async {
-            let mut listener =
-                PgListener::connect_with(conn.get_postgres_connection_pool()).await?;
-            listener.listen(CHANNEL).await?;
-            Ok::<_, sea_orm::sqlx::Error>(listener)
-        };
-        let mut listener = match listener.await {
-            Ok(listener) => listener,
-            Err(e) => {
-                tracing::warn!(error = %e, "work LISTEN failed; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        loop {
-            let notice = listener.try_recv().await;
-            let Some(notify) = notify.upgrade() else {
-                return;
-            };
-            match notice {
-                // A notice, or a reconnection (notices sent meanwhile are lost):
-                // either way, look.
-                Ok(_) => notify.notify_one(),
-                Err(e) => {
-                    tracing::warn!(error = %e, "work LISTEN lost; reconnecting");
-                    break;
-                }
-            }
-        }
-    }
+    crate::listen::listen(conn, CHANNEL, "work", move |_| {
+        let notify = notify.upgrade();
+        Box::pin(async move { notify.map(|n| n.notify_one()).is_some() })
+    })
+    .await;
 }

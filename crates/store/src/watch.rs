@@ -17,6 +17,7 @@ use sea_orm::{DatabaseConnection, EntityTrait as _};
 
 use crate::Backend;
 use crate::entity::registry_revision;
+use crate::listen::Notice;
 
 /// The channel registry changes are announced on.
 pub(crate) const CHANNEL: &str = "agentry_registry";
@@ -119,45 +120,27 @@ async fn read(conn: &DatabaseConnection) -> Option<i64> {
 }
 
 async fn listen(conn: DatabaseConnection, seen: Weak<Mutex<Seen>>) {
-    use sea_orm::sqlx::postgres::PgListener;
-    loop {
-        let listener = async {
-            let mut listener =
-                PgListener::connect_with(conn.get_postgres_connection_pool()).await?;
-            listener.listen(CHANNEL).await?;
-            Ok::<_, sea_orm::sqlx::Error>(listener)
-        };
-        let mut listener = match listener.await {
-            Ok(listener) => listener,
-            Err(e) => {
-                tracing::warn!(error = %e, "registry LISTEN failed; retrying");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-                continue;
-            }
-        };
-        loop {
-            let notice = listener.try_recv().await;
-            let Some(seen) = seen.upgrade() else {
-                return;
-            };
+    let reader = conn.clone();
+    crate::listen::listen(conn, CHANNEL, "registry", move |notice| {
+        let (seen, reader) = (seen.upgrade(), reader.clone());
+        Box::pin(async move {
+            let Some(seen) = seen else { return false };
             match notice {
-                Ok(Some(notice)) => {
-                    if let Ok(revision) = notice.payload().parse::<i64>() {
+                Notice::Payload(payload) => {
+                    if let Ok(revision) = payload.parse::<i64>() {
                         lock(&seen).committed(revision);
                     }
                 }
-                // Reconnected: notices sent meanwhile are lost, so ask.
-                Ok(None) => {
+                // Notices sent while reconnecting are lost, so ask.
+                Notice::Reconnected => {
                     let before = lock(&seen).revision;
-                    if let Some(revision) = read(&conn).await {
+                    if let Some(revision) = read(&reader).await {
                         lock(&seen).polled(before, revision);
                     }
                 }
-                Err(e) => {
-                    tracing::warn!(error = %e, "registry LISTEN lost; reconnecting");
-                    break;
-                }
             }
-        }
-    }
+            true
+        })
+    })
+    .await;
 }

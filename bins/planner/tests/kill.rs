@@ -114,7 +114,9 @@ async fn a_planner_killed_mid_plan_loses_no_task_and_runs_none_twice() {
     let script = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(
         script.path(),
-        r#"{"assistants": {"*": [{"content": "Done.", "delay_ms": 150}]}}"#,
+        // Turns long enough that a task the doomed planner holds when it is
+        // seen holding one is still held when it is killed.
+        r#"{"assistants": {"*": [{"content": "Done.", "delay_ms": 600}]}}"#,
     )
     .unwrap();
     let mut doomed = Planner::start(db.url(), script.path(), "doomed");
@@ -148,7 +150,7 @@ async fn a_planner_killed_mid_plan_loses_no_task_and_runs_none_twice() {
             .iter()
             .filter(|t| t.task.record().status == agentry_domain::tracker::TaskStatus::Done)
             .count();
-        if held_by_doomed && done >= 2 {
+        if held_by_doomed && done >= 1 {
             break;
         }
         assert!(

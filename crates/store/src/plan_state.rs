@@ -11,7 +11,7 @@ use agentry_domain::planning::{
 use agentry_domain::tracker::{Task, TaskStatus};
 use agentry_domain::{Error, Result};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait as _,
     QueryFilter as _, QueryOrder as _, QuerySelect as _,
@@ -109,27 +109,21 @@ pub(crate) async fn after_status_change(
         _ => 0,
     };
     if delta != 0 {
-        let mut dependents: Vec<Uuid> = task_dependencies::Entity::find()
-            .select_only()
+        // One statement; under the plan's lock nobody else writes these rows.
+        let dependents = Query::select()
             .column(task_dependencies::Column::TaskId)
-            .filter(task_dependencies::Column::DependsOnId.eq(task.id().0))
-            .into_tuple()
-            .all(txn)
+            .from(task_dependencies::Entity)
+            .and_where(task_dependencies::Column::DependsOnId.eq(task.id().0))
+            .to_owned();
+        tasks::Entity::update_many()
+            .col_expr(
+                tasks::Column::DepsOpen,
+                Expr::col(tasks::Column::DepsOpen).add(delta),
+            )
+            .filter(tasks::Column::Id.in_subquery(dependents))
+            .exec(txn)
             .await
             .map_err(db_error)?;
-        // Under the plan's lock: nobody else writes these rows meanwhile.
-        dependents.sort();
-        for dependent in dependents {
-            tasks::Entity::update_many()
-                .col_expr(
-                    tasks::Column::DepsOpen,
-                    Expr::col(tasks::Column::DepsOpen).add(delta),
-                )
-                .filter(tasks::Column::Id.eq(dependent))
-                .exec(txn)
-                .await
-                .map_err(db_error)?;
-        }
     }
     if !cascade || !strands_dependents(from, to) {
         return Ok(Vec::new());

@@ -12,7 +12,7 @@ use agentry_domain::planning::{Claim, PlanStatus, Settlement, WorkQueue};
 use agentry_domain::tracker::TaskStatus;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait as _, DbBackend, EntityTrait as _, QueryFilter as _,
     QueryOrder as _, QuerySelect as _, Statement, TransactionTrait as _,
@@ -182,24 +182,8 @@ impl WorkQueue for Store {
             }
             state.count += 1;
             state.alone = state.alone || alone;
-            let version = task.version();
             let changes = task.start(now)?;
             let fence = fences.get(&task.id().0).copied().unwrap_or(0) + 1;
-            let written = crate::tasks::set_record(tasks::Entity::update_many(), task.record())
-                .col_expr(tasks::Column::LeaseOwner, Expr::value(worker))
-                .col_expr(tasks::Column::LeaseUntil, Expr::value(lease_until))
-                .col_expr(tasks::Column::Fence, Expr::value(fence))
-                .col_expr(tasks::Column::NotBefore, Expr::value(no_time()))
-                .filter(tasks::Column::Id.eq(task.id().0))
-                .filter(tasks::Column::Version.eq(version))
-                .exec(&txn)
-                .await
-                .map_err(db_error)?;
-            if written.rows_affected == 0 {
-                // Changed since it was read: not this claim's.
-                state.count -= 1;
-                continue;
-            }
             for kind in changes.events {
                 events.push(Event::in_project(
                     task.project_id(),
@@ -214,6 +198,50 @@ impl WorkQueue for Store {
                 fence,
                 lease_until,
             });
+        }
+        // What `Task::start` decided is the same for every claimed task — in
+        // progress, the next version, started now unless it started before, no
+        // error — so one statement writes it for all, with each lease.
+        if !claims.is_empty() {
+            let written = tasks::Entity::update_many()
+                .col_expr(
+                    tasks::Column::Status,
+                    Expr::value(TaskStatus::InProgress.as_str()),
+                )
+                .col_expr(
+                    tasks::Column::Version,
+                    Expr::col(tasks::Column::Version).add(1),
+                )
+                .col_expr(tasks::Column::UpdatedAt, Expr::value(now))
+                .col_expr(
+                    tasks::Column::StartedAt,
+                    Expr::from(Func::coalesce([
+                        Expr::col(tasks::Column::StartedAt),
+                        Expr::value(now),
+                    ])),
+                )
+                .col_expr(
+                    tasks::Column::ErrorMessage,
+                    Expr::value(Option::<String>::None),
+                )
+                .col_expr(tasks::Column::LeaseOwner, Expr::value(worker))
+                .col_expr(tasks::Column::LeaseUntil, Expr::value(lease_until))
+                .col_expr(tasks::Column::Fence, Expr::col(tasks::Column::Fence).add(1))
+                .col_expr(tasks::Column::NotBefore, Expr::value(no_time()))
+                .filter(tasks::Column::Id.is_in(claims.iter().map(|c| c.task.id().0)))
+                .filter(
+                    tasks::Column::Status
+                        .is_in([TaskStatus::Pending.as_str(), TaskStatus::Retrying.as_str()]),
+                )
+                .exec(&txn)
+                .await
+                .map_err(db_error)?;
+            if written.rows_affected != claims.len() as u64 {
+                // Someone moved a candidate meanwhile (not possible with the rows
+                // locked or one writer): claim nothing this time.
+                txn.rollback().await.map_err(db_error)?;
+                return Ok(Vec::new());
+            }
         }
         // A claim moves a task to `in_progress`: the derived status of a plan
         // in progress stays so; only a plan still `pending` moves.

@@ -1,8 +1,9 @@
-//! Two `agentry-planner run` processes share a plan on PostgreSQL; one is
-//! killed with SIGKILL while it holds leases. The plan still completes, every
-//! task completes exactly once, and no task ever had two live attempts: a new
-//! attempt begins only after the previous one was settled as failed (by its
-//! worker, or by a reaper once its lease expired).
+//! `agentry-planner run` processes stopped from outside. SIGKILL: two share a
+//! plan on PostgreSQL and one is killed while it holds leases; the plan still
+//! completes, every task completes exactly once, and no task ever had two live
+//! attempts (a new attempt begins only after the previous one was settled as
+//! failed, by its worker or by a reaper once its lease expired). SIGTERM: the
+//! planner gives its running task back, no attempt spent (SQLite).
 
 #![expect(
     clippy::unwrap_used,
@@ -215,6 +216,112 @@ async fn a_planner_killed_mid_plan_loses_no_task_and_runs_none_twice() {
     assert!(
         recovered >= 1,
         "no task was taken over from the killed planner"
+    );
+}
+
+#[tokio::test]
+async fn a_planner_stopped_by_sigterm_gives_its_task_back_without_spending_an_attempt() {
+    let db = TestDatabase::sqlite();
+    let mut config = ApiConfig::for_database(db.url());
+    config.admin_token = Some(Secret(ADMIN.into()));
+    let blobs = tempfile::tempdir().unwrap();
+    config.blob_dir = blobs.path().to_owned();
+    let app = App::build(config).await.unwrap();
+    let admin: Principal = app.services.accounts.authenticate(ADMIN).await.unwrap();
+    app.services
+        .registry
+        .create_assistant(
+            &admin,
+            AssistantDraft {
+                name: "Slow".into(),
+                is_secretary: false,
+                model: "scripted".into(),
+                instructions: "Take your time.".into(),
+                assistant_type: AssistantKind::Llm,
+                openai_assistant_id: None,
+                is_active: true,
+            },
+        )
+        .await
+        .unwrap();
+    let (project, _) = app
+        .services
+        .projects
+        .create(
+            &admin,
+            NewProject {
+                name: "Stopped".into(),
+                key: "ST".into(),
+                description: String::new(),
+                handle: None,
+            },
+        )
+        .await
+        .unwrap();
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        script.path(),
+        r#"{"assistants": {"*": [{"content": "Too late.", "delay_ms": 60000}]}}"#,
+    )
+    .unwrap();
+    let mut planner = Planner::start(db.url(), script.path(), "stopping");
+    let plan = app
+        .services
+        .plans
+        .create(
+            &admin,
+            project.id,
+            PlanDraft {
+                goal: "be interrupted".into(),
+                thread_id: None,
+                tasks: vec![PlannedTask {
+                    id: "slow".into(),
+                    title: "slow".into(),
+                    agent_type: Some("Slow".into()),
+                    ..PlannedTask::default()
+                }],
+            },
+        )
+        .await
+        .unwrap();
+    let task = plan.tasks[0].task.id();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !task_events(&app, &admin, task)
+        .await
+        .iter()
+        .any(|e| e.kind.type_name() == "turn.started")
+    {
+        assert!(
+            Instant::now() < deadline,
+            "the planner never started the task"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let pid = planner.0.id().to_string();
+    let sent = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = planner.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(Instant::now() < deadline, "the planner did not stop");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    };
+    assert!(status.success(), "{status}");
+    let view = app.services.plans.get(&admin, plan.plan.id).await.unwrap();
+    let record = view.tasks[0].task.record();
+    assert_eq!(record.status, agentry_domain::tracker::TaskStatus::Pending);
+    assert_eq!(view.tasks[0].task.execution().unwrap().retry_count, 0);
+    let events = task_events(&app, &admin, task).await;
+    let last = events.last().unwrap();
+    assert_eq!(last.kind.type_name(), "agent.failed");
+    assert_eq!(last.kind.payload()["retrying"], true);
+    assert!(
+        last.kind.payload()["error"]
+            .as_str()
+            .unwrap()
+            .contains("stopped")
     );
 }
 

@@ -5,12 +5,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use agentry_domain::event::Event;
 use agentry_domain::id::TaskId;
-use agentry_domain::planning::{
-    AgentEvent, AgentFailed, Claim, ModelClient, Settlement, ToolExecutor,
-};
-use agentry_domain::tracker::FailedAttempt;
+use agentry_domain::planning::{Claim, ModelClient, Settlement, ToolExecutor};
 use agentry_domain::{Ports, Services};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -230,41 +226,21 @@ async fn reap_one(
     let Claim {
         mut task, fence, ..
     } = claim;
-    {
-        let error = "the lease expired: its worker stopped answering";
-        let (changes, outcome) = task.fail_attempt(error, now)?;
-        let retry_at = match outcome {
-            FailedAttempt::Retry(n) => Some(now + deps.config.backoff.delay(n)),
-            FailedAttempt::GaveUp => None,
-        };
-        let mut events = Vec::new();
-        for kind in changes.events {
-            events.push(Event::in_project(
-                task.project_id(),
-                None,
-                Some(task.id()),
-                kind,
-                now,
-            )?);
-        }
-        events.push(Event::in_project(
-            task.project_id(),
-            None,
-            Some(task.id()),
-            AgentEvent::AgentFailed(AgentFailed {
-                error: error.into(),
-                retrying: retry_at.is_some(),
-            }),
-            now,
-        )?);
-        let settlement = Settlement {
-            task,
-            fence,
-            events,
-            retry_at,
-            expired: true,
-        };
-        queue.settle(&[settlement], now).await?;
-    }
+    let (events, retry_at) = crate::run::failure(
+        &deps.config.backoff,
+        &mut task,
+        "the lease expired: its worker stopped answering",
+        None,
+        None,
+        now,
+    )?;
+    let settlement = Settlement {
+        task,
+        fence,
+        events,
+        retry_at,
+        expired: true,
+    };
+    queue.settle(&[settlement], now).await?;
     Ok(())
 }

@@ -10,12 +10,11 @@ use std::time::Instant;
 use agentry_domain::event::Event;
 use agentry_domain::id::{AssistantId, EventId, MemberId, UserId};
 use agentry_domain::planning::{
-    AgentCompleted, AgentEvent, AgentFailed, AgentStarted, Claim, ModelClient, ModelMessage,
-    ModelRequest, ReplySent, Role, Settlement, ToolCalled, ToolExecutor, ToolResult, ToolSpec,
-    TurnCompleted, TurnStarted, bounded_json,
+    AgentCompleted, AgentEvent, AgentStarted, Claim, ModelClient, ModelMessage, ModelRequest, Role,
+    ToolCalled, ToolExecutor, ToolResult, ToolSpec, TurnCompleted, TurnStarted, bounded_json,
 };
 use agentry_domain::registry::{AssistantQuery, ResolvedAssistant};
-use agentry_domain::tracker::{FailedAttempt, Task, TaskResult};
+use agentry_domain::tracker::{Task, TaskResult};
 use agentry_domain::workspace::MemberKind;
 use agentry_domain::{Error, Ports, Principal, Services};
 use serde_json::{Value, json};
@@ -23,6 +22,10 @@ use tokio::sync::watch;
 
 use crate::EngineConfig;
 use crate::builtin;
+
+mod settle;
+
+pub(crate) use settle::failure;
 
 /// The longest model answer kept in `turn.completed` and `reply.sent`.
 const RECORDED_TEXT_MAX: usize = 16 * 1024;
@@ -444,100 +447,6 @@ impl Run<'_> {
             answer = self.deps.tools.call(name, input) => Ok(answer),
             stop = self.stopped() => Err(stop),
         }
-    }
-
-    async fn settle_done(&mut self, agent: Option<EventId>, content: String) -> Result<(), Error> {
-        let now = self.now();
-        let result = self.result.take().unwrap_or_else(|| TaskResult {
-            summary: Some(clip(&content)),
-            ..TaskResult::default()
-        });
-        let mut events: Vec<Event> = self.last_turn.take().into_iter().collect();
-        events.push(self.event(
-            agent,
-            AgentEvent::ReplySent(ReplySent {
-                content: clip(&content),
-            }),
-        )?);
-        let changes = self.task.complete(result.clone(), now)?;
-        events.extend(self.tracker_events(changes.events)?);
-        events.push(self.event(agent, AgentEvent::AgentCompleted(AgentCompleted { result }))?);
-        self.settle(events, None).await
-    }
-
-    /// The worker stops: the task goes back to wait, its attempt not counted.
-    async fn settle_released(&mut self, agent: Option<EventId>) -> Result<(), Error> {
-        let now = self.now();
-        let last_turn = self.last_turn.take();
-        let changes = self.task.release(now)?;
-        let mut events: Vec<Event> = last_turn.into_iter().collect();
-        events.extend(self.tracker_events(changes.events)?);
-        events.push(self.event(
-            agent,
-            AgentEvent::AgentFailed(AgentFailed {
-                error: "the worker stopped; the task waits for another".into(),
-                retrying: true,
-            }),
-        )?);
-        self.settle(events, None).await
-    }
-
-    async fn settle_failed(&mut self, agent: Option<EventId>, error: &str) -> Result<(), Error> {
-        let now = self.now();
-        let (changes, outcome) = self.task.fail_attempt(error, now)?;
-        let last_turn = self.last_turn.take();
-        let retry_at = match outcome {
-            FailedAttempt::Retry(n) => Some(now + self.deps.config.backoff.delay(n)),
-            FailedAttempt::GaveUp => None,
-        };
-        let mut events: Vec<Event> = last_turn.into_iter().collect();
-        events.extend(self.tracker_events(changes.events)?);
-        events.push(self.event(
-            agent,
-            AgentEvent::AgentFailed(AgentFailed {
-                error: clip(error),
-                retrying: retry_at.is_some(),
-            }),
-        )?);
-        self.settle(events, retry_at).await
-    }
-
-    pub(crate) fn tracker_events(
-        &self,
-        kinds: Vec<agentry_domain::tracker::TrackerEvent>,
-    ) -> Result<Vec<Event>, Error> {
-        kinds
-            .into_iter()
-            .map(|kind| {
-                Event::in_project(
-                    self.task.project_id(),
-                    None,
-                    Some(self.task.id()),
-                    kind,
-                    self.now(),
-                )
-            })
-            .collect()
-    }
-
-    /// Writes the task as it now stands, under this attempt's fence.
-    pub(crate) async fn settle(
-        &mut self,
-        events: Vec<Event>,
-        retry_at: Option<chrono::DateTime<chrono::Utc>>,
-    ) -> Result<(), Error> {
-        let settlement = Settlement {
-            task: self.task.clone(),
-            fence: self.fence,
-            events,
-            retry_at,
-            expired: false,
-        };
-        let written = self.deps.settler.settle(settlement).await?;
-        if !written {
-            return Err(Error::Conflict("the task's lease was lost".into()));
-        }
-        Ok(())
     }
 }
 

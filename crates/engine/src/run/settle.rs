@@ -1,0 +1,139 @@
+//! How an attempt ends: done, failed (retried after backoff, or for good), or
+//! given back by a stopping worker; each written under the attempt's fence.
+
+use agentry_domain::Error;
+use agentry_domain::event::Event;
+use agentry_domain::id::{EventId, MemberId, TaskId};
+use agentry_domain::planning::{AgentCompleted, AgentEvent, AgentFailed, ReplySent, Settlement};
+use agentry_domain::tracker::{FailedAttempt, Task, TaskResult, TrackerEvent};
+use chrono::{DateTime, Utc};
+
+use super::{Run, clip};
+use crate::Backoff;
+
+/// A failed attempt of `task`: its move (`retrying` with the time the retry
+/// falls due, or `failed`) and its events, `task_status` then `agent.failed`
+/// (under `agent`, by `actor`). For a run's own failure and for a lease the
+/// reaper finds expired alike.
+pub(crate) fn failure(
+    backoff: &Backoff,
+    task: &mut Task,
+    error: &str,
+    agent: Option<EventId>,
+    actor: Option<MemberId>,
+    now: DateTime<Utc>,
+) -> Result<(Vec<Event>, Option<DateTime<Utc>>), Error> {
+    let (changes, outcome) = task.fail_attempt(error, now)?;
+    let retry_at = match outcome {
+        FailedAttempt::Retry(n) => Some(now + backoff.delay(n)),
+        FailedAttempt::GaveUp => None,
+    };
+    let mut events = task_events(task.project_id(), task.id(), changes.events, now)?;
+    events.push(Event::build(
+        Some(task.project_id()),
+        actor,
+        Some(task.id()),
+        agent,
+        AgentEvent::AgentFailed(AgentFailed {
+            error: clip(error),
+            retrying: retry_at.is_some(),
+        }),
+        now,
+    )?);
+    Ok((events, retry_at))
+}
+
+/// The tracker's events of a task's move, by the system.
+fn task_events(
+    project: agentry_domain::id::ProjectId,
+    task: TaskId,
+    kinds: Vec<TrackerEvent>,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>, Error> {
+    kinds
+        .into_iter()
+        .map(|kind| Event::in_project(project, None, Some(task), kind, now))
+        .collect()
+}
+
+impl Run<'_> {
+    pub(super) async fn settle_done(
+        &mut self,
+        agent: Option<EventId>,
+        content: String,
+    ) -> Result<(), Error> {
+        let now = self.now();
+        let result = self.result.take().unwrap_or_else(|| TaskResult {
+            summary: Some(clip(&content)),
+            ..TaskResult::default()
+        });
+        let mut events: Vec<Event> = self.last_turn.take().into_iter().collect();
+        events.push(self.event(
+            agent,
+            AgentEvent::ReplySent(ReplySent {
+                content: clip(&content),
+            }),
+        )?);
+        let changes = self.task.complete(result.clone(), now)?;
+        events.extend(task_events(
+            self.task.project_id(),
+            self.task.id(),
+            changes.events,
+            now,
+        )?);
+        events.push(self.event(agent, AgentEvent::AgentCompleted(AgentCompleted { result }))?);
+        self.settle(events, None).await
+    }
+
+    /// The worker stops: the task goes back to wait, its attempt not counted.
+    pub(super) async fn settle_released(&mut self, agent: Option<EventId>) -> Result<(), Error> {
+        let now = self.now();
+        let changes = self.task.release(now)?;
+        let mut events = task_events(self.task.project_id(), self.task.id(), changes.events, now)?;
+        events.push(self.event(
+            agent,
+            AgentEvent::AgentFailed(AgentFailed {
+                error: "the worker stopped; the task waits for another".into(),
+                retrying: true,
+            }),
+        )?);
+        self.settle(events, None).await
+    }
+
+    pub(super) async fn settle_failed(
+        &mut self,
+        agent: Option<EventId>,
+        error: &str,
+    ) -> Result<(), Error> {
+        let now = self.now();
+        let (events, retry_at) = failure(
+            &self.deps.config.backoff,
+            &mut self.task,
+            error,
+            agent,
+            self.actor,
+            now,
+        )?;
+        self.settle(events, retry_at).await
+    }
+
+    /// Writes the task as it now stands, under this attempt's fence.
+    pub(crate) async fn settle(
+        &mut self,
+        events: Vec<Event>,
+        retry_at: Option<DateTime<Utc>>,
+    ) -> Result<(), Error> {
+        let settlement = Settlement {
+            task: self.task.clone(),
+            fence: self.fence,
+            events,
+            retry_at,
+            expired: false,
+        };
+        let written = self.deps.settler.settle(settlement).await?;
+        if !written {
+            return Err(Error::Conflict("the task's lease was lost".into()));
+        }
+        Ok(())
+    }
+}

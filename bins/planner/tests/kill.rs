@@ -19,7 +19,7 @@ use agentry_domain::Principal;
 use agentry_domain::log::EventFilter;
 use agentry_domain::planning::{PlanDraft, PlanStatus, PlannedTask};
 use agentry_domain::registry::{AssistantDraft, AssistantKind};
-use agentry_domain::workspace::NewProject;
+use agentry_domain::workspace::{NewProject, Project};
 use agentry_store::testing::TestDatabase;
 
 const ADMIN: &str = "agt_planner-test-admin-0123456789";
@@ -54,42 +54,7 @@ impl Drop for Planner {
 #[ignore = "needs PostgreSQL: set AGENTRY_TEST_PG_URL and pass --include-ignored"]
 async fn a_planner_killed_mid_plan_loses_no_task_and_runs_none_twice() {
     let db = TestDatabase::required_postgres().await;
-    let mut config = ApiConfig::for_database(db.url());
-    config.admin_token = Some(Secret(ADMIN.into()));
-    let blobs = tempfile::tempdir().unwrap();
-    config.blob_dir = blobs.path().to_owned();
-    let app = App::build(config).await.unwrap();
-    let admin: Principal = app.services.accounts.authenticate(ADMIN).await.unwrap();
-    app.services
-        .registry
-        .create_assistant(
-            &admin,
-            AssistantDraft {
-                name: "Worker".into(),
-                is_secretary: false,
-                model: "scripted".into(),
-                instructions: "Work.".into(),
-                assistant_type: AssistantKind::Llm,
-                openai_assistant_id: None,
-                is_active: true,
-            },
-        )
-        .await
-        .unwrap();
-    let (project, _) = app
-        .services
-        .projects
-        .create(
-            &admin,
-            NewProject {
-                name: "Killed".into(),
-                key: "KI".into(),
-                description: String::new(),
-                handle: None,
-            },
-        )
-        .await
-        .unwrap();
+    let (app, admin, project, _blobs) = setup(&db, "Worker", "KI").await;
     // 40 tasks: 30 independent, then a chain of 10 behind them.
     let mut tasks: Vec<PlannedTask> = (0..30)
         .map(|i| PlannedTask {
@@ -222,42 +187,7 @@ async fn a_planner_killed_mid_plan_loses_no_task_and_runs_none_twice() {
 #[tokio::test]
 async fn a_planner_stopped_by_sigterm_gives_its_task_back_without_spending_an_attempt() {
     let db = TestDatabase::sqlite();
-    let mut config = ApiConfig::for_database(db.url());
-    config.admin_token = Some(Secret(ADMIN.into()));
-    let blobs = tempfile::tempdir().unwrap();
-    config.blob_dir = blobs.path().to_owned();
-    let app = App::build(config).await.unwrap();
-    let admin: Principal = app.services.accounts.authenticate(ADMIN).await.unwrap();
-    app.services
-        .registry
-        .create_assistant(
-            &admin,
-            AssistantDraft {
-                name: "Slow".into(),
-                is_secretary: false,
-                model: "scripted".into(),
-                instructions: "Take your time.".into(),
-                assistant_type: AssistantKind::Llm,
-                openai_assistant_id: None,
-                is_active: true,
-            },
-        )
-        .await
-        .unwrap();
-    let (project, _) = app
-        .services
-        .projects
-        .create(
-            &admin,
-            NewProject {
-                name: "Stopped".into(),
-                key: "ST".into(),
-                description: String::new(),
-                handle: None,
-            },
-        )
-        .await
-        .unwrap();
+    let (app, admin, project, _blobs) = setup(&db, "Slow", "ST").await;
     let script = tempfile::NamedTempFile::new().unwrap();
     std::fs::write(
         script.path(),
@@ -323,6 +253,52 @@ async fn a_planner_stopped_by_sigterm_gives_its_task_back_without_spending_an_at
             .unwrap()
             .contains("stopped")
     );
+}
+
+/// The app on `db` with an admin, an assistant named `assistant` and a project
+/// keyed `key`; keep the directory alive with the app.
+async fn setup(
+    db: &TestDatabase,
+    assistant: &str,
+    key: &str,
+) -> (App, Principal, Project, tempfile::TempDir) {
+    let mut config = ApiConfig::for_database(db.url());
+    config.admin_token = Some(Secret(ADMIN.into()));
+    let blobs = tempfile::tempdir().unwrap();
+    config.blob_dir = blobs.path().to_owned();
+    let app = App::build(config).await.unwrap();
+    let admin: Principal = app.services.accounts.authenticate(ADMIN).await.unwrap();
+    app.services
+        .registry
+        .create_assistant(
+            &admin,
+            AssistantDraft {
+                name: assistant.into(),
+                is_secretary: false,
+                model: "scripted".into(),
+                instructions: "Work.".into(),
+                assistant_type: AssistantKind::Llm,
+                openai_assistant_id: None,
+                is_active: true,
+            },
+        )
+        .await
+        .unwrap();
+    let (project, _) = app
+        .services
+        .projects
+        .create(
+            &admin,
+            NewProject {
+                name: format!("Project {key}"),
+                key: key.into(),
+                description: String::new(),
+                handle: None,
+            },
+        )
+        .await
+        .unwrap();
+    (app, admin, project, blobs)
 }
 
 /// Each task's attempts, oldest first: (worker, whether it ended).

@@ -82,7 +82,7 @@ async fn a_planner_killed_mid_plan_loses_no_task_and_runs_none_twice() {
         script.path(),
         // Turns long enough that a task the doomed planner holds when it is
         // seen holding one is still held when it is killed.
-        r#"{"assistants": {"*": [{"content": "Done.", "delay_ms": 600}]}}"#,
+        r#"{"assistants": {"*": [{"content": "Done.", "delay_ms": 1000}]}}"#,
     )
     .unwrap();
     let mut doomed = Planner::start(db.url(), script.path(), "doomed");
@@ -301,14 +301,20 @@ async fn setup(
     (app, admin, project, blobs)
 }
 
-/// Each task's attempts, oldest first: (worker, whether it ended).
+/// The attempts of each task in progress, oldest first: (worker, whether it
+/// ended). Only those: the look must be quick, so that what it saw is still so
+/// when the planner is killed.
 async fn attempts(
     app: &App,
     admin: &Principal,
     view: &agentry_domain::planning::PlanView,
 ) -> HashMap<agentry_domain::id::TaskId, Vec<(String, bool)>> {
     let mut all = HashMap::new();
-    for task in &view.tasks {
+    let running = view
+        .tasks
+        .iter()
+        .filter(|t| t.task.record().status == agentry_domain::tracker::TaskStatus::InProgress);
+    for task in running {
         let mut mine: Vec<(String, bool)> = Vec::new();
         for event in task_events(app, admin, task.task.id()).await {
             match event.kind.type_name() {

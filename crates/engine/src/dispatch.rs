@@ -162,7 +162,9 @@ impl Engine {
             }
             let saturated = free < batch || claimed == free;
             let mut wait = config.poll;
-            if let Ok(Some(due)) = queue.next_due().await {
+            // A retry falling due matters only with room to run it: a saturated
+            // worker wakes when a run ends anyway.
+            if !saturated && let Ok(Some(due)) = queue.next_due().await {
                 let until = (due - clock.now()).to_std().unwrap_or(Duration::ZERO);
                 wait = wait.min(until.max(Duration::from_millis(5)));
             }

@@ -25,7 +25,7 @@ pub use model::{
     ToolSpec, Usage,
 };
 pub use plan::{NewPlan, Plan};
-pub use ports::{Claim, PlanQuery, PlanRepo, Ports, Settlement, WorkQueue};
+pub use ports::{Claim, ClaimRequest, PlanQuery, PlanRepo, Ports, Settlement, WorkQueue};
 #[cfg(any(test, feature = "mock"))]
 pub use ports::{MockPlanRepo, MockWorkQueue};
 pub use service::{PlanView, Plans, downstream};

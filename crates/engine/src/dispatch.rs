@@ -1,18 +1,21 @@
 //! A worker's loop: reap expired leases, keep its own alive, claim what is
-//! ready up to its concurrency, run each claim, and sleep until woken.
+//! ready up to its concurrency, run each claim (and those its settlements
+//! claim for it), and sleep until woken.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use agentry_domain::id::TaskId;
 use agentry_domain::planning::{Claim, ModelClient, Settlement, ToolExecutor};
 use agentry_domain::{Ports, Services};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
 use tokio::task::JoinSet;
 
 use crate::EngineConfig;
 use crate::run::{Deps, Signal, attempt};
+use crate::settler::{Claims, Handover, Settler};
 
 /// How often held leases are checked against the store, so an aborted plan's
 /// turns stop within about this long.
@@ -24,6 +27,8 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 /// A worker, ready to start.
 pub struct Engine {
     deps: Arc<Deps>,
+    handovers: mpsc::UnboundedReceiver<Handover>,
+    stopping: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -50,6 +55,43 @@ impl EngineHandle {
     }
 }
 
+/// The runs in flight: each task's fence and the sender that stops its run.
+struct Runs {
+    deps: Arc<Deps>,
+    set: JoinSet<TaskId>,
+    held: HashMap<TaskId, (i64, watch::Sender<Signal>)>,
+    by_run: HashMap<tokio::task::Id, TaskId>,
+}
+
+impl Runs {
+    fn start(&mut self, claim: Claim, slot: OwnedSemaphorePermit, signal: Signal) {
+        let (cancel, cancelled) = watch::channel(signal);
+        let task = claim.task.id();
+        self.held.insert(task, (claim.fence, cancel));
+        let deps = self.deps.clone();
+        let run = self.set.spawn(async move {
+            attempt(&deps, claim, slot, cancelled).await;
+            task
+        });
+        self.by_run.insert(run.id(), task);
+    }
+
+    /// Forgets a run that ended. A run that panicked ends too: its lease is
+    /// let go (it expires, and the task is retried), never renewed.
+    fn ended(&mut self, done: Result<(tokio::task::Id, TaskId), tokio::task::JoinError>) {
+        let id = match &done {
+            Ok((id, _)) => *id,
+            Err(e) => e.id(),
+        };
+        if let Some(task) = self.by_run.remove(&id) {
+            self.held.remove(&task);
+        }
+        if let Err(e) = done {
+            tracing::error!(error = %e, "a run ended abnormally");
+        }
+    }
+}
+
 impl Engine {
     #[must_use]
     pub fn new(
@@ -59,6 +101,18 @@ impl Engine {
         tools: Arc<dyn ToolExecutor>,
         config: EngineConfig,
     ) -> Self {
+        let (to, handovers) = mpsc::unbounded_channel();
+        let stopping = Arc::new(AtomicBool::new(false));
+        let settler = Settler::spawn(
+            ports.planning.queue.clone(),
+            ports.planning.clock.clone(),
+            Claims {
+                worker: config.worker.clone(),
+                lease: config.lease,
+                to,
+                stopping: stopping.clone(),
+            },
+        );
         Self {
             deps: Arc::new(Deps {
                 services,
@@ -66,12 +120,12 @@ impl Engine {
                 tools,
                 config,
                 by_name: Mutex::new((i64::MIN, HashMap::new())),
-                settler: crate::settler::Settler::spawn(
-                    ports.planning.queue.clone(),
-                    ports.planning.clock.clone(),
-                ),
+                actors: crate::actors::Actors::default(),
+                settler,
                 ports,
             }),
+            handovers,
+            stopping,
         }
     }
 
@@ -84,16 +138,28 @@ impl Engine {
     }
 
     async fn dispatch(self, mut stopped: watch::Receiver<bool>) {
-        let deps = self.deps;
+        let Self {
+            deps,
+            mut handovers,
+            stopping,
+        } = self;
         let config = deps.config.clone();
         let queue = deps.ports.planning.queue.clone();
         let clock = deps.ports.planning.clock.clone();
-        let mut runs: JoinSet<TaskId> = JoinSet::new();
-        let mut held: HashMap<TaskId, (i64, watch::Sender<Signal>)> = HashMap::new();
-        let mut by_run: HashMap<tokio::task::Id, TaskId> = HashMap::new();
+        let slots = Arc::new(Semaphore::new(config.concurrency));
+        let mut runs = Runs {
+            deps: deps.clone(),
+            set: JoinSet::new(),
+            held: HashMap::new(),
+            by_run: HashMap::new(),
+        };
         let mut last_beat = Instant::now();
         let mut last_check = Instant::now();
         let mut last_reap: Option<Instant> = None;
+        // Whether to look for work: at the start, when woken, on a timeout;
+        // not when a run ends or its settlement hands over the next claim.
+        let mut look = true;
+        let mut due = None;
         loop {
             if *stopped.borrow() {
                 break;
@@ -105,8 +171,9 @@ impl Engine {
                     tracing::warn!(error = %e, "could not reap expired leases");
                 }
             }
-            if !held.is_empty() {
-                let pairs: Vec<(TaskId, i64)> = held.iter().map(|(t, (f, _))| (*t, *f)).collect();
+            if !runs.held.is_empty() {
+                let pairs: Vec<(TaskId, i64)> =
+                    runs.held.iter().map(|(t, (f, _))| (*t, *f)).collect();
                 let lost = if last_beat.elapsed() >= config.lease / 3 {
                     last_beat = Instant::now();
                     queue.heartbeat(&pairs, now, now + config.lease).await
@@ -119,7 +186,7 @@ impl Engine {
                 match lost {
                     Ok(lost) => {
                         for task in lost {
-                            if let Some((_, cancel)) = held.remove(&task) {
+                            if let Some((_, cancel)) = runs.held.remove(&task) {
                                 let _ = cancel.send(Signal::Lost);
                             }
                         }
@@ -127,80 +194,85 @@ impl Engine {
                     Err(e) => tracing::warn!(error = %e, "could not renew leases"),
                 }
             }
-            let free = config.concurrency.saturating_sub(runs.len());
+            let free = slots.available_permits();
             let mut claimed = 0;
             // Claims come in batches: one transaction hands out half the slots
-            // rather than one per finished run (each claim is a write).
+            // rather than one per finished run (each claim is a write). Most
+            // work arrives with settlements, which claim for the slots they free.
             let batch = (config.concurrency / 2).max(1);
-            if free >= batch || runs.is_empty() {
+            if look && (free >= batch || runs.set.is_empty()) {
                 // A wake-up that arrived meanwhile is answered by this very claim:
                 // take it, or the next wait would end at once for an empty claim.
                 queue.wait_for_work(Duration::ZERO).await;
                 // Read now, not at the top of the loop: a task made ready by a
                 // settlement committed meanwhile must not start before it ended.
                 let now = clock.now();
-                match queue
-                    .claim(&config.worker, free, now, now + config.lease)
-                    .await
-                {
-                    Ok(claims) => {
-                        claimed = claims.len();
-                        for claim in claims {
-                            let (cancel, cancelled) = watch::channel(Signal::Run);
-                            let task = claim.task.id();
-                            held.insert(task, (claim.fence, cancel));
-                            let deps = deps.clone();
-                            let run = runs.spawn(async move {
-                                attempt(&deps, claim, cancelled).await;
-                                task
-                            });
-                            by_run.insert(run.id(), task);
+                let taken = u32::try_from(free)
+                    .ok()
+                    .and_then(|n| slots.clone().try_acquire_many_owned(n).ok());
+                if let Some(mut taken) = taken {
+                    match queue
+                        .claim(&config.worker, free, now, now + config.lease)
+                        .await
+                    {
+                        Ok(claims) => {
+                            claimed = claims.len();
+                            for claim in claims {
+                                let Some(slot) = taken.split(1) else { break };
+                                runs.start(claim, slot, Signal::Run);
+                            }
                         }
+                        Err(e) => tracing::warn!(error = %e, "could not claim work"),
                     }
-                    Err(e) => tracing::warn!(error = %e, "could not claim work"),
                 }
             }
             let saturated = free < batch || claimed == free;
-            let mut wait = config.poll;
             // A retry falling due matters only with room to run it: a saturated
-            // worker wakes when a run ends anyway.
-            if !saturated && let Ok(Some(due)) = queue.next_due().await {
+            // worker wakes when a run ends anyway. A settlement that schedules
+            // a retry wakes this worker, which then reads it here.
+            if look && !saturated {
+                due = queue.next_due().await.ok().flatten();
+            }
+            let mut wait = config.poll;
+            if !saturated && let Some(due) = due {
                 let until = (due - clock.now()).to_std().unwrap_or(Duration::ZERO);
                 wait = wait.min(until.max(Duration::from_millis(5)));
             }
-            if !held.is_empty() {
+            look = false;
+            if !runs.held.is_empty() {
                 wait = wait.min(HELD_CHECK);
             }
             tokio::select! {
                 _ = stopped.changed() => {}
-                Some(done) = runs.join_next_with_id(), if !runs.is_empty() => {
-                    // A run that panicked ends too: its lease is let go (it
-                    // expires, and the task is retried), never renewed.
-                    let id = match &done {
-                        Ok((id, _)) => *id,
-                        Err(e) => e.id(),
-                    };
-                    if let Some(task) = by_run.remove(&id) {
-                        held.remove(&task);
-                    }
-                    if let Err(e) = done {
-                        tracing::error!(error = %e, "a run ended abnormally");
-                    }
+                Some(done) = runs.set.join_next_with_id(), if !runs.set.is_empty() => {
+                    runs.ended(done);
                 }
-                () = queue.wait_for_work(wait), if !saturated || runs.is_empty() => {}
-                () = tokio::time::sleep(wait), if saturated && !runs.is_empty() => {}
+                Some(handover) = handovers.recv() => {
+                    runs.start(handover.claim, handover.slot, Signal::Run);
+                }
+                () = queue.wait_for_work(wait), if !saturated || runs.set.is_empty() => look = true,
+                () = tokio::time::sleep(wait), if saturated && !runs.set.is_empty() => look = true,
             }
         }
-        // Runs give their tasks back (no attempt spent) and end; those that do
-        // not within the grace are dropped, and their leases expire.
-        for (_, (_, cancel)) in held.drain() {
+        // Settlements claim no more. Runs give their tasks back (no attempt
+        // spent) and end, as do those claimed meanwhile; those that do not
+        // within the grace are dropped, and their leases expire.
+        stopping.store(true, Ordering::Release);
+        for (_, (_, cancel)) in runs.held.drain() {
             let _ = cancel.send(Signal::Stopping);
         }
         let _ = tokio::time::timeout(STOP_GRACE, async {
-            while runs.join_next().await.is_some() {}
+            loop {
+                tokio::select! {
+                    Some(handover) = handovers.recv() => {
+                        runs.start(handover.claim, handover.slot, Signal::Stopping);
+                    }
+                    done = runs.set.join_next() => if done.is_none() { break },
+                }
+            }
         })
         .await;
-        runs.shutdown().await;
+        runs.set.shutdown().await;
     }
 }
 

@@ -8,6 +8,7 @@
 //! and now and then on its own; it keeps its leases alive with heartbeats and
 //! stops a run whose lease it lost (an aborted plan, an expired lease).
 
+mod actors;
 mod backoff;
 mod builtin;
 mod config;

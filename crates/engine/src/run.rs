@@ -5,20 +5,21 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use agentry_domain::event::Event;
 use agentry_domain::id::{AssistantId, EventId, MemberId, UserId};
 use agentry_domain::planning::{
-    AgentCompleted, AgentEvent, AgentStarted, Claim, ModelClient, ModelMessage, ModelRequest, Role,
-    ToolCalled, ToolExecutor, ToolResult, ToolSpec, TurnCompleted, TurnStarted, bounded_json,
+    AgentCompleted, AgentEvent, AgentStarted, Claim, ModelClient, ModelMessage, ModelReply,
+    ModelRequest, Role, ToolCalled, ToolExecutor, ToolResult, ToolSpec, TurnCompleted, TurnStarted,
+    bounded_json,
 };
 use agentry_domain::registry::{AssistantQuery, ResolvedAssistant};
 use agentry_domain::tracker::{Task, TaskResult};
 use agentry_domain::workspace::MemberKind;
 use agentry_domain::{Error, Ports, Principal, Services};
 use serde_json::{Value, json};
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, watch};
 
 use crate::EngineConfig;
 use crate::builtin;
@@ -30,6 +31,11 @@ pub(crate) use settle::failure;
 /// The longest model answer kept in `turn.completed` and `reply.sent`.
 const RECORDED_TEXT_MAX: usize = 16 * 1024;
 
+/// How long a turn's opening events may wait to be written with the turn's
+/// end: a model that answers sooner shares one commit with them; one that
+/// thinks longer has them written meanwhile, so the log shows the turn running.
+const OPENING_EVENTS_WAIT: Duration = Duration::from_millis(5);
+
 /// What every run of a worker shares.
 pub(crate) struct Deps {
     pub ports: Ports,
@@ -39,6 +45,8 @@ pub(crate) struct Deps {
     pub config: EngineConfig,
     /// Assistant ids by name, with the registry revision they were read at.
     pub by_name: Mutex<(i64, HashMap<String, AssistantId>)>,
+    /// The agent member a project's runs of an assistant act as.
+    pub actors: crate::actors::Actors,
     pub settler: crate::settler::Settler,
 }
 
@@ -88,10 +96,20 @@ pub(crate) struct Run<'a> {
     /// The last turn's `turn.completed`, written with the settlement it leads to
     /// (one commit fewer per task; nobody could see it any earlier).
     pub last_turn: Option<Event>,
+    /// Events built but not yet written: they go first in the next write, so
+    /// an event is always written with or before those naming it as parent.
+    pub unwritten: Vec<Event>,
+    /// The slot this run holds; its final settlement passes it on.
+    pub slot: Option<OwnedSemaphorePermit>,
 }
 
 /// Runs the claimed task to its settlement (or until its lease is lost).
-pub(crate) async fn attempt(deps: &Deps, claim: Claim, cancel: watch::Receiver<Signal>) {
+pub(crate) async fn attempt(
+    deps: &Deps,
+    claim: Claim,
+    slot: OwnedSemaphorePermit,
+    cancel: watch::Receiver<Signal>,
+) {
     let task_id = claim.task.id();
     let mut run = Run {
         deps,
@@ -102,6 +120,8 @@ pub(crate) async fn attempt(deps: &Deps, claim: Claim, cancel: watch::Receiver<S
         cancel,
         result: None,
         last_turn: None,
+        unwritten: Vec::new(),
+        slot: Some(slot),
     };
     let mut agent_event = None;
     let outcome = run.work(&mut agent_event).await;
@@ -132,10 +152,35 @@ impl Run<'_> {
         )
     }
 
-    pub(crate) async fn append(&self, events: &[Event]) -> Result<(), Stop> {
+    /// Writes what is unwritten, then `events`.
+    pub(crate) async fn append(&mut self, events: &[Event]) -> Result<(), Stop> {
         self.check_held()?;
-        self.deps.ports.log.events.append(events).await?;
+        let mut batch = std::mem::take(&mut self.unwritten);
+        batch.extend_from_slice(events);
+        if !batch.is_empty() {
+            self.deps.ports.log.events.append(&batch).await?;
+        }
         Ok(())
+    }
+
+    /// The model's answer to `request`; unwritten events are written while it
+    /// thinks, once it has taken longer than [`OPENING_EVENTS_WAIT`].
+    async fn ask(&mut self, request: &ModelRequest) -> Result<ModelReply, Stop> {
+        let deps = self.deps;
+        let call = deps.model.complete(request, None);
+        tokio::pin!(call);
+        if !self.unwritten.is_empty() {
+            tokio::select! {
+                reply = &mut call => return Ok(reply?),
+                stop = self.stopped() => return Err(stop),
+                () = tokio::time::sleep(OPENING_EVENTS_WAIT) => {}
+            }
+            self.append(&[]).await?;
+        }
+        tokio::select! {
+            reply = &mut call => Ok(reply?),
+            stop = self.stopped() => Err(stop),
+        }
     }
 
     pub(crate) fn check_held(&self) -> Result<(), Stop> {
@@ -189,12 +234,17 @@ impl Run<'_> {
                 "no assistant is named '{name}' (the task's agent_type)"
             ))
         })?;
+        let key = (self.task.project_id(), assistant);
+        if let Some(actor) = self.deps.actors.get(&key) {
+            return Ok((assistant, actor));
+        }
         let actor = projects
             .list_members(self.task.project_id())
             .await?
             .into_iter()
             .find(|m| m.kind == MemberKind::Agent && m.assistant_id == Some(assistant))
             .map(|m| m.id);
+        self.deps.actors.put(key, actor);
         Ok((assistant, actor))
     }
 
@@ -249,22 +299,22 @@ impl Run<'_> {
         if !record.description.is_empty() {
             brief.push_str(&format!("\n{}\n", record.description));
         }
-        let deps = self
+        let waits_on = self
             .task
             .execution()
-            .map(|e| e.depends_on.clone())
-            .unwrap_or_default();
-        if !deps.is_empty() {
+            .is_some_and(|e| !e.depends_on.is_empty());
+        if waits_on {
+            let results = self
+                .deps
+                .ports
+                .planning
+                .plans
+                .dependency_results(self.task.id())
+                .await?;
             brief.push_str("\nResults of the tasks this one depends on:\n");
-            for dep in deps {
-                if let Some(done) = self.deps.ports.tracker.tasks.get_task(dep).await? {
-                    let result = done
-                        .execution()
-                        .and_then(|e| e.result.clone())
-                        .map(|r| json!(r))
-                        .unwrap_or(Value::Null);
-                    brief.push_str(&format!("- {}: {result}\n", done.record().title));
-                }
+            for (title, result) in results {
+                let result = result.map(|r| json!(r)).unwrap_or(Value::Null);
+                brief.push_str(&format!("- {title}: {result}\n"));
             }
         }
         Ok(brief)
@@ -309,9 +359,9 @@ impl Run<'_> {
                     model: assistant.draft.model.clone(),
                 }),
             )?);
-            self.append(&std::mem::take(&mut pending)).await?;
+            // Written with the next write: every write takes what is unwritten first.
+            self.unwritten.append(&mut pending);
             if main {
-                // Only once it is written may later events name it as their parent.
                 *agent_event = Some(agent);
             }
             let request = ModelRequest {
@@ -321,10 +371,7 @@ impl Run<'_> {
                 tools: tools.clone(),
             };
             let began = Instant::now();
-            let reply = tokio::select! {
-                reply = self.deps.model.complete(&request, None) => reply?,
-                stop = self.stopped() => return Err(stop),
-            };
+            let reply = self.ask(&request).await?;
             let latency_ms = i64::try_from(began.elapsed().as_millis()).unwrap_or(i64::MAX);
             let calls: Vec<Value> = reply
                 .tool_calls

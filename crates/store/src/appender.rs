@@ -9,7 +9,7 @@ use sea_orm::{DatabaseConnection, TransactionTrait as _};
 use tokio::sync::{mpsc, oneshot};
 
 use crate::error::db_error;
-use crate::events::ROWS_PER_STATEMENT;
+use crate::events::ONE_STATEMENT_MAX;
 
 /// The most appends one transaction takes; what arrives beyond waits for the next.
 const MAX_GROUP: usize = 512;
@@ -85,7 +85,7 @@ async fn commit_group(conn: &DatabaseConnection, group: Vec<Pending>) {
 
 async fn write(conn: &DatabaseConnection, events: &[Event]) -> Result<()> {
     // One statement is atomic on its own; BEGIN and COMMIT would be two more trips.
-    if events.len() <= ROWS_PER_STATEMENT {
+    if events.len() <= ONE_STATEMENT_MAX {
         return crate::events::insert(conn, events).await;
     }
     let txn = conn.begin().await.map_err(db_error)?;

@@ -16,15 +16,34 @@ use crate::error::db_error;
 
 /// Inserts events with the connection or transaction of the change they record.
 pub(crate) async fn insert(conn: &impl ConnectionTrait, events: &[Event]) -> Result<()> {
-    // Bounded statements: both databases cap the bind parameters of one statement.
-    for chunk in events.chunks(ROWS_PER_STATEMENT) {
+    // A few statement shapes serve every batch, each prepared once per
+    // connection (a statement of thousands of parameters costs more to parse
+    // than to run): one of exactly their number for a few events, else
+    // statements of a power of two rows, under the databases' caps on bind
+    // parameters.
+    let mut rest = events;
+    while !rest.is_empty() {
+        let rows = if rest.len() <= ONE_STATEMENT_MAX {
+            rest.len()
+        } else {
+            1 << rest.len().min(INSERT_ROWS_MAX).ilog2()
+        };
+        let (chunk, tail) = rest.split_at(rows);
         Entity::insert_many(chunk.iter().map(to_row))
             .exec_without_returning(conn)
             .await
             .map_err(db_error)?;
+        rest = tail;
     }
     Ok(())
 }
+
+/// Up to this many events, [`insert`] writes one statement: atomic without a
+/// transaction.
+pub(crate) const ONE_STATEMENT_MAX: usize = 32;
+
+/// The most events one insert statement takes.
+const INSERT_ROWS_MAX: usize = 256;
 
 pub(crate) const ROWS_PER_STATEMENT: usize = 1_000;
 

@@ -11,10 +11,10 @@ use agentry_domain::planning::{
 use agentry_domain::tracker::{Task, TaskStatus};
 use agentry_domain::{Error, Result};
 use chrono::{DateTime, Utc};
-use sea_orm::sea_query::{Expr, ExprTrait as _, Query};
+use sea_orm::sea_query::{Expr, ExprTrait as _, Query, SubQueryStatement};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait as _,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, Statement,
 };
 use uuid::Uuid;
 
@@ -170,44 +170,94 @@ pub(crate) async fn after_status_change(
     Ok(events)
 }
 
+/// After tasks moved to done from an open status: each dependent's count of
+/// open dependencies drops by how many of them it waits for, in one statement.
+/// Under the plans' locks nobody else writes these rows.
+pub(crate) async fn unblock_dependents(txn: &DatabaseTransaction, done: &[TaskId]) -> Result<()> {
+    if done.is_empty() {
+        return Ok(());
+    }
+    let ids = || done.iter().map(|t| t.0);
+    let dependents = Query::select()
+        .column(task_dependencies::Column::TaskId)
+        .from(task_dependencies::Entity)
+        .and_where(task_dependencies::Column::DependsOnId.is_in(ids()))
+        .to_owned();
+    let waited_on = Query::select()
+        .expr(Expr::col((task_dependencies::Entity, task_dependencies::Column::TaskId)).count())
+        .from(task_dependencies::Entity)
+        .and_where(
+            Expr::col((task_dependencies::Entity, task_dependencies::Column::TaskId))
+                .equals((tasks::Entity, tasks::Column::Id)),
+        )
+        .and_where(task_dependencies::Column::DependsOnId.is_in(ids()))
+        .to_owned();
+    tasks::Entity::update_many()
+        .col_expr(
+            tasks::Column::DepsOpen,
+            Expr::col(tasks::Column::DepsOpen).sub(Expr::SubQuery(
+                None,
+                Box::new(SubQueryStatement::from(waited_on)),
+            )),
+        )
+        .filter(tasks::Column::Id.in_subquery(dependents))
+        .exec(txn)
+        .await
+        .map_err(db_error)?;
+    Ok(())
+}
+
 /// Re-derives the plan's status from its tasks (marking it aborted first when
-/// `abort`); returns the `plan_status` event when it moved. On PostgreSQL the
-/// plan's row is locked first, so concurrent changes to its tasks derive one
-/// after another, each seeing the ones before.
+/// `abort`); returns the `plan_status` event when it moved. The caller holds
+/// the plan's lock ([`lock_plan`]), so concurrent changes to its tasks derive
+/// one after another, each seeing the ones before.
 pub(crate) async fn refresh_plan(
     txn: &DatabaseTransaction,
     plan: PlanId,
     abort: bool,
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>> {
-    let mut query = plans::Entity::find_by_id(plan.0);
-    if txn.get_database_backend() == DbBackend::Postgres {
-        query = query.lock_exclusive();
-    }
-    let row = query
-        .one(txn)
-        .await
-        .map_err(db_error)?
-        .ok_or(Error::NotFound { entity: "plan" })?;
-    let counted: Vec<(String, i64)> = tasks::Entity::find()
-        .select_only()
-        .column(tasks::Column::Status)
-        .column_as(tasks::Column::Id.count(), "n")
-        .filter(tasks::Column::PlanId.eq(plan.0))
-        .group_by(tasks::Column::Status)
-        .into_tuple()
-        .all(txn)
+    // One statement: the plan beside its tasks' counts by status, read from
+    // the (plan_id, status) index.
+    let backend = txn.get_database_backend();
+    let sql = format!(
+        "SELECT p.status, p.aborted, p.project_id, t.status, COUNT(t.plan_id) \
+         FROM plans p LEFT JOIN tasks t ON t.plan_id = p.id WHERE p.id = {} \
+         GROUP BY p.status, p.aborted, p.project_id, t.status",
+        if backend == DbBackend::Postgres {
+            "$1"
+        } else {
+            "?"
+        }
+    );
+    let rows = txn
+        .query_all_raw(Statement::from_sql_and_values(
+            backend,
+            sql,
+            [plan.0.into()],
+        ))
         .await
         .map_err(db_error)?;
+    let first = rows.first().ok_or(Error::NotFound { entity: "plan" })?;
+    let status: String = first.try_get_by_index(0).map_err(db_error)?;
+    let was_aborted: bool = first.try_get_by_index(1).map_err(db_error)?;
+    let project: Uuid = first.try_get_by_index(2).map_err(db_error)?;
     let mut counts = StatusCounts::new();
-    for (status, n) in counted {
+    for row in &rows {
+        let Some(status) = row
+            .try_get_by_index::<Option<String>>(3)
+            .map_err(db_error)?
+        else {
+            continue;
+        };
+        let n: i64 = row.try_get_by_index(4).map_err(db_error)?;
         let status = TaskStatus::parse(&status).map_err(|e| corrupt("task status", e))?;
         counts.insert(status, u64::try_from(n).unwrap_or(0));
     }
-    let aborted = row.aborted || abort;
-    let from = PlanStatus::parse(&row.status).map_err(|e| corrupt("plan status", e))?;
+    let aborted = was_aborted || abort;
+    let from = PlanStatus::parse(&status).map_err(|e| corrupt("plan status", e))?;
     let to = PlanStatus::derive(&counts, aborted);
-    if from == to && aborted == row.aborted {
+    if from == to && aborted == was_aborted {
         return Ok(Vec::new());
     }
     plans::Entity::update_many()
@@ -222,7 +272,7 @@ pub(crate) async fn refresh_plan(
         return Ok(Vec::new());
     }
     let event = Event::in_project(
-        agentry_domain::id::ProjectId(row.project_id),
+        agentry_domain::id::ProjectId(project),
         None,
         None,
         PlanEvent::PlanStatus(PlanStatusChanged { plan, from, to }),

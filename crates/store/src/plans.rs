@@ -1,9 +1,9 @@
 //! Plans with their task graphs.
 
 use agentry_domain::event::Event;
-use agentry_domain::id::{AssistantThreadId, MemberId, PlanId, ProjectId};
+use agentry_domain::id::{AssistantThreadId, MemberId, PlanId, ProjectId, TaskId};
 use agentry_domain::planning::{NewPlan, Plan, PlanQuery, PlanRepo, PlanStatus};
-use agentry_domain::tracker::{Task, TaskStatus};
+use agentry_domain::tracker::{Task, TaskResult, TaskStatus};
 use agentry_domain::{Error, Result};
 use async_trait::async_trait;
 use sea_orm::sea_query::{Expr, ExprTrait as _};
@@ -136,6 +136,36 @@ impl PlanRepo for Store {
             .await
             .map_err(db_error)?;
         crate::tasks::with_labels(&self.read, rows).await
+    }
+
+    async fn dependency_results(&self, task: TaskId) -> Result<Vec<(String, Option<TaskResult>)>> {
+        let rows: Vec<(String, Option<String>)> = tasks::Entity::find()
+            .select_only()
+            .column(tasks::Column::Title)
+            .column(tasks::Column::Result)
+            .filter(
+                tasks::Column::Id.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(task_dependencies::Column::DependsOnId)
+                        .from(task_dependencies::Entity)
+                        .and_where(task_dependencies::Column::TaskId.eq(task.0))
+                        .to_owned(),
+                ),
+            )
+            .order_by_asc(tasks::Column::Number)
+            .into_tuple()
+            .all(&self.read)
+            .await
+            .map_err(db_error)?;
+        rows.into_iter()
+            .map(|(title, result)| {
+                let result = result
+                    .map(|r| serde_json::from_str::<TaskResult>(&r))
+                    .transpose()
+                    .map_err(|e| corrupt("task result", e))?;
+                Ok((title, result))
+            })
+            .collect()
     }
 
     async fn list_plans(&self, q: &PlanQuery) -> Result<Vec<Plan>> {

@@ -19,7 +19,7 @@ use uuid::Uuid;
 mod rows;
 
 use rows::task_from;
-pub(crate) use rows::{new_row, set_execution, set_record};
+pub(crate) use rows::{new_row, result_json, set_record};
 
 use crate::Store;
 use crate::entity::{projects, task_dependencies, task_labels, task_links, tasks};

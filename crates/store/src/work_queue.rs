@@ -8,7 +8,7 @@ use std::collections::HashMap;
 use agentry_domain::Result;
 use agentry_domain::event::Event;
 use agentry_domain::id::{PlanId, TaskId};
-use agentry_domain::planning::{Claim, PlanStatus, Settlement, WorkQueue};
+use agentry_domain::planning::{Claim, ClaimRequest, PlanStatus, Settlement, WorkQueue};
 use agentry_domain::tracker::TaskStatus;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
@@ -24,6 +24,8 @@ use crate::entity::tasks;
 use crate::error::db_error;
 use crate::plan_state;
 
+mod settle;
+
 /// Candidates read per claim, beyond what is asked: room for tasks passed over
 /// because their plan runs a task alone.
 const CANDIDATE_FACTOR: usize = 4;
@@ -33,76 +35,223 @@ fn no_time() -> Option<DateTime<Utc>> {
 }
 
 impl Store {
-    /// Ids of ready tasks: no open dependency, waiting and due, run by an agent.
-    async fn ready_ids(
+    /// Ready tasks: no open dependency, waiting and due, run by an agent; of
+    /// the plans `locked` only when given (their rows already locked by this
+    /// transaction on PostgreSQL), else of any plan.
+    async fn ready_rows(
         &self,
         txn: &sea_orm::DatabaseTransaction,
         now: DateTime<Utc>,
         limit: usize,
-    ) -> Result<Vec<Uuid>> {
+        locked: Option<&[PlanId]>,
+    ) -> Result<Vec<tasks::Model>> {
         let backend = txn.get_database_backend();
-        let now_param = match backend {
-            DbBackend::Postgres => "$1",
-            _ => "?",
+        let postgres = backend == DbBackend::Postgres;
+        // Placeholders for `n` values after the first `from`; SQLite numbers
+        // them in the order they appear, so values go in that order.
+        let marks = |from: usize, n: usize| {
+            (from + 1..=from + n)
+                .map(|i| {
+                    if postgres {
+                        format!("${i}")
+                    } else {
+                        "?".into()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
         };
+        let mut values: Vec<sea_orm::Value> = vec![now.into()];
+        let within = locked.map_or_else(String::new, |plans| {
+            values.extend(plans.iter().map(|p| p.0.into()));
+            format!(" AND t.plan_id IN ({})", marks(1, plans.len()))
+        });
         // Ready, run by an agent, and not in a plan where a task runs alone.
         let ready = format!(
             "t.deps_open = 0 AND t.status IN ('pending', 'retrying') \
-               AND (t.not_before IS NULL OR t.not_before <= {now_param}) \
+               AND (t.not_before IS NULL OR t.not_before <= {now}){within} \
                AND (t.agent_type IS NOT NULL OR EXISTS (\
                     SELECT 1 FROM members m WHERE m.id = t.assignee_id \
                     AND m.kind = 'agent' AND m.assistant_id IS NOT NULL)) \
                AND NOT EXISTS (SELECT 1 FROM tasks r WHERE r.plan_id = t.plan_id \
                     AND r.status = 'in_progress' AND r.can_parallel = {no})",
-            no = if backend == DbBackend::Postgres {
-                "false"
-            } else {
-                "0"
-            },
+            now = marks(0, 1),
+            no = if postgres { "false" } else { "0" },
         );
-        let select = |sql: String| async move {
-            let rows = txn
-                .query_all_raw(Statement::from_sql_and_values(backend, sql, [now.into()]))
+        let select = |sql: String, values: Vec<sea_orm::Value>| async move {
+            tasks::Entity::find()
+                .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
+                .all(txn)
                 .await
-                .map_err(db_error)?;
-            rows.iter()
-                .map(|r| r.try_get_by_index::<Uuid>(0).map_err(db_error))
-                .collect::<Result<Vec<Uuid>>>()
+                .map_err(db_error)
         };
-        let ids = select(format!(
-            "SELECT t.id FROM tasks t WHERE {ready} LIMIT {limit}"
-        ))
+        let rows = select(
+            format!("SELECT t.* FROM tasks t WHERE {ready} LIMIT {limit}"),
+            values.clone(),
+        )
         .await?;
-        if backend != DbBackend::Postgres || ids.is_empty() {
-            return Ok(ids);
+        // Under its plan's lock nobody else claims or writes a plan's tasks.
+        if !postgres || rows.is_empty() || locked.is_some() {
+            return Ok(rows);
         }
         // On PostgreSQL: the plans' locks first (as every write of plan tasks
         // takes them), then the tasks, skipping those another claim holds and
         // reading again what the wait for the plans may have changed.
-        let plans: std::collections::BTreeSet<Uuid> = tasks::Entity::find()
-            .select_only()
-            .column(tasks::Column::PlanId)
-            .filter(tasks::Column::Id.is_in(ids.iter().copied()))
-            .into_tuple::<Option<Uuid>>()
-            .all(txn)
-            .await
-            .map_err(db_error)?
-            .into_iter()
-            .flatten()
-            .collect();
+        let plans: std::collections::BTreeSet<Uuid> =
+            rows.iter().filter_map(|r| r.plan_id).collect();
         for plan in plans {
             plan_state::lock_plan(txn, PlanId(plan)).await?;
         }
-        // Uuids print as 36 hexadecimal digits and dashes: nothing to escape.
-        let listed = ids
-            .iter()
-            .map(|id| format!("'{id}'"))
-            .collect::<Vec<_>>()
-            .join(", ");
-        select(format!(
-            "SELECT t.id FROM tasks t WHERE t.id IN ({listed}) AND {ready} FOR UPDATE OF t SKIP LOCKED"
-        ))
+        let ids = marks(values.len(), rows.len());
+        values.extend(rows.iter().map(|r| r.id.into()));
+        select(
+            format!(
+                "SELECT t.* FROM tasks t WHERE {ready} AND t.id IN ({ids}) \
+                 FOR UPDATE OF t SKIP LOCKED"
+            ),
+            values,
+        )
         .await
+    }
+
+    /// Claims, within `txn`, up to `limit` ready tasks (of the `locked` plans
+    /// when given) for `worker`: each started under its next fencing token,
+    /// its `task_status` event added to `events`. The plans' statuses are the
+    /// caller's to re-derive.
+    pub(super) async fn claim_in(
+        &self,
+        txn: &sea_orm::DatabaseTransaction,
+        request: &ClaimRequest,
+        now: DateTime<Utc>,
+        locked: Option<&[PlanId]>,
+        events: &mut Vec<Event>,
+    ) -> Result<Vec<Claim>> {
+        let ClaimRequest {
+            worker,
+            limit,
+            lease_until,
+        } = request;
+        let (limit, lease_until) = (*limit, *lease_until);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let rows = self
+            .ready_rows(txn, now, limit * CANDIDATE_FACTOR, locked)
+            .await?;
+        if rows.is_empty() {
+            return Ok(Vec::new());
+        }
+        // The ready query left out plans where a task runs alone; what is
+        // running matters only to a candidate that must run alone. Claims in
+        // one plan take turns (the plan's row lock), so this is what runs.
+        let serial: std::collections::BTreeSet<Uuid> = rows
+            .iter()
+            .filter(|r| !r.can_parallel)
+            .filter_map(|r| r.plan_id)
+            .collect();
+        let mut running: HashMap<Uuid, Running> = HashMap::new();
+        for plan in serial {
+            let busy: Vec<bool> = tasks::Entity::find()
+                .select_only()
+                .column(tasks::Column::CanParallel)
+                .filter(tasks::Column::PlanId.eq(plan))
+                .filter(tasks::Column::Status.eq(TaskStatus::InProgress.as_str()))
+                .into_tuple()
+                .all(txn)
+                .await
+                .map_err(db_error)?;
+            running.insert(
+                plan,
+                Running {
+                    count: busy.len(),
+                    alone: busy.iter().any(|parallel| !parallel),
+                },
+            );
+        }
+        let mut chosen = Vec::new();
+        for row in rows {
+            if chosen.len() == limit {
+                break;
+            }
+            let Some(plan) = row.plan_id else {
+                continue;
+            };
+            let alone = !row.can_parallel;
+            let state = running.entry(plan).or_default();
+            if state.alone || (alone && state.count > 0) {
+                continue;
+            }
+            state.count += 1;
+            state.alone = state.alone || alone;
+            chosen.push(row);
+        }
+        let fences: HashMap<Uuid, i64> = chosen.iter().map(|r| (r.id, r.fence)).collect();
+        let mut claims = Vec::new();
+        for mut task in crate::tasks::with_labels(txn, chosen).await? {
+            let changes = task.start(now)?;
+            let fence = fences.get(&task.id().0).copied().unwrap_or(0) + 1;
+            for kind in changes.events {
+                events.push(Event::in_project(
+                    task.project_id(),
+                    None,
+                    Some(task.id()),
+                    kind,
+                    now,
+                )?);
+            }
+            claims.push(Claim {
+                task,
+                fence,
+                lease_until,
+            });
+        }
+        if claims.is_empty() {
+            return Ok(claims);
+        }
+        // What `Task::start` decided is the same for every claimed task — in
+        // progress, the next version, started now unless it started before, no
+        // error — so one statement writes it for all, with each lease.
+        let written = tasks::Entity::update_many()
+            .col_expr(
+                tasks::Column::Status,
+                Expr::value(TaskStatus::InProgress.as_str()),
+            )
+            .col_expr(
+                tasks::Column::Version,
+                Expr::col(tasks::Column::Version).add(1),
+            )
+            .col_expr(tasks::Column::UpdatedAt, Expr::value(now))
+            .col_expr(
+                tasks::Column::StartedAt,
+                Expr::from(Func::coalesce([
+                    Expr::col(tasks::Column::StartedAt),
+                    Expr::value(now),
+                ])),
+            )
+            .col_expr(
+                tasks::Column::ErrorMessage,
+                Expr::value(Option::<String>::None),
+            )
+            .col_expr(tasks::Column::LeaseOwner, Expr::value(worker.as_str()))
+            .col_expr(tasks::Column::LeaseUntil, Expr::value(lease_until))
+            .col_expr(tasks::Column::Fence, Expr::col(tasks::Column::Fence).add(1))
+            .col_expr(tasks::Column::NotBefore, Expr::value(no_time()))
+            .filter(tasks::Column::Id.is_in(claims.iter().map(|c| c.task.id().0)))
+            .filter(
+                tasks::Column::Status
+                    .is_in([TaskStatus::Pending.as_str(), TaskStatus::Retrying.as_str()]),
+            )
+            .exec(txn)
+            .await
+            .map_err(db_error)?;
+        if written.rows_affected != claims.len() as u64 {
+            // Not possible with the rows locked or one writer; never hand out
+            // a task this transaction did not move.
+            return Err(agentry_domain::Error::internal(
+                "a claimed task moved during its claim",
+            ));
+        }
+        Ok(claims)
     }
 }
 
@@ -126,122 +275,18 @@ impl WorkQueue for Store {
             return Ok(Vec::new());
         }
         let txn = self.write.begin().await.map_err(db_error)?;
-        let ids = self.ready_ids(&txn, now, limit * CANDIDATE_FACTOR).await?;
-        if ids.is_empty() {
-            txn.rollback().await.map_err(db_error)?;
-            return Ok(Vec::new());
-        }
-        let rows = tasks::Entity::find()
-            .filter(tasks::Column::Id.is_in(ids))
-            .all(&txn)
-            .await
-            .map_err(db_error)?;
-        let candidates = crate::tasks::with_labels(&txn, rows.clone()).await?;
-        let fences: HashMap<Uuid, i64> = rows.iter().map(|r| (r.id, r.fence)).collect();
-        // The ready query left out plans where a task runs alone; what is
-        // running matters only to a candidate that must run alone. Claims in
-        // one plan take turns (the plan's row lock), so this is what runs.
-        let serial: Vec<PlanId> = plan_state::plans_of(
-            candidates
-                .iter()
-                .filter(|t| t.execution().is_some_and(|e| !e.can_parallel)),
-        );
-        let mut running: HashMap<PlanId, Running> = HashMap::new();
-        for plan in &serial {
-            let busy: Vec<bool> = tasks::Entity::find()
-                .select_only()
-                .column(tasks::Column::CanParallel)
-                .filter(tasks::Column::PlanId.eq(plan.0))
-                .filter(tasks::Column::Status.eq(TaskStatus::InProgress.as_str()))
-                .into_tuple()
-                .all(&txn)
-                .await
-                .map_err(db_error)?;
-            running.insert(
-                *plan,
-                Running {
-                    count: busy.len(),
-                    alone: busy.iter().any(|parallel| !parallel),
-                },
-            );
-        }
-        let mut claims = Vec::new();
         let mut events = Vec::new();
-        for mut task in candidates {
-            if claims.len() == limit {
-                break;
-            }
-            let Some(execution) = task.execution() else {
-                continue;
-            };
-            let plan = execution.plan_id;
-            let alone = !execution.can_parallel;
-            let state = running.entry(plan).or_default();
-            if state.alone || (alone && state.count > 0) {
-                continue;
-            }
-            state.count += 1;
-            state.alone = state.alone || alone;
-            let changes = task.start(now)?;
-            let fence = fences.get(&task.id().0).copied().unwrap_or(0) + 1;
-            for kind in changes.events {
-                events.push(Event::in_project(
-                    task.project_id(),
-                    None,
-                    Some(task.id()),
-                    kind,
-                    now,
-                )?);
-            }
-            claims.push(Claim {
-                task,
-                fence,
-                lease_until,
-            });
-        }
-        // What `Task::start` decided is the same for every claimed task — in
-        // progress, the next version, started now unless it started before, no
-        // error — so one statement writes it for all, with each lease.
-        if !claims.is_empty() {
-            let written = tasks::Entity::update_many()
-                .col_expr(
-                    tasks::Column::Status,
-                    Expr::value(TaskStatus::InProgress.as_str()),
-                )
-                .col_expr(
-                    tasks::Column::Version,
-                    Expr::col(tasks::Column::Version).add(1),
-                )
-                .col_expr(tasks::Column::UpdatedAt, Expr::value(now))
-                .col_expr(
-                    tasks::Column::StartedAt,
-                    Expr::from(Func::coalesce([
-                        Expr::col(tasks::Column::StartedAt),
-                        Expr::value(now),
-                    ])),
-                )
-                .col_expr(
-                    tasks::Column::ErrorMessage,
-                    Expr::value(Option::<String>::None),
-                )
-                .col_expr(tasks::Column::LeaseOwner, Expr::value(worker))
-                .col_expr(tasks::Column::LeaseUntil, Expr::value(lease_until))
-                .col_expr(tasks::Column::Fence, Expr::col(tasks::Column::Fence).add(1))
-                .col_expr(tasks::Column::NotBefore, Expr::value(no_time()))
-                .filter(tasks::Column::Id.is_in(claims.iter().map(|c| c.task.id().0)))
-                .filter(
-                    tasks::Column::Status
-                        .is_in([TaskStatus::Pending.as_str(), TaskStatus::Retrying.as_str()]),
-                )
-                .exec(&txn)
-                .await
-                .map_err(db_error)?;
-            if written.rows_affected != claims.len() as u64 {
-                // Someone moved a candidate meanwhile (not possible with the rows
-                // locked or one writer): claim nothing this time.
-                txn.rollback().await.map_err(db_error)?;
-                return Ok(Vec::new());
-            }
+        let request = ClaimRequest {
+            worker: worker.to_owned(),
+            limit,
+            lease_until,
+        };
+        let claims = self
+            .claim_in(&txn, &request, now, None, &mut events)
+            .await?;
+        if claims.is_empty() {
+            txn.rollback().await.map_err(db_error)?;
+            return Ok(claims);
         }
         // A claim moves a task to `in_progress`: the derived status of a plan
         // in progress stays so; only a plan still `pending` moves.
@@ -322,76 +367,18 @@ impl WorkQueue for Store {
     }
 
     async fn settle(&self, settlements: &[Settlement], now: DateTime<Utc>) -> Result<Vec<bool>> {
-        let txn = self.write.begin().await.map_err(db_error)?;
-        for plan in plan_state::plans_of(settlements.iter().map(|s| &s.task)) {
-            plan_state::lock_plan(&txn, plan).await?;
-        }
-        let mut written = vec![false; settlements.len()];
-        let mut order: Vec<usize> = (0..settlements.len()).collect();
-        order.sort_by_key(|&i| settlements[i].task.id());
-        let mut events = Vec::new();
-        for i in order {
-            let s = &settlements[i];
-            let t = s.task.record();
-            let mut update = crate::tasks::set_execution(tasks::Entity::update_many(), t);
-            if t.status != TaskStatus::InProgress {
-                update = update
-                    .col_expr(
-                        tasks::Column::LeaseOwner,
-                        Expr::value(Option::<String>::None),
-                    )
-                    .col_expr(tasks::Column::LeaseUntil, Expr::value(no_time()))
-                    .col_expr(tasks::Column::NotBefore, Expr::value(s.retry_at));
-            }
-            let lease = if s.expired {
-                tasks::Column::LeaseUntil.lt(now)
-            } else {
-                tasks::Column::LeaseUntil.gte(now)
-            };
-            let result = update
-                .filter(tasks::Column::Id.eq(t.id.0))
-                .filter(tasks::Column::Fence.eq(s.fence))
-                .filter(tasks::Column::Status.eq(TaskStatus::InProgress.as_str()))
-                .filter(lease)
-                .exec(&txn)
-                .await
-                .map_err(db_error)?;
-            if result.rows_affected == 0 {
-                continue;
-            }
-            written[i] = true;
-            events.extend(s.events.iter().cloned());
-            if t.status != TaskStatus::InProgress {
-                events.extend(
-                    plan_state::after_status_change(
-                        &txn,
-                        &s.task,
-                        TaskStatus::InProgress,
-                        now,
-                        true,
-                    )
-                    .await?,
-                );
-            }
-        }
-        let moved = settlements
-            .iter()
-            .zip(&written)
-            .filter(|(s, w)| **w && s.task.record().status != TaskStatus::InProgress)
-            .map(|(s, _)| &s.task);
-        for plan in plan_state::plans_of(moved) {
-            events.extend(plan_state::refresh_plan(&txn, plan, false, now).await?);
-        }
-        crate::events::insert(&txn, &events).await?;
-        let moved = written.iter().any(|w| *w);
-        if moved {
-            self.work.announce(&txn).await?;
-        }
-        txn.commit().await.map_err(db_error)?;
-        if moved {
-            self.work.wake();
-        }
-        Ok(written)
+        self.settle_then(settlements, now, None)
+            .await
+            .map(|(written, _)| written)
+    }
+
+    async fn settle_and_claim(
+        &self,
+        settlements: &[Settlement],
+        now: DateTime<Utc>,
+        then: &ClaimRequest,
+    ) -> Result<(Vec<bool>, Vec<Claim>)> {
+        self.settle_then(settlements, now, Some(then)).await
     }
 
     async fn expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Claim>> {

@@ -11,7 +11,7 @@ use crate::Result;
 use crate::clock::Clock;
 use crate::event::Event;
 use crate::id::{PlanId, ProjectId, TaskId};
-use crate::tracker::Task;
+use crate::tracker::{Task, TaskResult};
 
 /// Which plans a listing shows: newest first.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -35,6 +35,9 @@ pub trait PlanRepo: Send + Sync {
     /// The plan's tasks, by number.
     async fn plan_tasks(&self, id: PlanId) -> Result<Vec<Task>>;
     async fn list_plans(&self, query: &PlanQuery) -> Result<Vec<Plan>>;
+    /// The title and result of each task `task` depends on, by number: what
+    /// its agent is told they produced.
+    async fn dependency_results(&self, task: TaskId) -> Result<Vec<(String, Option<TaskResult>)>>;
     /// Writes tasks of the plan as their methods left them, each if still at the
     /// version given, marks the plan aborted when `abort`, re-derives its status
     /// (with a `plan_status` event when it moves) and records `events`.
@@ -75,6 +78,14 @@ pub struct Settlement {
     pub expired: bool,
 }
 
+/// Who claims, how many tasks at most, and until when.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ClaimRequest {
+    pub worker: String,
+    pub limit: usize,
+    pub lease_until: DateTime<Utc>,
+}
+
 /// Where the engine finds work. Implementations let many workers, in many
 /// processes, share it: a task is held by one lease at a time.
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
@@ -108,6 +119,17 @@ pub trait WorkQueue: Send + Sync {
     /// it failed for good) skips, its plan's derived status, and its events, in
     /// one transaction per batch. Returns, per settlement, whether it was written.
     async fn settle(&self, settlements: &[Settlement], now: DateTime<Utc>) -> Result<Vec<bool>>;
+    /// As [`WorkQueue::settle`], then, in the same transaction, claims as
+    /// [`WorkQueue::claim`] does up to `then.limit` ready tasks of the settled
+    /// tasks' plans: the work a settlement makes ready goes to the worker whose
+    /// runs just ended, without another transaction or a wake-up. Other
+    /// workers are woken only when ready work may remain.
+    async fn settle_and_claim(
+        &self,
+        settlements: &[Settlement],
+        now: DateTime<Utc>,
+        then: &ClaimRequest,
+    ) -> Result<(Vec<bool>, Vec<Claim>)>;
     /// Tasks in progress whose lease ran out before `now`.
     async fn expired(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<Claim>>;
     /// Returns when work may have become ready (here or, on a shared database,

@@ -5,7 +5,7 @@ use agentry_domain::Error;
 use agentry_domain::event::Event;
 use agentry_domain::id::{EventId, MemberId, TaskId};
 use agentry_domain::planning::{AgentCompleted, AgentEvent, AgentFailed, ReplySent, Settlement};
-use agentry_domain::tracker::{FailedAttempt, Task, TaskResult, TrackerEvent};
+use agentry_domain::tracker::{FailedAttempt, Task, TaskResult, TaskStatus, TrackerEvent};
 use chrono::{DateTime, Utc};
 
 use super::{Run, clip};
@@ -123,14 +123,22 @@ impl Run<'_> {
         events: Vec<Event>,
         retry_at: Option<DateTime<Utc>>,
     ) -> Result<(), Error> {
+        let mut all = std::mem::take(&mut self.unwritten);
+        all.extend(events);
         let settlement = Settlement {
             task: self.task.clone(),
             fence: self.fence,
-            events,
+            events: all,
             retry_at,
             expired: false,
         };
-        let written = self.deps.settler.settle(settlement).await?;
+        // The settlement that ends the run hands its slot on.
+        let slot = if self.task.record().status == TaskStatus::InProgress {
+            None
+        } else {
+            self.slot.take()
+        };
+        let written = self.deps.settler.settle(settlement, slot).await?;
         if !written {
             return Err(Error::Conflict("the task's lease was lost".into()));
         }

@@ -5,7 +5,7 @@ use agentry_domain::Result;
 use agentry_domain::id::{LabelId, MemberId, PlanId, ProjectId, TaskId};
 use agentry_domain::tracker::{Execution, Priority, Task, TaskRecord, TaskResult, TaskStatus};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait as _};
+use sea_orm::sea_query::Expr;
 
 use crate::entity::tasks;
 use crate::error::corrupt;
@@ -88,28 +88,8 @@ pub(crate) fn new_row(t: &TaskRecord) -> tasks::ActiveModel {
     }
 }
 
-fn result_json(result: &TaskResult) -> String {
+pub(crate) fn result_json(result: &TaskResult) -> String {
     serde_json::to_string(result).unwrap_or_else(|_| "{}".to_owned())
-}
-
-/// An update writing what the engine's moves change: the status, the execution
-/// state and the next version, counted from the stored one, so an edit a person
-/// made to the task's own fields meanwhile stands.
-pub(crate) fn set_execution(
-    update: sea_orm::UpdateMany<tasks::Entity>,
-    t: &TaskRecord,
-) -> sea_orm::UpdateMany<tasks::Entity> {
-    let update = update
-        .col_expr(tasks::Column::Status, Expr::value(t.status.as_str()))
-        .col_expr(
-            tasks::Column::Version,
-            Expr::col(tasks::Column::Version).add(1),
-        )
-        .col_expr(tasks::Column::UpdatedAt, Expr::value(t.updated_at));
-    match &t.execution {
-        Some(e) => execution_columns(update, e),
-        None => update,
-    }
 }
 
 fn execution_columns(

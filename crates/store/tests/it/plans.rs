@@ -88,20 +88,35 @@ async fn settle(
     decide: impl FnOnce(&mut Task, DateTime<Utc>) -> Changes,
 ) -> bool {
     let now = utc_now();
+    let settlement = settlement(claim, now, decide);
+    store.settle(&[settlement], now).await.unwrap()[0]
+}
+
+/// The claim's task done, as its holder writes it.
+fn completed(claim: &Claim, now: DateTime<Utc>) -> Settlement {
+    settlement(claim, now, |task, now| {
+        task.complete(TaskResult::default(), now).unwrap()
+    })
+}
+
+fn settlement(
+    claim: &Claim,
+    now: DateTime<Utc>,
+    decide: impl FnOnce(&mut Task, DateTime<Utc>) -> Changes,
+) -> Settlement {
     let mut task = claim.task.clone();
     let events = decide(&mut task, now)
         .events
         .into_iter()
         .map(|k| Event::in_project(task.project_id(), None, Some(task.id()), k, now).unwrap())
         .collect();
-    let settlement = Settlement {
+    Settlement {
         task,
         fence: claim.fence,
         events,
         retry_at: None,
         expired: false,
-    };
-    store.settle(&[settlement], now).await.unwrap()[0]
+    }
 }
 
 async fn plan_status(store: &Store, plan: &NewPlan) -> PlanStatus {

@@ -6,12 +6,12 @@ use std::sync::Arc;
 
 use agentry_domain::clock::utc_now;
 use agentry_domain::log::{EventFilter, EventRepo as _};
-use agentry_domain::planning::{PlanStatus, PlannedTask, Settlement, WorkQueue as _};
+use agentry_domain::planning::{ClaimRequest, PlanStatus, PlannedTask, Settlement, WorkQueue as _};
 use agentry_domain::tracker::{TaskRepo as _, TaskResult, TaskStatus};
 use agentry_store::Store;
 use chrono::TimeDelta;
 
-use super::{claim, complete, lease, names, plan_status, planned, submit};
+use super::{claim, complete, completed, lease, names, plan_status, planned, submit};
 use crate::helpers::{contract, project};
 
 contract!(
@@ -20,6 +20,7 @@ contract!(
     a_task_that_may_not_run_in_parallel_runs_alone,
     concurrent_claims_never_hand_out_a_task_twice,
     a_retry_waits_for_its_backoff,
+    a_settlement_claims_what_it_made_ready_for_its_worker,
 );
 
 async fn ready_tasks_are_claimed_in_dependency_order_and_the_plan_status_follows(store: Store) {
@@ -235,4 +236,56 @@ async fn a_retry_waits_for_its_backoff(store: Store) {
         "a new claim, a new fence"
     );
     assert_eq!(again[0].task.execution().unwrap().retry_count, 1);
+}
+
+async fn a_settlement_claims_what_it_made_ready_for_its_worker(store: Store) {
+    let (project, _, _) = project(&store, "PL").await;
+    let (plan, _) = submit(
+        &store,
+        &project,
+        vec![
+            planned("a", &[]),
+            planned("b", &["a"]),
+            planned("c", &["a"]),
+            planned("d", &["b", "c"]),
+        ],
+    )
+    .await;
+    let first = claim(&store, 1).await;
+    assert_eq!(names(&first), ["a"]);
+    let (other, _) = submit(&store, &project, vec![planned("x", &[])]).await;
+    let now = utc_now();
+    let then = |limit| ClaimRequest {
+        worker: "w2".into(),
+        limit,
+        lease_until: lease(now),
+    };
+    let (written, next) = store
+        .settle_and_claim(&[completed(&first[0], now)], now, &then(1))
+        .await
+        .unwrap();
+    assert_eq!(written, [true]);
+    assert_eq!(next.len(), 1, "one of the two made ready, as asked");
+    assert_eq!(next[0].task.record().status, TaskStatus::InProgress);
+    let made_ready = ["b", "c"].map(String::from);
+    assert!(made_ready.contains(&names(&next)[0]));
+    // The other ready task of the plan; never the other plan's.
+    let (written, sibling) = store
+        .settle_and_claim(&[completed(&next[0], now)], now, &then(5))
+        .await
+        .unwrap();
+    assert_eq!(written, [true]);
+    assert_eq!(sibling.len(), 1, "{:?}", names(&sibling));
+    assert_ne!(names(&sibling), names(&next));
+    assert!(made_ready.contains(&names(&sibling)[0]));
+    let (_, last) = store
+        .settle_and_claim(&[completed(&sibling[0], now)], now, &then(5))
+        .await
+        .unwrap();
+    assert_eq!(names(&last), ["d"]);
+    assert!(complete(&store, &last[0]).await);
+    assert_eq!(plan_status(&store, &plan).await, PlanStatus::Done);
+    assert_eq!(plan_status(&store, &other).await, PlanStatus::Pending);
+    let x = claim(&store, 5).await;
+    assert_eq!(names(&x), ["x"], "nothing was claimed twice");
 }

@@ -159,6 +159,9 @@ impl Engine {
         // Whether to look for work: at the start, when woken, on a timeout;
         // not when a run ends or its settlement hands over the next claim.
         let mut look = true;
+        // Whether the last claim filled every free slot: more may be ready,
+        // so look again when a run ends.
+        let mut more = false;
         let mut due = None;
         loop {
             if *stopped.borrow() {
@@ -217,6 +220,7 @@ impl Engine {
                     {
                         Ok(claims) => {
                             claimed = claims.len();
+                            more = claimed > 0 && claimed == free;
                             for claim in claims {
                                 let Some(slot) = taken.split(1) else { break };
                                 runs.start(claim, slot, Signal::Run);
@@ -246,6 +250,7 @@ impl Engine {
                 _ = stopped.changed() => {}
                 Some(done) = runs.set.join_next_with_id(), if !runs.set.is_empty() => {
                     runs.ended(done);
+                    look = more;
                 }
                 Some(handover) = handovers.recv() => {
                     runs.start(handover.claim, handover.slot, Signal::Run);

@@ -167,7 +167,7 @@ async fn write_tasks(
         .collect();
     // SQLite numbers placeholders in the order they appear: these come last.
     let (before, after) = (mark(now.into()), mark(now.into()));
-    if postgres {
+    if postgres && settlements.len() > 1 {
         // Rows locked in id order, as heartbeats lock them: the two never
         // wait on each other in a cycle.
         let mut ids: Vec<Uuid> = ids.into_iter().collect();

@@ -46,6 +46,16 @@ async fn submit(store: &Store, project: &Project, tasks: Vec<PlannedTask>) -> (N
     (plan, stored)
 }
 
+/// a → (b, c) → d.
+fn diamond() -> Vec<PlannedTask> {
+    vec![
+        planned("a", &[]),
+        planned("b", &["a"]),
+        planned("c", &["a"]),
+        planned("d", &["b", "c"]),
+    ]
+}
+
 fn names(claims: &[Claim]) -> Vec<String> {
     let mut names: Vec<String> = claims
         .iter()

@@ -11,7 +11,7 @@ use agentry_domain::tracker::{TaskRepo as _, TaskResult, TaskStatus};
 use agentry_store::Store;
 use chrono::TimeDelta;
 
-use super::{claim, complete, completed, lease, names, plan_status, planned, submit};
+use super::{claim, complete, completed, diamond, lease, names, plan_status, planned, submit};
 use crate::helpers::{contract, project};
 
 contract!(
@@ -25,17 +25,7 @@ contract!(
 
 async fn ready_tasks_are_claimed_in_dependency_order_and_the_plan_status_follows(store: Store) {
     let (project, _, _) = project(&store, "PL").await;
-    let (plan, _) = submit(
-        &store,
-        &project,
-        vec![
-            planned("a", &[]),
-            planned("b", &["a"]),
-            planned("c", &["a"]),
-            planned("d", &["b", "c"]),
-        ],
-    )
-    .await;
+    let (plan, _) = submit(&store, &project, diamond()).await;
     assert_eq!(plan_status(&store, &plan).await, PlanStatus::Pending);
     let first = claim(&store, 10).await;
     assert_eq!(names(&first), ["a"]);
@@ -240,17 +230,7 @@ async fn a_retry_waits_for_its_backoff(store: Store) {
 
 async fn a_settlement_claims_what_it_made_ready_for_its_worker(store: Store) {
     let (project, _, _) = project(&store, "PL").await;
-    let (plan, _) = submit(
-        &store,
-        &project,
-        vec![
-            planned("a", &[]),
-            planned("b", &["a"]),
-            planned("c", &["a"]),
-            planned("d", &["b", "c"]),
-        ],
-    )
-    .await;
+    let (plan, _) = submit(&store, &project, diamond()).await;
     let first = claim(&store, 1).await;
     assert_eq!(names(&first), ["a"]);
     let (other, _) = submit(&store, &project, vec![planned("x", &[])]).await;

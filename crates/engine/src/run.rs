@@ -14,9 +14,8 @@ use agentry_domain::planning::{
     ModelRequest, Role, ToolCalled, ToolExecutor, ToolResult, ToolSpec, TurnCompleted, TurnStarted,
     bounded_json,
 };
-use agentry_domain::registry::{AssistantQuery, ResolvedAssistant};
+use agentry_domain::registry::ResolvedAssistant;
 use agentry_domain::tracker::{Task, TaskResult};
-use agentry_domain::workspace::MemberKind;
 use agentry_domain::{Error, Ports, Principal, Services};
 use serde_json::{Value, json};
 use tokio::sync::{OwnedSemaphorePermit, watch};
@@ -24,6 +23,7 @@ use tokio::sync::{OwnedSemaphorePermit, watch};
 use crate::EngineConfig;
 use crate::builtin;
 
+mod prepare;
 mod settle;
 
 pub(crate) use settle::failure;
@@ -213,111 +213,6 @@ impl Run<'_> {
         ];
         self.converse(&resolved, None, messages, true, agent_event)
             .await
-    }
-
-    /// The assistant that runs the task and the member it acts as: its agent
-    /// assignee's assistant, else the one its `agent_type` names.
-    async fn runner(&self) -> Result<(AssistantId, Option<MemberId>), Stop> {
-        let projects = &self.deps.ports.workspace.projects;
-        if let Some(assignee) = self.task.record().assignee_id
-            && let Some(member) = projects.get_member(assignee).await?
-            && member.kind == MemberKind::Agent
-            && let Some(assistant) = member.assistant_id
-        {
-            return Ok((assistant, Some(member.id)));
-        }
-        let Some(name) = self.task.execution().and_then(|e| e.agent_type.clone()) else {
-            return Err(Stop::Failed("the task has no agent to run it".into()));
-        };
-        let assistant = self.assistant_named(&name).await?.ok_or_else(|| {
-            Stop::Failed(format!(
-                "no assistant is named '{name}' (the task's agent_type)"
-            ))
-        })?;
-        let key = (self.task.project_id(), assistant);
-        if let Some(actor) = self.deps.actors.get(&key) {
-            return Ok((assistant, actor));
-        }
-        let actor = projects
-            .list_members(self.task.project_id())
-            .await?
-            .into_iter()
-            .find(|m| m.kind == MemberKind::Agent && m.assistant_id == Some(assistant))
-            .map(|m| m.id);
-        self.deps.actors.put(key, actor);
-        Ok((assistant, actor))
-    }
-
-    async fn assistant_named(&self, name: &str) -> Result<Option<AssistantId>, Error> {
-        let revision = self.deps.ports.registry.revisions.known_revision();
-        {
-            let cached = self
-                .deps
-                .by_name
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if cached.0 == revision && !cached.1.is_empty() {
-                return Ok(cached.1.get(name).copied());
-            }
-        }
-        let mut names = HashMap::new();
-        let mut after = None;
-        loop {
-            let page = self
-                .deps
-                .ports
-                .registry
-                .assistants
-                .list_assistants(&AssistantQuery {
-                    is_active: Some(true),
-                    after_name: after.clone(),
-                    limit: 200,
-                    ..AssistantQuery::default()
-                })
-                .await?;
-            let full = page.len() == 200;
-            after = page.last().map(|a| a.draft.name.clone());
-            names.extend(page.into_iter().map(|a| (a.draft.name.clone(), a.id)));
-            if !full {
-                break;
-            }
-        }
-        let found = names.get(name).copied();
-        *self
-            .deps
-            .by_name
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = (revision, names);
-        Ok(found)
-    }
-
-    /// The task as the model reads it: title, description, and what the tasks
-    /// it depends on produced.
-    async fn brief(&self) -> Result<String, Error> {
-        let record = self.task.record();
-        let mut brief = format!("Task: {}\n", record.title);
-        if !record.description.is_empty() {
-            brief.push_str(&format!("\n{}\n", record.description));
-        }
-        let waits_on = self
-            .task
-            .execution()
-            .is_some_and(|e| !e.depends_on.is_empty());
-        if waits_on {
-            let results = self
-                .deps
-                .ports
-                .planning
-                .plans
-                .dependency_results(self.task.id())
-                .await?;
-            brief.push_str("\nResults of the tasks this one depends on:\n");
-            for (title, result) in results {
-                let result = result.map(|r| json!(r)).unwrap_or(Value::Null);
-                brief.push_str(&format!("- {title}: {result}\n"));
-            }
-        }
-        Ok(brief)
     }
 
     /// A conversation of `resolved` (the task's assistant, or a sub-assistant

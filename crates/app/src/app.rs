@@ -44,8 +44,12 @@ impl App {
             max_attachment_bytes: config.max_attachment_bytes,
             cache_resolved: config.registry_cache,
         };
-        let services = Services::new(&ports, limits)
+        let model = crate::engine::model(&config.engine)?;
+        let mut services = Services::new(&ports, limits)
             .with_prices(&ports, crate::engine::prices(&config.engine));
+        if let Some(model) = &model {
+            services = services.with_model(model.clone());
+        }
         let configured = match &config.admin_token {
             Some(secret) => {
                 Some(TokenSecret::from_presented(&secret.0).context("AGENTRY_ADMIN_TOKEN")?)
@@ -59,7 +63,7 @@ impl App {
             .context("making sure an admin exists")?
             .map(|secret| secret.expose().to_owned());
         let engine = if config.run_engine {
-            crate::engine::engine(&config.engine, None, &ports, &services)?
+            crate::engine::engine(&config.engine, model, None, &ports, &services)?
         } else {
             None
         };

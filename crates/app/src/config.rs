@@ -68,8 +68,30 @@ pub struct DatabaseConfig {
 pub struct EngineArgs {
     /// The offline model provider: a JSON script of replies per assistant and
     /// turn (docs/engine.md). Without a provider no agent task runs.
-    #[arg(long = "model-script", env = "AGENTRY_MODEL_SCRIPT")]
+    #[arg(long = "model-script", env = "AGENTRY_MODEL_SCRIPT", conflicts_with_all = ["model_url", "model_providers"])]
     pub model_script: Option<PathBuf>,
+    /// One OpenAI-compatible provider for every assistant, up to the API's
+    /// version: `http://127.0.0.1:8081/v1` (llama.cpp, vLLM, Ollama) or
+    /// `https://api.openai.com/v1`. Its key, if it takes one, is read from
+    /// the environment variable AGENTRY_MODEL_API_KEY (never from a flag).
+    #[arg(long = "model-url", env = "AGENTRY_MODEL_URL", conflicts_with = "model_providers")]
+    pub model_url: Option<String>,
+    /// The wire format `--model-url` speaks: `chat` (chat completions) or
+    /// `responses`. `openai_api` assistants always use `responses`.
+    #[arg(long = "model-api", env = "AGENTRY_MODEL_API", value_enum, default_value_t = ModelApi::Chat)]
+    pub model_api: ModelApi,
+    /// Seconds to wait on `--model-url` for connecting and for each part of
+    /// an answer.
+    #[arg(long = "model-timeout-seconds", env = "AGENTRY_MODEL_TIMEOUT_SECONDS", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub model_timeout_seconds: u64,
+    /// Ask `--model-url` for streamed answers (`false` for servers without).
+    #[arg(long = "model-stream", env = "AGENTRY_MODEL_STREAM", default_value_t = true, action = clap::ArgAction::Set)]
+    pub model_stream: bool,
+    /// A JSON file of providers (base URL, the environment variable holding
+    /// each key, format, timeouts) and which assistants each serves
+    /// (docs/engine.md).
+    #[arg(long = "model-providers", env = "AGENTRY_MODEL_PROVIDERS")]
+    pub model_providers: Option<PathBuf>,
     /// Agent tasks one worker runs at once.
     #[arg(long = "engine-concurrency", env = "AGENTRY_ENGINE_CONCURRENCY", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=4096))]
     pub concurrency: u16,
@@ -112,6 +134,13 @@ pub struct EngineArgs {
     /// the cost estimate of `/plans/{id}/usage`. Repeat, or separate by commas.
     #[arg(long = "model-price", env = "AGENTRY_MODEL_PRICES", value_delimiter = ',', value_parser = parse_price)]
     pub model_prices: Vec<(String, (f64, f64))>,
+}
+
+/// The wire format of `--model-url`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ModelApi {
+    Chat,
+    Responses,
 }
 
 fn parse_pair(raw: &str) -> Result<(String, String), String> {

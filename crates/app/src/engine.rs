@@ -8,23 +8,45 @@ use std::time::Duration;
 use agentry_domain::planning::{ModelClient, Prices, ToolExecutor};
 use agentry_domain::{Ports, Services};
 use agentry_engine::{Backoff, Engine, EngineConfig, EngineHandle, HttpTools};
-use agentry_llm::Script;
+use agentry_llm::{Api, ProviderConfig, Providers, Script};
 use agentry_migration::{Migrator, MigratorTrait as _};
 use anyhow::Context as _;
 
+use crate::config::ModelApi;
 use crate::{EngineArgs, PlannerRun};
 
 /// Why agent tasks wait on a server that runs no engine.
 pub(crate) const NO_PROVIDER: &str = "no model provider is configured on this server \
-    (--model-script): agent tasks wait for a server or an `agentry-planner run` that has one";
+    (--model-url, --model-providers or --model-script): agent tasks wait for a server or \
+    an `agentry-planner run` that has one";
+
+/// The environment variable `--model-url`'s key is read from.
+const MODEL_KEY_VAR: &str = "AGENTRY_MODEL_API_KEY";
 
 /// The configured model provider, if any.
 pub(crate) fn model(args: &EngineArgs) -> anyhow::Result<Option<Arc<dyn ModelClient>>> {
-    let Some(path) = &args.model_script else {
+    if let Some(path) = &args.model_script {
+        let script = Script::load(path).context("reading the model script")?;
+        return Ok(Some(Arc::new(script)));
+    }
+    if let Some(path) = &args.model_providers {
+        let providers = Providers::load(path, |var| std::env::var(var).ok())
+            .context("reading the model providers")?;
+        return Ok(Some(Arc::new(providers)));
+    }
+    let Some(url) = &args.model_url else {
         return Ok(None);
     };
-    let script = Script::load(path).context("reading the model script")?;
-    Ok(Some(Arc::new(script)))
+    let key = std::env::var(MODEL_KEY_VAR).ok().filter(|k| !k.is_empty());
+    let mut config = ProviderConfig::new(url.clone(), key);
+    config.timeout = Duration::from_secs(args.model_timeout_seconds);
+    config.stream = args.model_stream;
+    let api = match args.model_api {
+        ModelApi::Chat => Api::Chat,
+        ModelApi::Responses => Api::Responses,
+    };
+    let providers = Providers::single(config, api).context("building the model client")?;
+    Ok(Some(Arc::new(providers)))
 }
 
 pub(crate) fn prices(args: &EngineArgs) -> Prices {
@@ -35,11 +57,12 @@ pub(crate) fn prices(args: &EngineArgs) -> Prices {
 /// a provider.
 pub(crate) fn engine(
     args: &EngineArgs,
+    model: Option<Arc<dyn ModelClient>>,
     worker: Option<String>,
     ports: &Ports,
     services: &Services,
 ) -> anyhow::Result<Option<Engine>> {
-    let Some(model) = model(args)? else {
+    let Some(model) = model else {
         return Ok(None);
     };
     let endpoints: HashMap<String, String> = args.tool_endpoints.iter().cloned().collect();
@@ -81,15 +104,17 @@ pub async fn run_planner(config: PlannerRun) -> anyhow::Result<()> {
             .context("applying migrations")?;
     }
     let ports = crate::app::ports(&store, std::path::Path::new("agentry-blobs"));
+    let model = model(&config.engine)?;
     let services = Services::new(&ports, agentry_domain::Limits::default())
         .with_prices(&ports, prices(&config.engine));
     let engine = engine(
         &config.engine,
+        model,
         config.worker_name.clone(),
         &ports,
         &services,
     )?
-    .context("no model provider is configured: pass --model-script")?;
+    .context("no model provider is configured: pass --model-url, --model-providers or --model-script")?;
     tracing::info!(concurrency = config.engine.concurrency, "planner running");
     let handle: EngineHandle = engine.start();
     crate::shutdown_signal().await;

@@ -10,6 +10,7 @@ mod events;
 mod model;
 mod plan;
 mod ports;
+mod script;
 mod service;
 mod status;
 mod usage;
@@ -18,16 +19,17 @@ pub use draft::{PlanDraft, PlannedTask};
 pub use events::{
     AgentCompleted, AgentEvent, AgentFailed, AgentProgress, AgentStarted, PlanCreated, PlanDeleted,
     PlanEvent, PlanStatusChanged, ReplySent, ToolCalled, ToolResult, TurnCompleted, TurnStarted,
-    bounded_json,
+    bounded_json, recorded_text,
 };
 pub use model::{
-    ModelClient, ModelMessage, ModelReply, ModelRequest, OnDelta, Role, ToolCall, ToolExecutor,
-    ToolSpec, Usage,
+    Hosted, ModelClient, ModelMessage, ModelReply, ModelRequest, OnDelta, OutputSchema, Role,
+    ToolCall, ToolExecutor, ToolSpec, Usage,
 };
 pub use plan::{NewPlan, Plan};
 pub use ports::{Claim, ClaimRequest, PlanQuery, PlanRepo, Ports, Settlement, WorkQueue};
 #[cfg(any(test, feature = "mock"))]
 pub use ports::{MockPlanRepo, MockWorkQueue};
-pub use service::{PlanView, Plans, downstream};
+pub use script::{ModelScript, ScriptedCall, ScriptedReply};
+pub use service::{GENERATE_ATTEMPTS, PlanView, Plans, downstream};
 pub use status::{PlanStatus, StatusCounts};
 pub use usage::{PlanUsage, Prices, UsageLine, UsageTotals};

@@ -2,7 +2,7 @@
 //! and the adapters (the HTTP API, the migrator, embedding services) call.
 
 use crate::log::{Attachments, Events};
-use crate::planning::{Plans, Prices};
+use crate::planning::{ModelClient, Plans, Prices};
 use crate::ports::Ports;
 use crate::registry::Registry;
 use crate::tracker::{Labels, Tasks};
@@ -82,6 +82,13 @@ impl Services {
             ports.registry.clone(),
             prices,
         );
+        self
+    }
+
+    /// The same use cases, generating plans with `model` (`POST /plans/generate`).
+    #[must_use]
+    pub fn with_model(mut self, model: std::sync::Arc<dyn ModelClient>) -> Self {
+        self.plans = self.plans.with_model(model);
         self
     }
 }

@@ -28,9 +28,6 @@ mod settle;
 
 pub(crate) use settle::failure;
 
-/// The longest model answer kept in `turn.completed` and `reply.sent`.
-const RECORDED_TEXT_MAX: usize = 16 * 1024;
-
 /// How long a turn's opening events may wait to be written with the turn's
 /// end: a model that answers sooner shares one commit with them; one that
 /// thinks longer has them written meanwhile, so the log shows the turn running.
@@ -246,6 +243,8 @@ impl Run<'_> {
             parameters: t.tool.draft.input_schema.clone(),
         }));
         tools.dedup_by(|a, b| a.name == b.name);
+        let hosted = self.hosted(assistant).await?;
+        let task_key = self.task.execution().map(|e| e.client_id.clone());
         for turn in 1..=self.deps.config.max_turns {
             pending.push(self.event(
                 Some(agent),
@@ -264,6 +263,9 @@ impl Run<'_> {
                 model: assistant.draft.model.clone(),
                 messages: messages.clone(),
                 tools: tools.clone(),
+                output: None,
+                task: task_key.clone(),
+                hosted: hosted.clone(),
             };
             let began = Instant::now();
             let reply = self.ask(&request).await?;
@@ -393,14 +395,7 @@ impl Run<'_> {
 }
 
 pub(crate) fn clip(text: &str) -> String {
-    if text.len() <= RECORDED_TEXT_MAX {
-        return text.replace('\0', "");
-    }
-    let mut end = RECORDED_TEXT_MAX;
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
-    text[..end].replace('\0', "")
+    agentry_domain::planning::recorded_text(text)
 }
 
 fn stop_for(signal: Signal) -> Option<Stop> {

@@ -2,5 +2,6 @@
 
 mod dto;
 mod plans;
+mod script;
 
 pub use plans::PlansApi;

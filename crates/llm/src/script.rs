@@ -1,27 +1,12 @@
-//! The offline provider: replies read from a JSON script, per assistant and
-//! per turn.
+//! The offline provider: replies read from a JSON script (the format is the
+//! domain's [`ModelScript`]: per assistant and turn, and per plan task).
 //!
-//! ```json
-//! {
-//!   "assistants": {
-//!     "Writer": [
-//!       {"tool_calls": [{"name": "report_progress", "arguments": {"progress": 50}}],
-//!        "usage": {"input_tokens": 120, "output_tokens": 12}},
-//!       {"content": "Draft written.", "usage": {"input_tokens": 180, "output_tokens": 40}}
-//!     ],
-//!     "*": [{"content": "Done."}]
-//!   }
-//! }
-//! ```
-//!
-//! An assistant's `n`-th turn in a conversation (counted by the assistant
-//! messages already in it) gets its `n`-th reply; `"*"` serves assistants the
-//! script does not name. Past its last reply a conversation gets a plain
-//! "Done." with no tool calls, so every run ends. A reply may say
-//! `"fail_times": k`: its first `k` uses answer as an unavailable provider
-//! would (with `"error"` as the message), for testing retries. Usage, when a
-//! reply gives none, is estimated as one token per four characters. A
-//! `"delay_ms"` makes the turn take that long (a slow model, for aborts).
+//! Past its last reply a conversation gets a plain "Done." with no tool calls,
+//! so every run ends. A reply may say `"fail_times": k`: its first `k` uses
+//! answer as an unavailable provider would (with `"error"` as the message), for
+//! testing retries. Usage, when a reply gives none, is estimated as one token
+//! per four characters. A `"delay_ms"` makes the turn take that long (a slow
+//! model, for aborts).
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -29,99 +14,57 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use agentry_domain::planning::{
-    ModelClient, ModelReply, ModelRequest, OnDelta, Role, ToolCall, Usage,
+    ModelClient, ModelReply, ModelRequest, ModelScript, OnDelta, Role, ScriptedReply, ToolCall,
+    Usage,
 };
 use agentry_domain::{Error, Result};
 use async_trait::async_trait;
-use serde::Deserialize;
-use serde_json::Value;
 
-/// A script that could not be read or parsed.
-#[derive(Debug)]
-pub struct ScriptError(pub String);
+use crate::LoadError;
 
-impl std::fmt::Display for ScriptError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for ScriptError {}
-
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct File {
-    assistants: HashMap<String, Vec<Reply>>,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct Reply {
-    #[serde(default)]
-    content: String,
-    #[serde(default)]
-    tool_calls: Vec<ScriptedCall>,
-    #[serde(default)]
-    usage: Option<Usage>,
-    #[serde(default)]
-    fail_times: u32,
-    #[serde(default)]
-    error: Option<String>,
-    #[serde(default)]
-    delay_ms: u64,
-}
-
-#[derive(Clone, Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct ScriptedCall {
-    name: String,
-    #[serde(default = "empty_object")]
-    arguments: Value,
-}
-
-fn empty_object() -> Value {
-    Value::Object(serde_json::Map::new())
-}
-
-/// The offline model provider (see the module's documentation for the format).
+/// The offline model provider (see the module's documentation).
 #[derive(Debug)]
 pub struct Script {
-    assistants: HashMap<String, Vec<Reply>>,
-    /// Failures served so far, per (assistant, turn).
-    failed: Mutex<HashMap<(String, usize), u32>>,
+    script: ModelScript,
+    /// Failures served so far, per (task, assistant, turn).
+    failed: Mutex<HashMap<(String, String, usize), u32>>,
 }
 
 impl Script {
     /// # Errors
     /// When the file cannot be read or is not a script.
-    pub fn load(path: &Path) -> std::result::Result<Self, ScriptError> {
+    pub fn load(path: &Path) -> std::result::Result<Self, LoadError> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| ScriptError(format!("cannot read {}: {e}", path.display())))?;
-        Self::parse(&text).map_err(|e| ScriptError(format!("{}: {e}", path.display())))
+            .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
+        Self::parse(&text).map_err(|e| LoadError(format!("{}: {e}", path.display())))
     }
 
     /// # Errors
     /// When `text` is not a script.
-    pub fn parse(text: &str) -> std::result::Result<Self, ScriptError> {
-        let file: File =
-            serde_json::from_str(text).map_err(|e| ScriptError(format!("not a script: {e}")))?;
-        Ok(Self {
-            assistants: file.assistants,
-            failed: Mutex::new(HashMap::new()),
-        })
+    pub fn parse(text: &str) -> std::result::Result<Self, LoadError> {
+        let script: ModelScript =
+            serde_json::from_str(text).map_err(|e| LoadError(format!("not a script: {e}")))?;
+        Ok(Self::new(script))
     }
 
-    fn reply_for(&self, request: &ModelRequest) -> Option<(String, usize, Reply)> {
+    #[must_use]
+    pub fn new(script: ModelScript) -> Self {
+        Self {
+            script,
+            failed: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn reply_for(&self, request: &ModelRequest) -> Option<((String, String, usize), ScriptedReply)> {
         let turn = request
             .messages
             .iter()
             .filter(|m| m.role == Role::Assistant)
             .count();
-        let (name, replies) = self
-            .assistants
-            .get_key_value(&request.assistant)
-            .or_else(|| self.assistants.get_key_value("*"))?;
-        replies.get(turn).map(|r| (name.clone(), turn, r.clone()))
+        let task = request.task.as_deref();
+        let (name, replies) = self.script.replies(task, &request.assistant)?;
+        let key = (task.unwrap_or_default().to_owned(), name.to_owned(), turn);
+        replies.get(turn).map(|r| (key, r.clone()))
     }
 }
 
@@ -136,7 +79,7 @@ impl ModelClient for Script {
         request: &ModelRequest,
         on_delta: Option<&OnDelta>,
     ) -> Result<ModelReply> {
-        let Some((name, turn, reply)) = self.reply_for(request) else {
+        let Some((key, reply)) = self.reply_for(request) else {
             return Ok(ModelReply {
                 content: "Done.".into(),
                 tool_calls: Vec::new(),
@@ -154,7 +97,7 @@ impl ModelClient for Script {
                 .failed
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            let count = failed.entry((name, turn)).or_default();
+            let count = failed.entry(key.clone()).or_default();
             if *count < reply.fail_times {
                 *count += 1;
                 let message = reply
@@ -179,7 +122,7 @@ impl ModelClient for Script {
                 .into_iter()
                 .enumerate()
                 .map(|(i, c)| ToolCall {
-                    id: format!("call_{turn}_{i}"),
+                    id: c.id.unwrap_or_else(|| format!("call_{}_{i}", key.2)),
                     name: c.name,
                     arguments: c.arguments,
                 })
@@ -202,7 +145,7 @@ mod tests {
             assistant: assistant.into(),
             model: "m".into(),
             messages,
-            tools: Vec::new(),
+            ..ModelRequest::default()
         }
     }
 

@@ -15,7 +15,7 @@ use agentry_domain::Error;
 use agentry_domain::planning::{
     ModelClient as _, ModelMessage, ModelRequest, Role, ToolCall, ToolSpec,
 };
-use agentry_llm::{ChatCompletions, ChatConfig};
+use agentry_llm::{ChatCompletions, ProviderConfig};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
@@ -126,7 +126,7 @@ async fn answer(mut socket: TcpStream, reply: Reply) {
 }
 
 fn client(url: &str, stream: bool) -> ChatCompletions {
-    ChatCompletions::new(ChatConfig {
+    ChatCompletions::new(ProviderConfig {
         base_url: url.to_owned(),
         api_key: Some("sk-test-secret".into()),
         timeout: Duration::from_millis(500),
@@ -160,6 +160,7 @@ fn request() -> ModelRequest {
             description: "Weather by city".into(),
             parameters: json!({"type": "object", "properties": {"city": {"type": "string"}}}),
         }],
+        ..ModelRequest::default()
     }
 }
 
@@ -368,7 +369,7 @@ async fn a_refused_request_is_not_retried_and_says_why() {
 
 #[test]
 fn the_key_is_never_printed() {
-    let config = ChatConfig {
+    let config = ProviderConfig {
         base_url: "http://127.0.0.1:1/v1".into(),
         api_key: Some("sk-test-secret".into()),
         timeout: Duration::from_secs(1),

@@ -193,6 +193,20 @@ described_struct! {
 /// The type name usage is summed from.
 pub(crate) const TURN_COMPLETED: &str = "turn.completed";
 
+/// The longest model answer kept in `turn.completed` and `reply.sent`.
+pub const RECORDED_TEXT_MAX: usize = 16 * 1024;
+
+/// `text` as an event keeps it: without NULs, clipped to
+/// [`RECORDED_TEXT_MAX`] bytes at a character's boundary.
+#[must_use]
+pub fn recorded_text(text: &str) -> String {
+    let mut end = text.len().min(RECORDED_TEXT_MAX);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].replace('\0', "")
+}
+
 /// The largest tool input, output or answer an event keeps as it is.
 pub const RECORDED_JSON_MAX: usize = 16 * 1024;
 

@@ -62,13 +62,39 @@ pub struct ToolSpec {
 }
 
 /// What a model is asked: continue `messages` as `assistant` on `model`.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ModelRequest {
-    /// The registry assistant's name (the offline script keys replies by it).
+    /// The registry assistant's name (providers are chosen by it; the offline
+    /// script keys replies by it).
     pub assistant: String,
     pub model: String,
     pub messages: Vec<ModelMessage>,
     pub tools: Vec<ToolSpec>,
+    /// Structured output: the answer's content must be JSON of this schema.
+    pub output: Option<OutputSchema>,
+    /// The plan task's id as its author gave it (stable from run to run: the
+    /// offline script keys a replayed plan's replies by it).
+    pub task: Option<String>,
+    /// Set for an assistant of type `openai_api`: it runs on the provider.
+    pub hosted: Option<Hosted>,
+}
+
+/// A JSON Schema an answer must follow.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutputSchema {
+    /// Names the format to the provider (`[a-zA-Z0-9_-]`).
+    pub name: String,
+    pub schema: Value,
+}
+
+/// An assistant that lives on the provider (type `openai_api`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Hosted {
+    /// Its `openai_assistant_id`: the stored prompt the provider runs.
+    pub prompt: String,
+    /// The user's thread the work belongs to, which the provider keeps as a
+    /// conversation.
+    pub thread: Option<String>,
 }
 
 /// Tokens a call consumed, as the provider reported them.

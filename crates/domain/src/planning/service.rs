@@ -1,28 +1,33 @@
 //! Plans: submit, read, list, abort, retry or skip a task, delete, usage.
 
 mod cascade;
+mod generate;
+mod replay;
 #[cfg(test)]
 mod tests;
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
 use crate::caller::Principal;
 use crate::event::Event;
-use crate::id::{PlanId, ProjectId, TaskId};
+use crate::id::{AssistantThreadId, EventId, PlanId, ProjectId, TaskId};
 use crate::log::EventFilter;
 use crate::page::{self, Page};
 use crate::planning::{
-    NewPlan, Plan, PlanCreated, PlanDeleted, PlanDraft, PlanEvent, PlanQuery, PlanStatus,
-    PlanUsage, Ports,
+    AgentEvent, ModelClient, NewPlan, Plan, PlanCreated, PlanDeleted, PlanDraft, PlanEvent,
+    PlanQuery, PlanStatus, PlanUsage, Ports, TurnCompleted,
 };
+use crate::tracker::TrackerEvent;
 use crate::tracker::{Changes, Task, TaskStatus, TaskView};
 use crate::workspace;
 use crate::workspace::access::{self, ProjectAccess};
 use crate::{Error, Result, log};
 
 pub use self::cascade::{downstream, upstream};
+pub use self::generate::GENERATE_ATTEMPTS;
 
 /// A plan with its tasks, by number.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -32,13 +37,24 @@ pub struct PlanView {
 }
 
 /// Plans: the use cases a caller runs on them.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Plans {
     ports: Ports,
     workspace: workspace::Ports,
     log: log::Ports,
     registry: crate::registry::Ports,
     prices: super::Prices,
+    /// The provider plans are generated with; `None` on a server without one.
+    model: Option<Arc<dyn ModelClient>>,
+}
+
+impl std::fmt::Debug for Plans {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plans")
+            .field("prices", &self.prices)
+            .field("model", &self.model.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Plans {
@@ -55,7 +71,15 @@ impl Plans {
             log,
             registry,
             prices,
+            model: None,
         }
+    }
+
+    /// The same use cases, generating plans with `model`.
+    #[must_use]
+    pub(crate) fn with_model(mut self, model: Arc<dyn ModelClient>) -> Self {
+        self.model = Some(model);
+        self
     }
 
     /// Checks and stores a plan with its tasks, all `pending`.
@@ -71,21 +95,50 @@ impl Plans {
         draft: PlanDraft,
     ) -> Result<PlanView> {
         let scope = access::project(&self.workspace, who, project).await?;
-        if let Some(thread) = draft.thread_id {
-            // Only the caller's own conversation: nobody learns of another's.
-            let own = self.registry.threads.list_threads(who.user_id).await?;
-            if !own.iter().any(|t| t.id == thread) {
-                return Err(Error::validation(
-                    "session_id",
-                    "is not one of your threads",
-                ));
-            }
+        self.check_thread(who, draft.thread_id).await?;
+        let (plan, kinds) = self.checked(&scope, project, draft).await?;
+        self.store(&scope, plan, kinds, &[]).await
+    }
+
+    /// Only the caller's own conversation: nobody learns of another's.
+    async fn check_thread(&self, who: &Principal, thread: Option<AssistantThreadId>) -> Result<()> {
+        let Some(thread) = thread else {
+            return Ok(());
+        };
+        let own = self.registry.threads.list_threads(who.user_id).await?;
+        if own.iter().any(|t| t.id == thread) {
+            Ok(())
+        } else {
+            Err(Error::validation("session_id", "is not one of your threads"))
         }
-        let now = self.ports.clock.now();
-        let (plan, kinds) = draft.build(project, scope.actor(), now)?;
+    }
+
+    /// The draft as a plan, checked as every plan is (see [`PlanDraft::build`]).
+    async fn checked(
+        &self,
+        scope: &ProjectAccess,
+        project: ProjectId,
+        draft: PlanDraft,
+    ) -> Result<(NewPlan, Vec<Vec<TrackerEvent>>)> {
+        let (plan, kinds) = draft.build(project, scope.actor(), self.ports.clock.now())?;
         self.check_assignees(&plan).await?;
-        let mut events = Vec::with_capacity(plan.tasks.len() * 2 + 1);
-        events.push(Event::in_project(
+        Ok((plan, kinds))
+    }
+
+    /// Stores the plan with its events: `plan_created` (which takes the plan's
+    /// id, so what belongs to the plan as a whole — the turns that generated
+    /// it — is found as its children), the tasks' own, and `turns` under it.
+    async fn store(
+        &self,
+        scope: &ProjectAccess,
+        plan: NewPlan,
+        kinds: Vec<Vec<TrackerEvent>>,
+        turns: &[TurnCompleted],
+    ) -> Result<PlanView> {
+        let project = plan.plan.project_id;
+        let now = plan.plan.created_at;
+        let mut events = Vec::with_capacity(plan.tasks.len() * 2 + 1 + turns.len());
+        let mut created = Event::in_project(
             project,
             scope.actor(),
             None,
@@ -95,7 +148,20 @@ impl Plans {
                 tasks: u32::try_from(plan.tasks.len()).unwrap_or(u32::MAX),
             }),
             now,
-        )?);
+        )?;
+        created.id = plan_event(plan.plan.id);
+        events.push(created);
+        for turn in turns {
+            let mut event = Event::in_project(
+                project,
+                None,
+                None,
+                AgentEvent::TurnCompleted(turn.clone()),
+                now,
+            )?;
+            event.parent_id = Some(plan_event(plan.plan.id));
+            events.push(event);
+        }
         for (task, kinds) in plan.tasks.iter().zip(kinds) {
             for kind in kinds {
                 events.push(Event::in_project(
@@ -108,7 +174,7 @@ impl Plans {
             }
         }
         let tasks = self.ports.plans.create_plan(&plan, &events).await?;
-        Ok(view(&scope, plan.plan, tasks))
+        Ok(view(scope, plan.plan, tasks))
     }
 
     async fn check_assignees(&self, plan: &NewPlan) -> Result<()> {
@@ -309,35 +375,62 @@ impl Plans {
     /// # Errors
     /// `NotFound` for a plan the caller cannot see.
     pub async fn usage(&self, who: &Principal, id: PlanId) -> Result<PlanUsage> {
-        let (_, scope) = self.load(who, id).await?;
-        let tasks = self.ports.plans.plan_tasks(id).await?;
         let mut usage = PlanUsage::default();
-        let turn = super::events::TURN_COMPLETED;
-        for task in &tasks {
-            let key = scope.project.task_key(task.record().number);
-            let mut before = None;
-            loop {
-                let filter = EventFilter {
-                    task_id: Some(task.id()),
-                    types: vec![turn.to_owned()],
-                    before,
-                    limit: page::MAX_LIMIT,
-                    ..EventFilter::default()
-                };
-                let events = self.log.events.list_events(&filter).await?;
-                for event in &events {
-                    usage.add(&key, event, &self.prices)?;
-                }
-                match events.last() {
-                    Some(last) if events.len() == page::MAX_LIMIT as usize => {
-                        before = Some(last.id);
-                    }
-                    _ => break,
-                }
-            }
-        }
+        self.each_turn(who, id, |task, event| usage.add(task, event, &self.prices))
+            .await?;
         usage.finish();
         Ok(usage)
+    }
+
+    /// Calls `each` with every `turn.completed` of the plan: the turns that
+    /// generated it (with no task), then each task's, oldest first, with the
+    /// task's key and its author's id.
+    async fn each_turn(
+        &self,
+        who: &Principal,
+        id: PlanId,
+        mut each: impl FnMut(Option<(&str, &str)>, &Event) -> Result<()>,
+    ) -> Result<()> {
+        let (_, scope) = self.load(who, id).await?;
+        let tasks = self.ports.plans.plan_tasks(id).await?;
+        let generation = EventFilter {
+            project_id: Some(scope.project.id),
+            parent_id: Some(plan_event(id)),
+            ..EventFilter::default()
+        };
+        for event in self.all_turns(generation).await? {
+            each(None, &event)?;
+        }
+        for task in &tasks {
+            let key = scope.project.task_key(task.record().number);
+            let client_id = task.execution().map_or("", |e| e.client_id.as_str());
+            let filter = EventFilter {
+                task_id: Some(task.id()),
+                ..EventFilter::default()
+            };
+            for event in self.all_turns(filter).await? {
+                each(Some((&key, client_id)), &event)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Every `turn.completed` `filter` selects, oldest first.
+    async fn all_turns(&self, mut filter: EventFilter) -> Result<Vec<Event>> {
+        filter.types = vec![super::events::TURN_COMPLETED.to_owned()];
+        filter.limit = page::MAX_LIMIT;
+        let mut all = Vec::new();
+        loop {
+            let events = self.log.events.list_events(&filter).await?;
+            let full = events.len() == page::MAX_LIMIT as usize;
+            filter.before = events.last().map(|e| e.id);
+            all.extend(events);
+            if !full {
+                break;
+            }
+        }
+        all.reverse();
+        Ok(all)
     }
 
     async fn load(&self, who: &Principal, id: PlanId) -> Result<(Plan, ProjectAccess)> {
@@ -421,4 +514,9 @@ fn view(scope: &ProjectAccess, plan: Plan, tasks: Vec<Task>) -> PlanView {
             .collect(),
         plan,
     }
+}
+
+/// The id of a plan's `plan_created` event: the plan's own.
+fn plan_event(plan: PlanId) -> EventId {
+    EventId(plan.0)
 }

@@ -61,11 +61,17 @@ pub struct PlanUsage {
 }
 
 impl PlanUsage {
-    /// Counts one `turn.completed` of the task `task_key`.
+    /// Counts one `turn.completed` of the task `(key, author's id)`, or, with
+    /// no task, of the plan's generation (in every breakdown but by task).
     ///
     /// # Errors
     /// `Validation` for a stored payload that does not fit its type.
-    pub(crate) fn add(&mut self, task_key: &str, event: &Event, prices: &Prices) -> Result<()> {
+    pub(crate) fn add(
+        &mut self,
+        task: Option<(&str, &str)>,
+        event: &Event,
+        prices: &Prices,
+    ) -> Result<()> {
         let Some(AgentEvent::TurnCompleted(turn)) =
             event.kind.decode::<AgentEvent>().transpose()?
         else {
@@ -73,12 +79,14 @@ impl PlanUsage {
         };
         self.totals.add(&turn, prices);
         let keys = [
-            turn.model.clone(),
-            task_key.to_owned(),
-            turn.assistant_name.clone(),
+            Some(turn.model.clone()),
+            task.map(|(key, _)| key.to_owned()),
+            Some(turn.assistant_name.clone()),
         ];
         for (lines, key) in self.lines.iter_mut().zip(keys) {
-            lines.entry(key).or_default().add(&turn, prices);
+            if let Some(key) = key {
+                lines.entry(key).or_default().add(&turn, prices);
+            }
         }
         Ok(())
     }

@@ -19,6 +19,13 @@ pub struct AssistantThread {
 }
 
 impl AssistantThread {
+    /// The `thread_id` of the thread `id`: what the assistant's runtime keys
+    /// its history by (a provider's conversation, for `openai_api`).
+    #[must_use]
+    pub fn runtime_id(id: AssistantThreadId) -> String {
+        format!("thread_{}", id.0.simple())
+    }
+
     /// A new thread with a fresh `thread_id`.
     #[must_use]
     pub fn new(user: UserId, assistant: AssistantId, now: DateTime<Utc>) -> Self {
@@ -27,7 +34,7 @@ impl AssistantThread {
             id,
             user_id: user,
             assistant_id: assistant,
-            thread_id: format!("thread_{}", id.0.simple()),
+            thread_id: Self::runtime_id(id),
             last_used: now,
             created_at: now,
             updated_at: now,

@@ -5,13 +5,38 @@ use std::collections::HashMap;
 
 use agentry_domain::Error;
 use agentry_domain::id::{AssistantId, MemberId};
-use agentry_domain::registry::AssistantQuery;
+use agentry_domain::planning::Hosted;
+use agentry_domain::registry::{Assistant, AssistantKind, AssistantQuery, AssistantThread};
 use agentry_domain::workspace::MemberKind;
 use serde_json::{Value, json};
 
 use super::{Run, Stop};
 
 impl Run<'_> {
+    /// For an assistant of type `openai_api`: its stored prompt, and the
+    /// thread of the plan the task belongs to, if it came from one.
+    pub(super) async fn hosted(&self, assistant: &Assistant) -> Result<Option<Hosted>, Error> {
+        let (AssistantKind::OpenaiApi, Some(prompt)) = (
+            assistant.draft.assistant_type,
+            assistant.draft.openai_assistant_id.clone(),
+        ) else {
+            return Ok(None);
+        };
+        let thread = match self.task.execution() {
+            Some(execution) => self
+                .deps
+                .ports
+                .planning
+                .plans
+                .get_plan(execution.plan_id)
+                .await?
+                .and_then(|plan| plan.thread_id)
+                .map(AssistantThread::runtime_id),
+            None => None,
+        };
+        Ok(Some(Hosted { prompt, thread }))
+    }
+
     /// The assistant that runs the task and the member it acts as: its agent
     /// assignee's assistant, else the one its `agent_type` names.
     pub(super) async fn runner(&self) -> Result<(AssistantId, Option<MemberId>), Stop> {

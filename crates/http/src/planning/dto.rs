@@ -30,6 +30,17 @@ pub struct CreatePlanIn {
     pub tasks: Vec<PlanTaskIn>,
 }
 
+/// A goal for the project's secretary assistant to plan (seed 002, B2).
+#[derive(Debug, Object)]
+#[oai(deny_unknown_fields)]
+pub struct GeneratePlanIn {
+    pub project_id: Uuid,
+    /// What the plan should achieve (1–10,000 characters).
+    pub goal: Text,
+    /// The user–assistant thread the goal comes from (seed 002's `session_id`).
+    pub session_id: Option<Uuid>,
+}
+
 /// One task of a new plan. It runs once every task it depends on is done,
 /// by the agent it is assigned to, else by the registry assistant named by
 /// `agent_type`; a task with neither is for people.

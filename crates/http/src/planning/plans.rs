@@ -2,14 +2,15 @@
 //! retry or skip a task, delete a plan, and read its usage.
 
 use agentry_domain::Services;
-use agentry_domain::id::{PlanId, ProjectId, TaskId};
+use agentry_domain::id::{AssistantThreadId, PlanId, ProjectId, TaskId};
 use agentry_domain::planning::PlanStatus;
 use poem_openapi::OpenApi;
 use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use uuid::Uuid;
 
-use super::dto::{CreatePlanIn, PlanOut, PlanPageOut, PlanSummaryOut, PlanUsageOut};
+use super::dto::{CreatePlanIn, GeneratePlanIn, PlanOut, PlanPageOut, PlanSummaryOut, PlanUsageOut};
+use super::script::ScriptOut;
 use crate::Tag;
 use crate::common::auth::Caller;
 use crate::common::paging;
@@ -47,6 +48,40 @@ impl PlansApi {
             .services
             .plans
             .create(&caller.0, project, body.0.into())
+            .await?;
+        Ok(Created::Created(self.out(&view)))
+    }
+
+    /// Plans a goal: the project's secretary assistant (the active one with
+    /// `is_secretary`) proposes the tasks as structured output, for the
+    /// active assistants it is told of. The proposal is checked as a
+    /// submitted plan is, and each `agent_type` must name one of those
+    /// assistants; a proposal that fails is sent back with what is wrong, up
+    /// to 3 answers in all, then 422 says what was wrong with each. The plan
+    /// is stored as `POST /plans` stores one, with each answer a
+    /// `turn.completed` under its `plan_created` (counted in its usage).
+    /// 409 without a model provider, a secretary, or assistants to plan for;
+    /// 503 when the provider cannot answer.
+    #[oai(
+        path = "/plans/generate",
+        method = "post",
+        operation_id = "generate_plan"
+    )]
+    async fn generate(
+        &self,
+        caller: Caller,
+        body: Json<GeneratePlanIn>,
+    ) -> ApiResult<Created<PlanOut>> {
+        let body = body.0;
+        let view = self
+            .services
+            .plans
+            .generate(
+                &caller.0,
+                ProjectId(body.project_id),
+                body.goal.0,
+                body.session_id.map(AssistantThreadId),
+            )
             .await?;
         Ok(Created::Created(self.out(&view)))
     }
@@ -181,5 +216,24 @@ impl PlansApi {
             .usage(&caller.0, PlanId(plan_id.0))
             .await?;
         Ok(Json(PlanUsageOut::from(&usage)))
+    }
+
+    /// What every model call of the plan answered, as a script for the
+    /// offline provider (`--model-script`): running the plan again with it
+    /// (`POST /plans/generate` with the same goal, or `POST /plans` with the
+    /// same tasks) replays the answers with no network and gives the same
+    /// tree of events. A task retried keeps its last attempt's answers.
+    #[oai(
+        path = "/plans/:plan_id/script",
+        method = "get",
+        operation_id = "get_plan_script"
+    )]
+    async fn script(&self, caller: Caller, plan_id: Path<Uuid>) -> ApiResult<Json<ScriptOut>> {
+        let script = self
+            .services
+            .plans
+            .script(&caller.0, PlanId(plan_id.0))
+            .await?;
+        Ok(Json(script.into()))
     }
 }

@@ -1,0 +1,247 @@
+//! What both OpenAI wire formats share: where the provider is, its key, and a
+//! POST that is tried again with backoff when the provider may answer later —
+//! 429, a 5xx, a connection refused or timed out — waiting what `Retry-After`
+//! asks when it says.
+
+use std::time::Duration;
+
+use agentry_domain::{Error, Result};
+use reqwest::StatusCode;
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde_json::{Value, json};
+
+/// The longest wait a `Retry-After` may ask for: a provider asking for more
+/// is treated as unavailable now.
+const RETRY_AFTER_MAX: Duration = Duration::from_secs(60);
+
+/// The largest answer read: a whole body, or one streamed line.
+pub(crate) const ANSWER_MAX_BYTES: usize = 8 * 1024 * 1024;
+
+/// The most tool calls one answer may make.
+pub(crate) const TOOL_CALLS_MAX: usize = 128;
+
+/// How much of a refusal's text is kept in the error.
+const REFUSAL_TEXT_MAX: usize = 500;
+
+/// Where a provider is and how to talk to it.
+#[derive(Clone)]
+pub struct ProviderConfig {
+    /// Up to the API's version: `https://api.openai.com/v1`,
+    /// `http://127.0.0.1:8081/v1`.
+    pub base_url: String,
+    /// Sent as a bearer token; never logged nor printed.
+    pub api_key: Option<String>,
+    /// For connecting and for each wait on the provider (the answer's start;
+    /// streamed, each wait between deltas).
+    pub timeout: Duration,
+    /// Ask for server-sent deltas.
+    pub stream: bool,
+    /// Tries after the first, for answers the provider may give later.
+    pub max_retries: u32,
+    /// The first retry's wait when the provider names none; doubled each time.
+    pub backoff: Duration,
+}
+
+impl ProviderConfig {
+    /// A provider at `base_url` with the defaults: 120 s timeout, streamed,
+    /// 3 retries from 500 ms.
+    #[must_use]
+    pub fn new(base_url: impl Into<String>, api_key: Option<String>) -> Self {
+        Self {
+            base_url: base_url.into(),
+            api_key,
+            timeout: Duration::from_secs(120),
+            stream: true,
+            max_retries: 3,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("timeout", &self.timeout)
+            .field("stream", &self.stream)
+            .field("max_retries", &self.max_retries)
+            .field("backoff", &self.backoff)
+            .finish()
+    }
+}
+
+/// An HTTP client for one provider.
+#[derive(Debug, Clone)]
+pub(crate) struct Transport {
+    pub(crate) config: ProviderConfig,
+    http: reqwest::Client,
+}
+
+/// Why a request got no answer to read.
+enum Failure {
+    /// Worth trying again, after what the provider asked for if it did.
+    Later {
+        after: Option<Duration>,
+        why: String,
+    },
+    /// Not worth it.
+    Final(Error),
+}
+
+impl Transport {
+    pub(crate) fn new(config: ProviderConfig) -> Result<Self> {
+        crate::install_tls();
+        let http = reqwest::Client::builder()
+            .connect_timeout(config.timeout)
+            .read_timeout(config.timeout)
+            .build()
+            .map_err(Error::internal)?;
+        Ok(Self { config, http })
+    }
+
+    /// `{base}/{path}`.
+    pub(crate) fn url(&self, path: &str) -> String {
+        format!("{}/{path}", self.config.base_url.trim_end_matches('/'))
+    }
+
+    /// POSTs `body`, trying again while the provider may answer later.
+    pub(crate) async fn post(&self, url: &str, body: &Value) -> Result<reqwest::Response> {
+        let mut tried = 0;
+        loop {
+            match self.send(url, body).await {
+                Ok(response) => return Ok(response),
+                Err(Failure::Final(error)) => return Err(error),
+                Err(Failure::Later { why, .. }) if tried >= self.config.max_retries => {
+                    return Err(Error::unavailable(why));
+                }
+                Err(Failure::Later { after, .. }) => {
+                    let doubled = self
+                        .config
+                        .backoff
+                        .saturating_mul(1 << tried.min(16))
+                        .min(RETRY_AFTER_MAX);
+                    tokio::time::sleep(after.unwrap_or(doubled)).await;
+                    tried += 1;
+                }
+            }
+        }
+    }
+
+    async fn send(&self, url: &str, body: &Value) -> std::result::Result<reqwest::Response, Failure> {
+        let mut request = self.http.post(url).json(body);
+        if let Some(key) = &self.config.api_key {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.map_err(|e| Failure::Later {
+            after: None,
+            why: format!("the provider did not answer: {e}"),
+        })?;
+        let status = response.status();
+        if status.is_success() {
+            return Ok(response);
+        }
+        let after = retry_after(response.headers());
+        let text = read_capped(response, REFUSAL_TEXT_MAX * 4)
+            .await
+            .map(|b| refusal_text(&b))
+            .unwrap_or_default();
+        if status == StatusCode::TOO_MANY_REQUESTS || status.is_server_error() {
+            return match after {
+                Some(wait) if wait > RETRY_AFTER_MAX => Err(Failure::Final(Error::unavailable(
+                    format!("the provider asks to wait {wait:?} ({status}): {text}"),
+                ))),
+                _ => Err(Failure::Later {
+                    after,
+                    why: format!("the provider is unavailable ({status}): {text}"),
+                }),
+            };
+        }
+        Err(Failure::Final(Error::validation(
+            "model",
+            format!("the provider refused the request ({status}): {text}"),
+        )))
+    }
+}
+
+/// A whole answer's JSON.
+pub(crate) async fn read_json(response: reqwest::Response) -> Result<Value> {
+    let bytes = read_capped(response, ANSWER_MAX_BYTES)
+        .await
+        .map_err(Error::unavailable)?;
+    serde_json::from_slice(&bytes).map_err(|e| malformed(format!("the answer is not JSON: {e}")))
+}
+
+/// The next network chunk of a stream; a break or an end is an error (a
+/// stream ends with its closing event, which the caller looks for).
+pub(crate) async fn next_chunk(response: &mut reqwest::Response, end: &str) -> Result<bytes::Bytes> {
+    response
+        .chunk()
+        .await
+        .map_err(|e| Error::unavailable(format!("the stream broke: {e}")))?
+        .ok_or_else(|| Error::unavailable(format!("the stream ended before {end}")))
+}
+
+/// A call's arguments: the JSON its text holds, else the text itself (the
+/// model sees its own mistake in the tool's error).
+pub(crate) fn arguments(raw: &Value) -> Value {
+    match raw {
+        Value::String(text) if text.trim().is_empty() => json!({}),
+        Value::String(text) => serde_json::from_str(text).unwrap_or_else(|_| raw.clone()),
+        Value::Null => json!({}),
+        other => other.clone(),
+    }
+}
+
+pub(crate) fn text_of(value: &Value, what: &str) -> Result<String> {
+    value
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| malformed(format!("the answer has no {what}")))
+}
+
+pub(crate) fn malformed(why: String) -> Error {
+    Error::unavailable(format!("the provider's answer is malformed: {why}"))
+}
+
+/// `Retry-After` as seconds or as an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    Some(
+        (at.to_utc() - chrono::Utc::now())
+            .to_std()
+            .unwrap_or(Duration::ZERO),
+    )
+}
+
+/// An error body's message, `error.message` when it has one, bounded.
+fn refusal_text(body: &[u8]) -> String {
+    let text = serde_json::from_slice::<Value>(body)
+        .ok()
+        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+        .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
+    text.chars().take(REFUSAL_TEXT_MAX).collect()
+}
+
+/// The body, refusing one past `max` bytes.
+async fn read_capped(
+    mut response: reqwest::Response,
+    max: usize,
+) -> std::result::Result<Vec<u8>, String> {
+    let mut body = Vec::new();
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| format!("the answer broke off: {e}"))?
+    {
+        if body.len() + chunk.len() > max {
+            return Err(format!("the answer is longer than {max} bytes"));
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}

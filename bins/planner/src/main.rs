@@ -1,21 +1,42 @@
-//! `agentry-planner`: the plan engine's workers as a process of their own.
-//! `agentry-planner run`: config → connect → migrate → run workers until
-//! SIGINT/SIGTERM.
+//! `agentry-planner`: the plan engine's workers as a process of their own
+//! (`run`: config → connect → migrate → run workers until SIGINT/SIGTERM), and
+//! a client of a running API that plans a goal and follows it (`plan`) or
+//! exports a finished plan's model answers for an offline replay
+//! (`export-script`).
+
+use std::process::ExitCode;
 
 use agentry_app::{PlannerCommand, PlannerConfig, init_tracing, run_planner};
+
+mod remote;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-fn main() -> anyhow::Result<()> {
+fn main() -> ExitCode {
     let config = PlannerConfig::load();
-    match config.command {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(remote::TROUBLE);
+        }
+    };
+    let ended = match config.command {
         PlannerCommand::Run(run) => {
             init_tracing(run.log_format, &run.log);
-            tokio::runtime::Builder::new_multi_thread()
-                .enable_all()
-                .build()?
+            runtime
                 .block_on(run_planner(run))
+                .map(|()| ExitCode::SUCCESS)
         }
-    }
+        PlannerCommand::Plan(plan) => runtime.block_on(remote::plan(plan)),
+        PlannerCommand::ExportScript(export) => runtime.block_on(remote::export_script(export)),
+    };
+    ended.unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::from(remote::TROUBLE)
+    })
 }

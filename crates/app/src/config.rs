@@ -74,7 +74,11 @@ pub struct EngineArgs {
     /// version: `http://127.0.0.1:8081/v1` (llama.cpp, vLLM, Ollama) or
     /// `https://api.openai.com/v1`. Its key, if it takes one, is read from
     /// the environment variable AGENTRY_MODEL_API_KEY (never from a flag).
-    #[arg(long = "model-url", env = "AGENTRY_MODEL_URL", conflicts_with = "model_providers")]
+    #[arg(
+        long = "model-url",
+        env = "AGENTRY_MODEL_URL",
+        conflicts_with = "model_providers"
+    )]
     pub model_url: Option<String>,
     /// The wire format `--model-url` speaks: `chat` (chat completions) or
     /// `responses`. `openai_api` assistants always use `responses`.
@@ -337,6 +341,57 @@ pub enum PlannerCommand {
     /// claim ready tasks, run their agents, settle them. Any number of these
     /// share a PostgreSQL database.
     Run(PlannerRun),
+    /// Ask a running API's secretary for a plan of a goal; with `--follow`,
+    /// show each task's progress until the plan ends. Exit code: 0 done,
+    /// 1 failed, 2 aborted, 3 when the plan could not be made or followed.
+    Plan(PlannerPlan),
+    /// Print a plan's model answers as a script for `--model-script`, to run
+    /// it again offline.
+    ExportScript(PlannerExport),
+}
+
+/// Where the API is and who calls it.
+#[derive(Clone, Debug, Args)]
+pub struct RemoteArgs {
+    /// The API's base URL.
+    #[arg(
+        long = "api-url",
+        env = "AGENTRY_API_URL",
+        default_value = "http://127.0.0.1:8080"
+    )]
+    pub api_url: String,
+    /// A bearer token (`agt_…`) of a member of the project.
+    #[arg(long = "token", env = "AGENTRY_TOKEN", hide_env_values = true)]
+    pub token: Secret,
+}
+
+/// `agentry-planner plan`.
+#[derive(Clone, Debug, Args)]
+pub struct PlannerPlan {
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// The project: its key (`WEB`) or id.
+    #[arg(long = "project")]
+    pub project: String,
+    /// What the plan should achieve.
+    #[arg(long = "goal")]
+    pub goal: String,
+    /// Follow the plan until it ends: progress bars in a terminal, a line
+    /// per change otherwise.
+    #[arg(long = "follow")]
+    pub follow: bool,
+    /// How often `--follow` reads the plan, in milliseconds.
+    #[arg(long = "poll-ms", default_value_t = 500, value_parser = clap::value_parser!(u64).range(50..=60_000))]
+    pub poll_ms: u64,
+}
+
+/// `agentry-planner export-script`.
+#[derive(Clone, Debug, Args)]
+pub struct PlannerExport {
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+    /// The plan's id.
+    pub plan: String,
 }
 
 /// `agentry-planner run`.

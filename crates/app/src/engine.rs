@@ -114,7 +114,9 @@ pub async fn run_planner(config: PlannerRun) -> anyhow::Result<()> {
         &ports,
         &services,
     )?
-    .context("no model provider is configured: pass --model-url, --model-providers or --model-script")?;
+    .context(
+        "no model provider is configured: pass --model-url, --model-providers or --model-script",
+    )?;
     tracing::info!(concurrency = config.engine.concurrency, "planner running");
     let handle: EngineHandle = engine.start();
     crate::shutdown_signal().await;

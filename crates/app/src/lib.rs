@@ -15,7 +15,7 @@ mod telemetry;
 pub use app::{App, shutdown_signal};
 pub use config::{
     ApiConfig, DatabaseConfig, EngineArgs, LogFormat, MigrateCommand, MigrateConfig,
-    PlannerCommand, PlannerConfig, PlannerRun, Secret,
+    PlannerCommand, PlannerConfig, PlannerExport, PlannerPlan, PlannerRun, RemoteArgs, Secret,
 };
 pub use engine::run_planner;
 pub use migrate::run as run_migrate;

@@ -7,17 +7,17 @@
 //! A stream that breaks after it began is not tried again: its text was
 //! already shown, so the attempt fails, and the engine retries it.
 
+use agentry_domain::Result;
 use agentry_domain::planning::{
     ModelClient, ModelMessage, ModelReply, ModelRequest, OnDelta, Role, ToolCall, Usage,
 };
-use agentry_domain::Result;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 
 use crate::sse::{Lines, data};
 use crate::transport::{
-    ANSWER_MAX_BYTES, ProviderConfig, TOOL_CALLS_MAX, Transport, arguments, malformed,
-    next_chunk, read_json, text_of,
+    ANSWER_MAX_BYTES, ProviderConfig, TOOL_CALLS_MAX, Transport, arguments, malformed, next_chunk,
+    read_json, text_of,
 };
 
 /// A chat-completions provider.

@@ -110,7 +110,10 @@ impl Providers {
     /// # Errors
     /// When the file cannot be read, is not a providers file, names a provider
     /// it does not define, or a key's variable is not set.
-    pub fn load(path: &Path, env: impl Fn(&str) -> Option<String>) -> std::result::Result<Self, LoadError> {
+    pub fn load(
+        path: &Path,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> std::result::Result<Self, LoadError> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| LoadError(format!("cannot read {}: {e}", path.display())))?;
         Self::parse(&text, env).map_err(|e| LoadError(format!("{}: {e}", path.display())))
@@ -118,7 +121,10 @@ impl Providers {
 
     /// # Errors
     /// As [`Providers::load`].
-    pub fn parse(text: &str, env: impl Fn(&str) -> Option<String>) -> std::result::Result<Self, LoadError> {
+    pub fn parse(
+        text: &str,
+        env: impl Fn(&str) -> Option<String>,
+    ) -> std::result::Result<Self, LoadError> {
         let file: File = serde_json::from_str(text)
             .map_err(|e| LoadError(format!("not a providers file: {e}")))?;
         let mut built = HashMap::new();

@@ -22,8 +22,8 @@ use serde_json::{Value, json};
 
 use crate::sse::{Lines, data};
 use crate::transport::{
-    ANSWER_MAX_BYTES, ProviderConfig, TOOL_CALLS_MAX, Transport, arguments, malformed,
-    next_chunk, read_json, text_of,
+    ANSWER_MAX_BYTES, ProviderConfig, TOOL_CALLS_MAX, Transport, arguments, malformed, next_chunk,
+    read_json, text_of,
 };
 
 /// A Responses API provider.
@@ -207,7 +207,9 @@ fn reply(response: &Value) -> Result<ModelReply> {
     if response["status"] == "failed" {
         return Err(Error::unavailable(format!(
             "the provider failed the answer: {}",
-            response["error"]["message"].as_str().unwrap_or("no message")
+            response["error"]["message"]
+                .as_str()
+                .unwrap_or("no message")
         )));
     }
     let output = response["output"]
@@ -225,7 +227,9 @@ fn reply(response: &Value) -> Result<ModelReply> {
             "message" => {
                 for part in item["content"].as_array().into_iter().flatten() {
                     if part["type"] == "output_text" {
-                        reply.content.push_str(part["text"].as_str().unwrap_or_default());
+                        reply
+                            .content
+                            .push_str(part["text"].as_str().unwrap_or_default());
                     }
                 }
             }

@@ -55,7 +55,10 @@ impl Script {
         }
     }
 
-    fn reply_for(&self, request: &ModelRequest) -> Option<((String, String, usize), ScriptedReply)> {
+    fn reply_for(
+        &self,
+        request: &ModelRequest,
+    ) -> Option<((String, String, usize), ScriptedReply)> {
         let turn = request
             .messages
             .iter()

@@ -91,7 +91,6 @@ enum Failure {
 
 impl Transport {
     pub(crate) fn new(config: ProviderConfig) -> Result<Self> {
-        crate::install_tls();
         let http = reqwest::Client::builder()
             .connect_timeout(config.timeout)
             .read_timeout(config.timeout)
@@ -128,7 +127,11 @@ impl Transport {
         }
     }
 
-    async fn send(&self, url: &str, body: &Value) -> std::result::Result<reqwest::Response, Failure> {
+    async fn send(
+        &self,
+        url: &str,
+        body: &Value,
+    ) -> std::result::Result<reqwest::Response, Failure> {
         let mut request = self.http.post(url).json(body);
         if let Some(key) = &self.config.api_key {
             request = request.bearer_auth(key);
@@ -174,7 +177,10 @@ pub(crate) async fn read_json(response: reqwest::Response) -> Result<Value> {
 
 /// The next network chunk of a stream; a break or an end is an error (a
 /// stream ends with its closing event, which the caller looks for).
-pub(crate) async fn next_chunk(response: &mut reqwest::Response, end: &str) -> Result<bytes::Bytes> {
+pub(crate) async fn next_chunk(
+    response: &mut reqwest::Response,
+    end: &str,
+) -> Result<bytes::Bytes> {
     response
         .chunk()
         .await

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, reason = "each test binary uses its own part")]
 
+pub mod fake_model;
 pub mod own_postgres;
 
 use std::process::{Child, Command, Stdio};

@@ -109,7 +109,10 @@ impl Plans {
         if own.iter().any(|t| t.id == thread) {
             Ok(())
         } else {
-            Err(Error::validation("session_id", "is not one of your threads"))
+            Err(Error::validation(
+                "session_id",
+                "is not one of your threads",
+            ))
         }
     }
 

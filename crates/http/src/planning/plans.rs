@@ -9,7 +9,9 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use uuid::Uuid;
 
-use super::dto::{CreatePlanIn, GeneratePlanIn, PlanOut, PlanPageOut, PlanSummaryOut, PlanUsageOut};
+use super::dto::{
+    CreatePlanIn, GeneratePlanIn, PlanOut, PlanPageOut, PlanSummaryOut, PlanUsageOut,
+};
 use super::script::ScriptOut;
 use crate::Tag;
 use crate::common::auth::Caller;

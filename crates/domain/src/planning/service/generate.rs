@@ -10,12 +10,12 @@ use std::time::Instant;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Plans, PlanView};
+use super::{PlanView, Plans};
 use crate::caller::Principal;
 use crate::id::{AssistantThreadId, ProjectId};
 use crate::planning::{
-    Hosted, ModelMessage, ModelRequest, OutputSchema, PlanDraft, PlannedTask, Role,
-    TurnCompleted, recorded_text,
+    Hosted, ModelMessage, ModelRequest, OutputSchema, PlanDraft, PlannedTask, Role, TurnCompleted,
+    recorded_text,
 };
 use crate::registry::{Assistant, AssistantKind, AssistantQuery, AssistantThread};
 use crate::tracker::Priority;
@@ -84,7 +84,10 @@ impl Plans {
             ModelMessage::new(Role::System, instructions(&secretary, &agents)),
             ModelMessage::new(Role::User, goal.clone()),
         ];
-        let hosted = match (secretary.draft.assistant_type, &secretary.draft.openai_assistant_id) {
+        let hosted = match (
+            secretary.draft.assistant_type,
+            &secretary.draft.openai_assistant_id,
+        ) {
             (AssistantKind::OpenaiApi, Some(prompt)) => Some(Hosted {
                 prompt: prompt.clone(),
                 thread: thread.map(AssistantThread::runtime_id),

@@ -4,10 +4,10 @@
 //! the engine).
 
 use super::Plans;
+use crate::Result;
 use crate::caller::Principal;
 use crate::id::PlanId;
 use crate::planning::{AgentEvent, ModelScript};
-use crate::Result;
 
 impl Plans {
     /// The plan's model answers as a script: the generation's under the

@@ -71,9 +71,11 @@ async fn staff(api: &Process) {
         api.send(
             Method::POST,
             "/assistants",
-            Some(json!({"name": name, "model": "local-model", "is_secretary": secretary,
+            Some(
+                json!({"name": name, "model": "local-model", "is_secretary": secretary,
                         "instructions": format!("You are the {name}."),
-                        "assistant_type": "llm"})),
+                        "assistant_type": "llm"}),
+            ),
         )
         .await;
     }
@@ -136,8 +138,13 @@ fn normal(value: &Value) -> Value {
             .filter(|(k, _)| {
                 !matches!(
                     k.as_str(),
-                    "id" | "latency_ms" | "fence" | "worker" | "created_at" | "updated_at"
-                        | "started_at" | "completed_at"
+                    "id" | "latency_ms"
+                        | "fence"
+                        | "worker"
+                        | "created_at"
+                        | "updated_at"
+                        | "started_at"
+                        | "completed_at"
                 )
             })
             .map(|(k, v)| (k.clone(), normal(v)))
@@ -168,9 +175,7 @@ fn tree(events: &[Value], tasks: &HashMap<String, String>) -> Vec<String> {
             .map(|c| render(c, children, tasks))
             .collect();
         below.sort();
-        let task = event["task_id"]
-            .as_str()
-            .map_or("-", |t| tasks[t].as_str());
+        let task = event["task_id"].as_str().map_or("-", |t| tasks[t].as_str());
         format!(
             "{}@{task} {} [{}]",
             event["type"].as_str().unwrap(),
@@ -263,7 +268,10 @@ async fn a_goal_becomes_a_plan_that_runs_counts_its_tokens_and_replays_offline()
         .send(Method::GET, &format!("/plans/{plan_id}/script"), None)
         .await;
     assert_eq!(script["goal"], GOAL);
-    assert_eq!(script["assistants"]["Secretary"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        script["assistants"]["Secretary"].as_array().unwrap().len(),
+        2
+    );
     let path = dir.path().join("replay.json");
     std::fs::write(&path, script.to_string()).unwrap();
     let live_events = events(&api, plan["project_id"].as_str().unwrap()).await;
@@ -272,7 +280,11 @@ async fn a_goal_becomes_a_plan_that_runs_counts_its_tokens_and_replays_offline()
         .iter()
         .find(|root| root.starts_with("plan_created@-"))
         .unwrap();
-    assert_eq!(generation.matches("turn.completed").count(), 2, "{generation}");
+    assert_eq!(
+        generation.matches("turn.completed").count(),
+        2,
+        "{generation}"
+    );
     let runs = live_tree
         .iter()
         .filter(|root| root.starts_with("agent.started@"))
@@ -280,7 +292,10 @@ async fn a_goal_becomes_a_plan_that_runs_counts_its_tokens_and_replays_offline()
     assert_eq!(runs, 2, "{live_tree:#?}");
     drop(api);
 
-    let database = format!("sqlite://{}?mode=rwc", dir.path().join("replay.db").display());
+    let database = format!(
+        "sqlite://{}?mode=rwc",
+        dir.path().join("replay.db").display()
+    );
     let replay = Process::start_with(
         &database,
         &[

@@ -208,6 +208,34 @@ mod tests {
         assert_eq!(*streamed.lock().unwrap(), "ok");
     }
 
+    #[tokio::test]
+    async fn a_tasks_own_replies_come_first_with_their_call_ids() {
+        let script = Script::parse(
+            r#"{"assistants": {"Writer": [{"content": "generic"}]},
+                "tasks": {"draft": {"Writer": [
+                    {"tool_calls": [{"id": "call_recorded", "name": "report_progress"}]},
+                    {"content": "drafted"}
+                ]}}}"#,
+        )
+        .unwrap();
+        let mut first = request("Writer", 0);
+        first.task = Some("draft".into());
+        let reply = script.complete(&first, None).await.unwrap();
+        assert_eq!(reply.tool_calls[0].id, "call_recorded");
+        let mut second = request("Writer", 1);
+        second.task = Some("draft".into());
+        assert_eq!(
+            script.complete(&second, None).await.unwrap().content,
+            "drafted"
+        );
+        let mut other = request("Writer", 0);
+        other.task = Some("review".into());
+        assert_eq!(
+            script.complete(&other, None).await.unwrap().content,
+            "generic"
+        );
+    }
+
     #[test]
     fn a_malformed_script_is_refused_with_its_reason() {
         let err = Script::parse(r#"{"assistants": {"A": [{"contents": "typo"}]}}"#).unwrap_err();

@@ -1,7 +1,8 @@
 //! The chat-completions client against a real HTTP server on loopback that
 //! speaks the wire format: whole and streamed answers with tool calls and
 //! usage, 429 with `Retry-After`, a 5xx then success, a timeout, a stream cut
-//! mid-way, a malformed body, a refusal. No test calls a network service.
+//! mid-way, a malformed body, a refusal, structured output. No test calls a
+//! network service.
 
 #![expect(
     clippy::unwrap_used,
@@ -12,118 +13,16 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use agentry_domain::Error;
+use agentry_domain::planning::OutputSchema;
 use agentry_domain::planning::{
     ModelClient as _, ModelMessage, ModelRequest, Role, ToolCall, ToolSpec,
 };
 use agentry_llm::{ChatCompletions, ProviderConfig};
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
 
-/// What the server answers one request with.
-enum Reply {
-    Whole {
-        status: u16,
-        headers: &'static str,
-        body: String,
-    },
-    /// Server-sent events, each `data: <chunk>`; `[DONE]` at the end unless cut.
-    Stream { chunks: Vec<Value>, cut: bool },
-    /// Takes the request and never answers.
-    Silent,
-}
+mod support;
 
-fn ok(body: Value) -> Reply {
-    Reply::Whole {
-        status: 200,
-        headers: "",
-        body: body.to_string(),
-    }
-}
-
-/// A request as the server saw it.
-struct Seen {
-    head: String,
-    body: Value,
-}
-
-/// Serves `replies`, one per connection, in order; what it was sent.
-async fn server(replies: Vec<Reply>) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/v1", listener.local_addr().unwrap());
-    let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
-    tokio::spawn(async move {
-        for reply in replies {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let (head, body) = read_request(&mut socket).await;
-            log.lock().unwrap().push(Seen {
-                head,
-                body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-            });
-            tokio::spawn(answer(socket, reply));
-        }
-    });
-    (url, seen)
-}
-
-async fn read_request(socket: &mut TcpStream) -> (String, Vec<u8>) {
-    let mut request = Vec::new();
-    let mut buffer = [0u8; 8192];
-    loop {
-        let n = socket.read(&mut buffer).await.unwrap();
-        assert!(n > 0, "the client hung up mid-request");
-        request.extend_from_slice(&buffer[..n]);
-        let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
-        };
-        let head = String::from_utf8_lossy(&request[..end]).to_lowercase();
-        let length: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .map_or(0, |v| v.trim().parse().unwrap());
-        if request.len() >= end + 4 + length {
-            return (head, request[end + 4..end + 4 + length].to_vec());
-        }
-    }
-}
-
-async fn answer(mut socket: TcpStream, reply: Reply) {
-    match reply {
-        Reply::Whole {
-            status,
-            headers,
-            body,
-        } => {
-            let response = format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{headers}\
-                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = socket.write_all(response.as_bytes()).await;
-        }
-        Reply::Stream { chunks, cut } => {
-            let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\
-                        connection: close\r\n\r\n";
-            let _ = socket.write_all(head.as_bytes()).await;
-            for chunk in chunks {
-                let event = format!("data: {chunk}\n\n");
-                // Split each event across two writes: lines span chunks.
-                let (a, b) = event.as_bytes().split_at(event.len() / 2);
-                let _ = socket.write_all(a).await;
-                let _ = socket.flush().await;
-                tokio::time::sleep(Duration::from_millis(2)).await;
-                let _ = socket.write_all(b).await;
-            }
-            if !cut {
-                let _ = socket.write_all(b"data: [DONE]\n\n").await;
-            }
-        }
-        Reply::Silent => tokio::time::sleep(Duration::from_secs(30)).await,
-    }
-}
+use support::{Reply, ok, server};
 
 fn client(url: &str, stream: bool) -> ChatCompletions {
     ChatCompletions::new(ProviderConfig {
@@ -382,4 +281,25 @@ fn the_key_is_never_printed() {
         ChatCompletions::new(config.clone()).unwrap()
     );
     assert!(!printed.contains("sk-test-secret"), "{printed}");
+}
+
+#[tokio::test]
+async fn a_schema_asks_for_structured_output() {
+    let answer = json!({"choices": [{"message": {"content": "{\"ok\": true}"}}]});
+    let (url, seen) = server(vec![ok(answer)]).await;
+    let mut asked = request();
+    asked.output = Some(OutputSchema {
+        name: "verdict".into(),
+        schema: json!({"type": "object", "properties": {"ok": {"type": "boolean"}}}),
+    });
+    let reply = client(&url, false).complete(&asked, None).await.unwrap();
+    assert_eq!(reply.content, "{\"ok\": true}");
+    let body = &seen.lock().unwrap()[0].body;
+    assert_eq!(body["response_format"]["type"], "json_schema");
+    assert_eq!(body["response_format"]["json_schema"]["name"], "verdict");
+    assert_eq!(body["response_format"]["json_schema"]["strict"], true);
+    assert_eq!(
+        body["response_format"]["json_schema"]["schema"]["properties"]["ok"]["type"],
+        "boolean"
+    );
 }

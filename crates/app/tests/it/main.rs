@@ -12,6 +12,7 @@ mod access;
 mod attachments;
 mod authorization;
 mod events;
+mod generate;
 mod hostile;
 mod limits;
 mod openapi;

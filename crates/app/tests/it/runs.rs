@@ -104,13 +104,13 @@ async fn engine_app(db: TestDatabase) -> TestApp {
 }
 
 impl TestApp {
-    async fn registered(&self, path: &str, body: Value) -> String {
+    pub(crate) async fn registered(&self, path: &str, body: Value) -> String {
         let reply = self.post(path, &self.admin, body).await;
         assert_eq!(reply.status, StatusCode::CREATED, "{path}: {reply:?}");
         id(&reply.body)
     }
 
-    async fn assistant(&self, name: &str) -> String {
+    pub(crate) async fn assistant(&self, name: &str) -> String {
         self.registered(
             "/api/v1/assistants",
             json!({"name": name, "model": "test-model", "instructions": format!("You are {name}."),

@@ -145,3 +145,46 @@ impl ModelScript {
             .map(|(name, replies)| (name.as_str(), replies.as_slice()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::id::AssistantId;
+
+    fn turn(n: u32, content: &str) -> TurnCompleted {
+        TurnCompleted {
+            turn: n,
+            model: "m".into(),
+            assistant: AssistantId::generate(),
+            assistant_name: "Writer".into(),
+            latency_ms: 5,
+            input_tokens: 10,
+            output_tokens: 2,
+            content: content.into(),
+            tool_calls: vec![json!({"id": "call_1", "name": "lookup", "arguments": {"q": 1}})],
+        }
+    }
+
+    #[test]
+    fn a_recorded_turn_takes_its_place_and_a_later_attempt_replaces_it() {
+        let mut script = ModelScript::default();
+        script.record(Some("draft"), &turn(2, "second"));
+        script.record(Some("draft"), &turn(1, "first, attempt 1"));
+        script.record(Some("draft"), &turn(1, "first, attempt 2"));
+        script.record(None, &turn(1, "planned"));
+        let replies = &script.tasks["draft"]["Writer"];
+        assert_eq!(replies.len(), 2);
+        assert_eq!(replies[0].content, "first, attempt 2");
+        assert_eq!(replies[1].tool_calls[0].id.as_deref(), Some("call_1"));
+        assert_eq!(replies[1].usage.unwrap().input_tokens, 10);
+        assert_eq!(script.assistants["Writer"][0].content, "planned");
+        let (_, found) = script.replies(Some("draft"), "Writer").unwrap();
+        assert_eq!(found[1].content, "second");
+        let (_, fallback) = script.replies(Some("other"), "Writer").unwrap();
+        assert_eq!(fallback[0].content, "planned");
+        let text = serde_json::to_string(&script).unwrap();
+        assert_eq!(serde_json::from_str::<ModelScript>(&text).unwrap(), script);
+    }
+}

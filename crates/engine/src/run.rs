@@ -73,6 +73,18 @@ impl From<Error> for Stop {
     }
 }
 
+/// Why a model call failed, as the task records it: a provider's own words
+/// (its status and message) tell the project what went wrong, unlike the
+/// database's, which stay in the log.
+fn model_failed(error: Error) -> Stop {
+    match error {
+        Error::Unavailable(why) => {
+            Stop::Failed(format!("the model provider is unavailable: {why}"))
+        }
+        other => Stop::Failed(format!("the model provider refused: {other}")),
+    }
+}
+
 /// The engine acts with an admin's reach: it reads the registry for any task.
 fn engine_principal() -> Principal {
     Principal {
@@ -168,14 +180,14 @@ impl Run<'_> {
         tokio::pin!(call);
         if !self.unwritten.is_empty() {
             tokio::select! {
-                reply = &mut call => return Ok(reply?),
+                reply = &mut call => return reply.map_err(model_failed),
                 stop = self.stopped() => return Err(stop),
                 () = tokio::time::sleep(OPENING_EVENTS_WAIT) => {}
             }
             self.append(&[]).await?;
         }
         tokio::select! {
-            reply = &mut call => Ok(reply?),
+            reply = &mut call => reply.map_err(model_failed),
             stop = self.stopped() => Err(stop),
         }
     }

@@ -103,6 +103,9 @@ const MATRIX: &[(&str, [u16; 3])] = &[
     ("skip_plan_task",         [200, 200, 404]),
     ("delete_plan",            [204, 204, 404]),
     ("get_plan_usage",         [200, 200, 404]),
+    ("get_plan_script",        [200, 200, 404]),
+    // the fixture's server has no model provider: 409 once the project is seen
+    ("generate_plan",          [409, 409, 404]),
 ];
 
 /// The call an operation makes on a fixture: method, path, body.
@@ -263,6 +266,12 @@ fn call(op: &str, f: &Fixture, tokens: &Tokens) -> (Method, String, Option<Value
         ),
         "delete_plan" => (Method::DELETE, format!("/plans/{}", f.plan), None),
         "get_plan_usage" => (Method::GET, format!("/plans/{}/usage", f.plan), None),
+        "get_plan_script" => (Method::GET, format!("/plans/{}/script", f.plan), None),
+        "generate_plan" => (
+            Method::POST,
+            "/plans/generate".to_owned(),
+            Some(json!({"project_id": p, "goal": "Plan it"})),
+        ),
         other => panic!("no call for {other}: add it here and to MATRIX"),
     };
     (method, format!("/api/v1{path}"), body)

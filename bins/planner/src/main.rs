@@ -5,10 +5,10 @@
 //! (`export-script`).
 
 use std::process::ExitCode;
+use std::time::Duration;
 
-use agentry_app::{PlannerCommand, PlannerConfig, init_tracing, run_planner};
-
-mod remote;
+use agentry_app::{PlannerCommand, PlannerConfig, RemoteArgs, init_tracing, run_planner};
+use agentry_client::cli::{self, PlanArgs, Remote, TROUBLE};
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -22,7 +22,7 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
-            return ExitCode::from(remote::TROUBLE);
+            return ExitCode::from(TROUBLE);
         }
     };
     let ended = match config.command {
@@ -32,11 +32,26 @@ fn main() -> ExitCode {
                 .block_on(run_planner(run))
                 .map(|()| ExitCode::SUCCESS)
         }
-        PlannerCommand::Plan(plan) => runtime.block_on(remote::plan(plan)),
-        PlannerCommand::ExportScript(export) => runtime.block_on(remote::export_script(export)),
+        PlannerCommand::Plan(plan) => runtime.block_on(cli::plan(PlanArgs {
+            remote: remote(plan.remote),
+            project: plan.project,
+            goal: plan.goal,
+            follow: plan.follow,
+            poll: Duration::from_millis(plan.poll_ms),
+        })),
+        PlannerCommand::ExportScript(export) => {
+            runtime.block_on(cli::export_script(&remote(export.remote), &export.plan))
+        }
     };
     ended.unwrap_or_else(|e| {
         eprintln!("error: {e:#}");
-        ExitCode::from(remote::TROUBLE)
+        ExitCode::from(TROUBLE)
     })
+}
+
+fn remote(args: RemoteArgs) -> Remote {
+    Remote {
+        api_url: args.api_url,
+        token: args.token.0,
+    }
 }

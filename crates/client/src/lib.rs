@@ -12,6 +12,9 @@
 //! # Ok(()) }
 //! ```
 
+#[cfg(feature = "cli")]
+pub mod cli;
+
 progenitor::generate_api!(
     spec = "../../docs/openapi.json",
     interface = Builder,

@@ -1,14 +1,14 @@
-//! `plan` and `export-script`: the planner as a client of a running API,
-//! through the client generated from its spec, as any other client would.
+//! `agentry-planner plan` and `export-script` (feature `cli`): a client of a
+//! running API through this crate's generated client, as any other client
+//! would be.
 
 use std::collections::HashMap;
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use agentry_app::{PlannerExport, PlannerPlan, RemoteArgs};
-use agentry_client::Client;
-use agentry_client::types::{GeneratePlanIn, PlanOut, PlanStatus, PlanTaskOut, TaskStatus};
+use crate::Client;
+use crate::types::{GeneratePlanIn, PlanOut, PlanStatus, PlanTaskOut, TaskStatus};
 use anyhow::{Context as _, anyhow};
 use futures::StreamExt as _;
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
@@ -23,15 +23,33 @@ pub const TROUBLE: u8 = 3;
 /// Reads of the plan that may fail in a row before `--follow` gives up.
 const FAILED_READS_MAX: u32 = 20;
 
-fn client(remote: &RemoteArgs) -> anyhow::Result<Client> {
-    Client::with_token(&remote.api_url, &remote.token.0).map_err(|e| anyhow!("{e}"))
+/// Where the API is and who calls it.
+#[derive(Clone, Debug)]
+pub struct Remote {
+    pub api_url: String,
+    pub token: String,
+}
+
+/// What `plan` is asked.
+#[derive(Clone, Debug)]
+pub struct PlanArgs {
+    pub remote: Remote,
+    /// The project's key or id.
+    pub project: String,
+    pub goal: String,
+    pub follow: bool,
+    pub poll: Duration,
+}
+
+fn client(remote: &Remote) -> anyhow::Result<Client> {
+    Client::with_token(&remote.api_url, &remote.token).map_err(|e| anyhow!("{e}"))
 }
 
 /// `agentry-planner plan`.
 ///
 /// # Errors
 /// When the API cannot be reached or refuses the goal.
-pub async fn plan(args: PlannerPlan) -> anyhow::Result<ExitCode> {
+pub async fn plan(args: PlanArgs) -> anyhow::Result<ExitCode> {
     let client = client(&args.remote)?;
     let project = project_id(&client, &args.project).await?;
     let body = GeneratePlanIn {
@@ -65,7 +83,7 @@ pub async fn plan(args: PlannerPlan) -> anyhow::Result<ExitCode> {
         }
         return Ok(ExitCode::SUCCESS);
     }
-    let end = follow(&client, plan, Duration::from_millis(args.poll_ms)).await?;
+    let end = follow(&client, plan, args.poll).await?;
     Ok(ExitCode::from(match end {
         PlanStatus::Done => DONE,
         PlanStatus::Failed => FAILED,
@@ -77,12 +95,11 @@ pub async fn plan(args: PlannerPlan) -> anyhow::Result<ExitCode> {
 ///
 /// # Errors
 /// When the API cannot be reached or the plan is not found.
-pub async fn export_script(args: PlannerExport) -> anyhow::Result<ExitCode> {
-    let plan: uuid::Uuid = args
-        .plan
+pub async fn export_script(remote: &Remote, plan: &str) -> anyhow::Result<ExitCode> {
+    let plan: uuid::Uuid = plan
         .parse()
-        .map_err(|e| anyhow!("{:?} is not a plan id: {e}", args.plan))?;
-    let client = client(&args.remote)?;
+        .map_err(|e| anyhow!("{plan:?} is not a plan id: {e}"))?;
+    let client = client(remote)?;
     let script = match client.get_plan_script().plan_id(plan).send().await {
         Ok(r) => r.into_inner(),
         Err(e) => {
@@ -169,10 +186,10 @@ async fn follow(client: &Client, mut plan: PlanOut, every: Duration) -> anyhow::
             }
             Err(e) if failed_reads < FAILED_READS_MAX => {
                 failed_reads += 1;
-                tracing_note(&format!(
+                eprintln!(
                     "reading the plan failed ({}); trying again",
                     problem(e).await
-                ));
+                );
             }
             Err(e) => return Err(anyhow!("the plan could not be read: {}", problem(e).await)),
         }
@@ -184,10 +201,6 @@ const fn is_final(status: PlanStatus) -> bool {
         status,
         PlanStatus::Done | PlanStatus::Failed | PlanStatus::Aborted
     )
-}
-
-fn tracing_note(note: &str) {
-    eprintln!("{note}");
 }
 
 /// How `--follow` shows the tasks.

@@ -22,18 +22,10 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{Reply, ok, server};
+use support::{Reply, config, ok, server};
 
 fn client(url: &str, stream: bool) -> ChatCompletions {
-    ChatCompletions::new(ProviderConfig {
-        base_url: url.to_owned(),
-        api_key: Some("sk-test-secret".into()),
-        timeout: Duration::from_millis(500),
-        stream,
-        max_retries: 2,
-        backoff: Duration::from_millis(10),
-    })
-    .unwrap()
+    ChatCompletions::new(config(url, stream)).unwrap()
 }
 
 fn request() -> ModelRequest {

@@ -17,23 +17,15 @@ use agentry_domain::Error;
 use agentry_domain::planning::{
     Hosted, ModelClient as _, ModelMessage, ModelRequest, OutputSchema, Role, ToolCall, ToolSpec,
 };
-use agentry_llm::{ProviderConfig, Responses};
+use agentry_llm::Responses;
 use serde_json::{Value, json};
 
 mod support;
 
-use support::{Reply, ok, server};
+use support::{Reply, config, ok, server};
 
 fn client(url: &str, stream: bool) -> Responses {
-    Responses::new(ProviderConfig {
-        base_url: url.to_owned(),
-        api_key: Some("sk-test-secret".into()),
-        timeout: Duration::from_millis(500),
-        stream,
-        max_retries: 2,
-        backoff: Duration::from_millis(10),
-    })
-    .unwrap()
+    Responses::new(config(url, stream)).unwrap()
 }
 
 fn request() -> ModelRequest {

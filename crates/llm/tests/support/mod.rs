@@ -6,9 +6,23 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use agentry_llm::ProviderConfig;
 use serde_json::Value;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
+
+/// A provider at `url` with the key `sk-test-secret`, a 500 ms timeout and
+/// two quick retries.
+pub fn config(url: &str, stream: bool) -> ProviderConfig {
+    ProviderConfig {
+        base_url: url.to_owned(),
+        api_key: Some("sk-test-secret".into()),
+        timeout: Duration::from_millis(500),
+        stream,
+        max_retries: 2,
+        backoff: Duration::from_millis(10),
+    }
+}
 
 /// What the server answers one request with.
 pub enum Reply {

@@ -141,6 +141,7 @@ pub(crate) enum Events {
     Payload,
     CreatedAt,
     UpdatedAt,
+    Seq,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

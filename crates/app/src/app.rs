@@ -24,6 +24,8 @@ pub struct App {
     pub bootstrap_token: Option<String>,
     /// The in-process engine, when this server runs one.
     engine: Option<agentry_engine::EngineHandle>,
+    /// Live feeds: one reader of the log for every subscriber of this process.
+    live: agentry_http::live::Live,
 }
 
 impl App {
@@ -67,7 +69,9 @@ impl App {
         } else {
             None
         };
+        let live = agentry_http::live::Live::new(Arc::new(store.clone()));
         Ok(Self {
+            live,
             services,
             store,
             config,
@@ -98,6 +102,7 @@ impl App {
                 .engine
                 .is_none()
                 .then(|| crate::engine::NO_PROVIDER.to_owned()),
+            live: self.live.clone(),
         };
         agentry_http::routes(self.services.clone(), options)
     }

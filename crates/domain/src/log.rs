@@ -10,6 +10,7 @@
 mod attachment;
 mod events;
 mod filter;
+mod live;
 pub(crate) mod mention;
 mod ports;
 mod service;
@@ -17,6 +18,7 @@ mod service;
 pub use attachment::{Attachment, NewAttachment};
 pub use events::{ChatEvent, ChatMessage, Mention, TaskComment};
 pub use filter::{EventFilter, EventPage};
+pub use live::{LiveLog, LogPosition};
 pub use mention::{MAX_MENTIONS, parse_mentions};
 pub use ports::{AttachmentRepo, BlobStore, EventRepo, Ports};
 #[cfg(any(test, feature = "mock"))]

@@ -6,6 +6,7 @@
 //! Depends on `agentry-domain` only; the composition root hands it the services.
 
 mod common;
+pub mod live;
 mod log;
 mod planning;
 mod registry;
@@ -48,6 +49,7 @@ type Apis = (
     registry::ThreadsApi,
     registry::RegistryApi,
     planning::PlansApi,
+    live::TicketsApi,
 );
 
 pub use common::body_limit::BodyLimits;
@@ -63,6 +65,8 @@ pub struct HttpOptions {
     pub readiness: Readiness,
     /// Why agent tasks wait, when this server runs no engine (shown on plans).
     pub engine_note: Option<String>,
+    /// Live feeds' hub and tickets.
+    pub live: live::Live,
 }
 
 impl std::fmt::Debug for HttpOptions {
@@ -74,7 +78,11 @@ impl std::fmt::Debug for HttpOptions {
     }
 }
 
-fn service(services: &Services, engine_note: Option<String>) -> OpenApiService<Apis, ()> {
+fn service(
+    services: &Services,
+    engine_note: Option<String>,
+    tickets: live::Tickets,
+) -> OpenApiService<Apis, ()> {
     let services = || services.clone();
     let apis = (
         workspace::AccountsApi {
@@ -111,6 +119,7 @@ fn service(services: &Services, engine_note: Option<String>) -> OpenApiService<A
             services: services(),
             engine_note,
         },
+        live::TicketsApi { tickets },
     );
     OpenApiService::new(apis, "Agentry", env!("CARGO_PKG_VERSION"))
         .description("Control plane for teams of people and AI agents: projects, tasks and one append-only event log.")
@@ -119,7 +128,7 @@ fn service(services: &Services, engine_note: Option<String>) -> OpenApiService<A
 /// The OpenAPI document, as committed in `docs/openapi.json`.
 #[must_use]
 pub fn spec_json(services: &Services) -> String {
-    service(services, None).spec()
+    service(services, None, live::Tickets::default()).spec()
 }
 
 /// The process is up (liveness); `/readyz` says whether it can serve.
@@ -132,7 +141,11 @@ fn healthz() -> &'static str {
 /// `/healthz` and `/readyz`. Errors raised outside handlers are rendered as
 /// problems too.
 pub fn routes(services: Services, options: HttpOptions) -> impl Endpoint {
-    let api = service(&services, options.engine_note.clone());
+    let api = service(
+        &services,
+        options.engine_note.clone(),
+        options.live.tickets.clone(),
+    );
     let spec = api.spec_endpoint();
     let ui = api.swagger_ui();
     let HttpOptions {
@@ -140,6 +153,7 @@ pub fn routes(services: Services, options: HttpOptions) -> impl Endpoint {
         request_timeout,
         readiness,
         engine_note: _,
+        live,
     } = options;
     let readyz = poem::endpoint::make(move |_| {
         let readiness = readiness.clone();
@@ -149,6 +163,8 @@ pub fn routes(services: Services, options: HttpOptions) -> impl Endpoint {
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
         .at("/api/v1/openapi.json", spec)
+        .at("/api/v1/events/stream", get(live::stream))
+        .at("/api/v1/ws", get(live::socket))
         .nest("/docs", ui)
         .nest("/", api.into_endpoint())
         .around(move |endpoint, request| {
@@ -156,5 +172,6 @@ pub fn routes(services: Services, options: HttpOptions) -> impl Endpoint {
         })
         .around(move |endpoint, request| common::body_limit::limit_body(endpoint, request, bodies))
         .data(services)
+        .data(live)
         .catch_all_error(common::problem::render_poem_error)
 }

@@ -6,4 +6,5 @@ mod events;
 mod schema;
 
 pub use attachments::AttachmentsApi;
+pub(crate) use dto::EventOut;
 pub use events::EventsApi;

@@ -28,9 +28,9 @@ struct Pending {
 
 impl Appender {
     /// Starts the writer task on the current Tokio runtime.
-    pub(crate) fn spawn(conn: DatabaseConnection) -> Self {
+    pub(crate) fn spawn(conn: DatabaseConnection, commits: crate::live::Commits) -> Self {
         let (queue, receiver) = mpsc::channel(MAX_GROUP * 4);
-        tokio::spawn(run(conn, receiver));
+        tokio::spawn(run(conn, receiver, commits));
         Self { queue }
     }
 
@@ -47,10 +47,15 @@ impl Appender {
     }
 }
 
-async fn run(conn: DatabaseConnection, mut receiver: mpsc::Receiver<Pending>) {
+async fn run(
+    conn: DatabaseConnection,
+    mut receiver: mpsc::Receiver<Pending>,
+    commits: crate::live::Commits,
+) {
     let mut group = Vec::with_capacity(MAX_GROUP);
     while receiver.recv_many(&mut group, MAX_GROUP).await > 0 {
         commit_group(&conn, std::mem::take(&mut group)).await;
+        commits.bump();
     }
 }
 

@@ -47,6 +47,7 @@ pub struct Store {
     pub(crate) caches: Arc<Caches>,
     pub(crate) registry_watch: RevisionWatch,
     pub(crate) work: crate::wakeup::WorkSignal,
+    pub(crate) commits: crate::live::Commits,
     backend: Backend,
 }
 
@@ -79,8 +80,10 @@ impl Store {
     }
 
     fn new(read: DatabaseConnection, write: DatabaseConnection, backend: Backend) -> Self {
+        let commits = crate::live::Commits::spawn(read.clone(), backend);
         Self {
-            appender: Appender::spawn(write.clone()),
+            appender: Appender::spawn(write.clone(), commits.clone()),
+            commits,
             caches: Arc::default(),
             registry_watch: RevisionWatch::spawn(read.clone(), backend),
             work: crate::wakeup::WorkSignal::spawn(read.clone(), backend),

@@ -6,7 +6,8 @@ use agentry_domain::id::{EventId, MemberId, ProjectId, TaskId};
 use agentry_domain::log::{EventFilter, EventRepo};
 use async_trait::async_trait;
 use sea_orm::{
-    ActiveValue::Set, ConnectionTrait, DbBackend, EntityTrait as _, QueryResult, Statement,
+    ActiveValue::{NotSet, Set},
+    ConnectionTrait, DbBackend, EntityTrait as _, QueryResult, Statement,
 };
 use uuid::Uuid;
 
@@ -21,6 +22,10 @@ pub(crate) async fn insert(conn: &impl ConnectionTrait, events: &[Event]) -> Res
     // than to run): one of exactly their number for a few events, else
     // statements of a power of two rows, under the databases' caps on bind
     // parameters.
+    if events.is_empty() {
+        return Ok(());
+    }
+    let seq = crate::live::next_seq(conn).await?;
     let mut rest = events;
     while !rest.is_empty() {
         let rows = if rest.len() <= ONE_STATEMENT_MAX {
@@ -29,13 +34,13 @@ pub(crate) async fn insert(conn: &impl ConnectionTrait, events: &[Event]) -> Res
             1 << rest.len().min(INSERT_ROWS_MAX).ilog2()
         };
         let (chunk, tail) = rest.split_at(rows);
-        Entity::insert_many(chunk.iter().map(to_row))
+        Entity::insert_many(chunk.iter().map(|e| to_row(e, seq)))
             .exec_without_returning(conn)
             .await
             .map_err(db_error)?;
         rest = tail;
     }
-    Ok(())
+    crate::live::announce(conn).await
 }
 
 /// Up to this many events, [`insert`] writes one statement: atomic without a
@@ -47,8 +52,9 @@ const INSERT_ROWS_MAX: usize = 256;
 
 pub(crate) const ROWS_PER_STATEMENT: usize = 1_000;
 
-fn to_row(event: &Event) -> ActiveModel {
+fn to_row(event: &Event, seq: Option<i64>) -> ActiveModel {
     ActiveModel {
+        seq: seq.map_or(NotSet, Set),
         id: Set(event.id.0),
         project_id: Set(event.project_id.map(|p| p.0)),
         kind: Set(event.kind.type_name().to_owned()),
@@ -64,10 +70,10 @@ fn to_row(event: &Event) -> ActiveModel {
 /// A stored event's columns, in the order [`from_row`] reads them. The payload
 /// comes as JSON text (PostgreSQL keeps `jsonb`); columns are read by position,
 /// not looked up by name.
-const COLUMNS: &str = "id, project_id, \"type\", actor_id, task_id, parent_id, \
+pub(crate) const COLUMNS: &str = "id, project_id, \"type\", actor_id, task_id, parent_id, \
                        CAST(payload AS TEXT) AS payload, created_at, updated_at";
 
-fn from_row(row: &QueryResult) -> Result<Event> {
+pub(crate) fn from_row(row: &QueryResult) -> Result<Event> {
     let id: Uuid = row.try_get_by_index(0).map_err(db_error)?;
     let type_name: String = row.try_get_by_index(2).map_err(db_error)?;
     let payload: String = row.try_get_by_index(6).map_err(db_error)?;

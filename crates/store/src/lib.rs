@@ -15,6 +15,7 @@ mod error;
 mod events;
 mod labels;
 mod listen;
+mod live;
 mod plan_state;
 mod plans;
 mod projects;

@@ -42,10 +42,14 @@ impl Store {
     ) -> Result<T> {
         let txn = self.write.begin().await.map_err(db_error)?;
         let (done, changed) = work(&txn).await?;
-        if changed {
+        let wrote = changed && !events.is_empty();
+        if wrote {
             crate::events::insert(&txn, events).await?;
         }
         txn.commit().await.map_err(db_error)?;
+        if wrote {
+            self.commits.bump();
+        }
         Ok(done)
     }
 }

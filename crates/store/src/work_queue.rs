@@ -305,6 +305,9 @@ impl WorkQueue for Store {
         }
         crate::events::insert(&txn, &events).await?;
         txn.commit().await.map_err(db_error)?;
+        if !events.is_empty() {
+            self.commits.bump();
+        }
         Ok(claims)
     }
 

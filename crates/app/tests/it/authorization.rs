@@ -106,6 +106,8 @@ const MATRIX: &[(&str, [u16; 3])] = &[
     ("get_plan_script",        [200, 200, 404]),
     // the fixture's server has no model provider: 409 once the project is seen
     ("generate_plan",          [409, 409, 404]),
+    // live feeds: anyone signed in may ask for a ticket
+    ("create_stream_ticket",   [201, 201, 201]),
 ];
 
 /// The call an operation makes on a fixture: method, path, body.
@@ -267,6 +269,7 @@ fn call(op: &str, f: &Fixture, tokens: &Tokens) -> (Method, String, Option<Value
         "delete_plan" => (Method::DELETE, format!("/plans/{}", f.plan), None),
         "get_plan_usage" => (Method::GET, format!("/plans/{}/usage", f.plan), None),
         "get_plan_script" => (Method::GET, format!("/plans/{}/script", f.plan), None),
+        "create_stream_ticket" => (Method::POST, "/stream-tickets".to_owned(), None),
         "generate_plan" => (
             Method::POST,
             "/plans/generate".to_owned(),

@@ -15,6 +15,7 @@ mod events;
 mod generate;
 mod hostile;
 mod limits;
+mod live;
 mod openapi;
 mod plans;
 mod registry;

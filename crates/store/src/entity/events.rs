@@ -17,6 +17,8 @@ pub struct Model {
     pub payload: Json,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// The event's place in commit order (see `live.rs`).
+    pub seq: i64,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

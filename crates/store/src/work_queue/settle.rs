@@ -97,6 +97,9 @@ impl Store {
             self.work.announce(&txn).await?;
         }
         txn.commit().await.map_err(db_error)?;
+        if !events.is_empty() {
+            self.commits.bump();
+        }
         if wake {
             self.work.wake();
         }

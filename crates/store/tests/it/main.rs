@@ -12,6 +12,7 @@ mod blobs;
 mod caching;
 mod events;
 mod feed_plans;
+mod live;
 mod migrations;
 mod plans;
 mod registry;

@@ -1,0 +1,142 @@
+//! Live feeds (seed 000, stage 3): `GET /api/v1/events/stream` (server-sent
+//! events) and `GET /api/v1/ws` (WebSocket) send `event.new` for every new
+//! event of a project, a task or a thread that passes the subscriber's
+//! `types`, in commit order, resuming after the client's last event id.
+//! Authenticated as the rest of the API, or, where a client cannot set a
+//! header (a browser's WebSocket), with a single-use ticket from
+//! `POST /api/v1/stream-tickets`.
+
+mod feed;
+mod hub;
+mod sse;
+mod tickets;
+mod ws;
+
+use std::sync::Arc;
+
+use agentry_domain::id::{EventId, ProjectId, TaskId};
+use agentry_domain::log::{EventFilter, LiveLog};
+use agentry_domain::{Error, Principal, Services};
+use poem::{IntoResponse as _, Request, Response};
+use serde::Deserialize;
+use uuid::Uuid;
+
+pub use hub::{Hub, QUEUE};
+pub use sse::stream;
+pub use tickets::{TICKET_TTL, Tickets, TicketsApi};
+pub use ws::socket;
+
+use crate::common::problem::ApiError;
+
+/// What live feeds share in a process: the hub and the tickets it issued.
+#[derive(Clone, Debug)]
+pub struct Live {
+    pub hub: Hub,
+    pub tickets: Tickets,
+}
+
+impl Live {
+    #[must_use]
+    pub fn new(log: Arc<dyn LiveLog>) -> Self {
+        Self {
+            hub: Hub::new(log),
+            tickets: Tickets::default(),
+        }
+    }
+}
+
+/// A subscription's query: what to watch (one of `project_id`, `task_id`,
+/// `thread_id`), which `types`, from after which event, and a ticket when
+/// there is no `Authorization` header.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Params {
+    project_id: Option<Uuid>,
+    task_id: Option<Uuid>,
+    thread_id: Option<Uuid>,
+    #[serde(default)]
+    types: Option<String>,
+    last_event_id: Option<Uuid>,
+    ticket: Option<String>,
+}
+
+/// Who asks: the bearer token's caller, or the ticket's.
+async fn caller(request: &Request, live: &Live, ticket: Option<&str>) -> Result<Principal, Error> {
+    if let Some(ticket) = ticket {
+        return live.tickets.redeem(ticket).ok_or(Error::Unauthenticated);
+    }
+    let token = request
+        .headers()
+        .get(poem::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or(Error::Unauthenticated)?;
+    let services = request
+        .data::<Services>()
+        .ok_or_else(|| Error::internal("no services"))?;
+    services
+        .accounts
+        .authenticate(token.trim())
+        .await
+        .map_err(|e| match e {
+            Error::Unavailable(_) | Error::Internal(_) => e,
+            _ => Error::Unauthenticated,
+        })
+}
+
+/// Checks who asks and what for, and opens the feed.
+async fn open(request: &Request, params: Params) -> Result<feed::Feed, Response> {
+    let refuse = |e: Error| ApiError::from(e).into_response();
+    let live = request
+        .data::<Live>()
+        .ok_or_else(|| refuse(Error::internal("no live hub")))?;
+    let services = request
+        .data::<Services>()
+        .ok_or_else(|| refuse(Error::internal("no services")))?;
+    let who = caller(request, live, params.ticket.as_deref())
+        .await
+        .map_err(refuse)?;
+    let watched = [params.project_id, params.task_id, params.thread_id]
+        .iter()
+        .filter(|w| w.is_some())
+        .count();
+    if watched != 1 {
+        return Err(refuse(Error::validation(
+            "project_id",
+            "name exactly one of project_id, task_id and thread_id",
+        )));
+    }
+    let types: Vec<String> = params
+        .types
+        .as_deref()
+        .unwrap_or_default()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let mut filter = EventFilter::parse(
+        params.project_id.map(ProjectId),
+        params.task_id.map(TaskId),
+        params.thread_id.map(EventId),
+        &types,
+        None,
+        Some(1),
+    )
+    .map_err(refuse)?;
+    // The feed's own checks: who may see what, which types exist.
+    services
+        .events
+        .list(&who, filter.clone())
+        .await
+        .map_err(refuse)?;
+    filter.limit = u32::MAX;
+    let last = params.last_event_id.or_else(|| {
+        request
+            .headers()
+            .get("last-event-id")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse().ok())
+    });
+    feed::Feed::open(&live.hub, filter, last.map(EventId))
+        .await
+        .map_err(refuse)
+}

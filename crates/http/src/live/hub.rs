@@ -1,0 +1,207 @@
+//! One reader of the log per process, fanning new events out to every
+//! subscriber whose filter they pass: a query per commit, not one per
+//! subscriber. Each subscriber has a bounded queue; one that falls a whole
+//! queue behind is dropped (its connection closes saying so, and it resumes
+//! from the last event it got).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use agentry_domain::event::Event;
+use agentry_domain::log::{EventFilter, LiveLog, LogPosition};
+use tokio::sync::mpsc;
+
+/// Events a subscriber may be behind before it is dropped.
+pub const QUEUE: usize = 1024;
+
+/// Events read from the log at once.
+const BATCH: u32 = 500;
+
+/// How long the reader waits for a commit before it looks anyway (commits
+/// of other processes on SQLite, notices lost while reconnecting).
+const LOOK_EVERY: Duration = Duration::from_millis(100);
+
+/// A new event for a subscriber, with its place in commit order.
+pub type Delivery = Arc<(LogPosition, Event)>;
+
+/// What a subscriber holds: its queue, and whether it was dropped for
+/// falling behind.
+pub struct Subscription {
+    pub events: mpsc::Receiver<Delivery>,
+    pub overflowed: Arc<AtomicBool>,
+    /// Where the reader was when it subscribed: later events come through `events`.
+    pub from: LogPosition,
+    key: u64,
+    hub: Hub,
+}
+
+impl std::fmt::Debug for Subscription {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Subscription")
+            .field("from", &self.from)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Drop for Subscription {
+    fn drop(&mut self) {
+        self.hub.lock().subscribers.remove(&self.key);
+    }
+}
+
+struct Subscriber {
+    filter: EventFilter,
+    queue: mpsc::Sender<Delivery>,
+    overflowed: Arc<AtomicBool>,
+}
+
+struct State {
+    subscribers: HashMap<u64, Subscriber>,
+    /// Where the reader is; `None` until it has read the log's head.
+    at: Option<LogPosition>,
+    reading: bool,
+}
+
+/// The process's fan-out of new events.
+#[derive(Clone)]
+pub struct Hub {
+    log: Arc<dyn LiveLog>,
+    state: Arc<Mutex<State>>,
+    next: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Hub {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Hub").finish_non_exhaustive()
+    }
+}
+
+impl Hub {
+    #[must_use]
+    pub fn new(log: Arc<dyn LiveLog>) -> Self {
+        Self {
+            log,
+            state: Arc::new(Mutex::new(State {
+                subscribers: HashMap::new(),
+                at: None,
+                reading: false,
+            })),
+            next: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    pub fn log(&self) -> &Arc<dyn LiveLog> {
+        &self.log
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Subscribers now.
+    #[must_use]
+    pub fn subscribers(&self) -> usize {
+        self.lock().subscribers.len()
+    }
+
+    /// Subscribes `filter` to events committed from now on.
+    ///
+    /// # Errors
+    /// When the log's head cannot be read (the reader's first start).
+    pub async fn subscribe(&self, filter: EventFilter) -> agentry_domain::Result<Subscription> {
+        self.start().await?;
+        let (queue, events) = mpsc::channel(QUEUE);
+        let overflowed = Arc::new(AtomicBool::new(false));
+        let key = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut state = self.lock();
+        let from = state.at.unwrap_or(LogPosition::START);
+        state.subscribers.insert(
+            key,
+            Subscriber {
+                filter,
+                queue,
+                overflowed: overflowed.clone(),
+            },
+        );
+        drop(state);
+        Ok(Subscription {
+            events,
+            overflowed,
+            from,
+            key,
+            hub: self.clone(),
+        })
+    }
+
+    /// Starts the reader at the log's head, once.
+    async fn start(&self) -> agentry_domain::Result<()> {
+        if self.lock().at.is_some() {
+            return Ok(());
+        }
+        let head = self.log.head().await?;
+        let mut state = self.lock();
+        if state.reading {
+            return Ok(());
+        }
+        state.reading = true;
+        state.at = Some(head);
+        drop(state);
+        tokio::spawn(read(self.clone(), head));
+        Ok(())
+    }
+
+    fn fan_out(&self, delivered: &[(LogPosition, Event)]) {
+        let mut state = self.lock();
+        let mut dropped = Vec::new();
+        for (position, event) in delivered {
+            let mut shared: Option<Delivery> = None;
+            for (key, subscriber) in &state.subscribers {
+                if !subscriber.filter.matches(event) {
+                    continue;
+                }
+                let delivery = shared
+                    .get_or_insert_with(|| Arc::new((*position, event.clone())))
+                    .clone();
+                if subscriber.queue.try_send(delivery).is_err() {
+                    subscriber.overflowed.store(true, Ordering::Relaxed);
+                    dropped.push(*key);
+                }
+            }
+            for key in dropped.drain(..) {
+                state.subscribers.remove(&key);
+            }
+            state.at = Some(*position);
+        }
+    }
+}
+
+/// The reader: after each commit (or a while), what was committed since.
+async fn read(hub: Hub, mut at: LogPosition) {
+    let mut seen = 0;
+    loop {
+        seen = hub.log.changed(seen, LOOK_EVERY).await;
+        loop {
+            match hub.log.committed_after(at, BATCH).await {
+                Ok(batch) => {
+                    let full = batch.len() == BATCH as usize;
+                    if let Some((last, _)) = batch.last() {
+                        at = *last;
+                    }
+                    hub.fan_out(&batch);
+                    if !full {
+                        break;
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading new events failed; trying again");
+                    tokio::time::sleep(LOOK_EVERY).await;
+                    break;
+                }
+            }
+        }
+    }
+}

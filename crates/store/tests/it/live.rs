@@ -39,7 +39,8 @@ async fn concurrent_writers_events_are_each_handed_out_once_in_increasing_positi
     let mut seen = HashSet::new();
     let mut commits = 0;
     let deadline = Instant::now() + Duration::from_secs(30);
-    let expected = 8 * (14 * 1 + 13 * 2 + 13 * 3);
+    // Batches of 1, 2, 3, 1, … events: 14 of one, 13 of two, 13 of three per writer.
+    let expected = 8 * (14 + 13 * 2 + 13 * 3);
     while seen.len() < expected {
         assert!(
             Instant::now() < deadline,

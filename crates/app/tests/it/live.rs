@@ -2,7 +2,8 @@
 //! the watched project arrive in order; a client that comes back with the last
 //! id it saw gets what it missed, once, then what is new; a feed is refused
 //! without a token, outside the project or with unknown types; a ticket
-//! stands for its caller once.
+//! stands for its caller once; a subscriber a whole queue behind is dropped
+//! saying so; a WebSocket (a real one, on a served port) gets the same events.
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -16,6 +17,8 @@ use crate::helpers::{TestApp, api_test, assert_problem};
 api_test!(
     new_events_arrive_in_order_and_a_resumed_feed_gets_what_it_missed_once,
     a_feed_is_refused_without_access_and_a_ticket_serves_once,
+    a_subscriber_that_falls_a_queue_behind_is_dropped_saying_so,
+    a_websocket_gets_new_events_as_text_messages,
 );
 
 type Bytes = Pin<Box<dyn Stream<Item = Result<bytes::Bytes, std::io::Error>> + Send>>;
@@ -187,4 +190,103 @@ async fn a_feed_is_refused_without_access_and_a_ticket_serves_once(app: TestApp)
         )
         .await;
     assert_problem(&refused, StatusCode::UNAUTHORIZED, "unauthenticated");
+}
+
+async fn a_subscriber_that_falls_a_queue_behind_is_dropped_saying_so(app: TestApp) {
+    use agentry_domain::event::Event;
+    use agentry_domain::log::{ChatEvent, ChatMessage, EventRepo as _};
+
+    let (project, _) = app.project(&app.admin, "SL").await;
+    let query = format!("project_id={project}&types=chat_message");
+    // Opened and never read: the test client polls a body only when it is read.
+    let mut slow = app.feed(&query, None, Some(&app.admin)).await.unwrap();
+    let project_id = agentry_domain::id::ProjectId(project.parse().unwrap());
+    let total = agentry_http::live::QUEUE + 100;
+    let events: Vec<Event> = (0..total)
+        .map(|n| {
+            let kind = ChatEvent::ChatMessage(ChatMessage {
+                content: format!("n{n}"),
+                mentions: vec![],
+                thinking: None,
+                voice_url: None,
+            });
+            Event::in_project(
+                project_id,
+                None,
+                None,
+                kind,
+                agentry_domain::clock::utc_now(),
+            )
+            .unwrap()
+        })
+        .collect();
+    for chunk in events.chunks(100) {
+        app.app.store.append(chunk).await.unwrap();
+    }
+    // The reader hands them out within a look or two.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for n in 0..agentry_http::live::QUEUE {
+        let (kind, id, _) = slow.next().await;
+        assert_eq!(kind, "event.new");
+        assert_eq!(
+            id,
+            events[n].id.0.to_string(),
+            "in order, up to the queue's end"
+        );
+    }
+    let (kind, _, data) = slow.next().await;
+    assert_eq!(kind, "overflow", "{data}");
+    let last = events[agentry_http::live::QUEUE - 1].id.0.to_string();
+    let mut resumed = app
+        .feed(&query, Some(&last), Some(&app.admin))
+        .await
+        .unwrap();
+    for event in &events[agentry_http::live::QUEUE..] {
+        assert_eq!(
+            resumed.next().await.1,
+            event.id.0.to_string(),
+            "resumed: the rest"
+        );
+    }
+}
+
+async fn a_websocket_gets_new_events_as_text_messages(app: TestApp) {
+    use futures::StreamExt as _;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let (project, _) = app.project(&app.admin, "WS").await;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let routes = poem::EndpointExt::map_to_response(app.app.routes());
+    let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).unwrap();
+    tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(routes));
+    let ticket = app
+        .post("/api/v1/stream-tickets", &app.admin, json!({}))
+        .await
+        .body["ticket"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url =
+        format!("ws://{address}/api/v1/ws?project_id={project}&types=chat_message&ticket={ticket}");
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let said = app.say(&project, "over the socket").await;
+    let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+        .await
+        .expect("a message within 10 s")
+        .unwrap()
+        .unwrap();
+    let Message::Text(text) = message else {
+        panic!("not text: {message:?}");
+    };
+    let message: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(message["type"], "event.new");
+    assert_eq!(message["event"]["id"], said.as_str());
+    assert_eq!(message["event"]["payload"]["content"], "over the socket");
+
+    let refused = tokio_tungstenite::connect_async(format!(
+        "ws://{address}/api/v1/ws?project_id={project}&ticket={ticket}"
+    ))
+    .await;
+    assert!(refused.is_err(), "a used ticket opens nothing");
 }

@@ -225,12 +225,12 @@ async fn a_subscriber_that_falls_a_queue_behind_is_dropped_saying_so(app: TestAp
     }
     // The reader hands them out within a look or two.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    for n in 0..agentry_http::live::QUEUE {
+    for event in events.iter().take(agentry_http::live::QUEUE) {
         let (kind, id, _) = slow.next().await;
         assert_eq!(kind, "event.new");
         assert_eq!(
             id,
-            events[n].id.0.to_string(),
+            event.id.0.to_string(),
             "in order, up to the queue's end"
         );
     }

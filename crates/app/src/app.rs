@@ -69,6 +69,7 @@ impl App {
         } else {
             None
         };
+        crate::metrics::install();
         let live = agentry_http::live::Live::new(Arc::new(store.clone()));
         Ok(Self {
             live,
@@ -87,8 +88,19 @@ impl App {
         let readiness: agentry_http::Readiness = Arc::new(move |within| {
             let store = store.clone();
             Box::pin(async move {
-                matches!(tokio::time::timeout(within, store.ping()).await, Ok(Ok(())))
+                let ready = async {
+                    store.ping().await.is_ok()
+                        && Migrator::get_pending_migrations(store.connection())
+                            .await
+                            .is_ok_and(|pending| pending.is_empty())
+                };
+                tokio::time::timeout(within, ready).await.unwrap_or(false)
             })
+        });
+        let (store, live) = (self.store.clone(), self.live.clone());
+        let metrics: agentry_http::MetricsText = Arc::new(move || {
+            let (store, subscribers) = (store.clone(), live.hub.subscribers());
+            Box::pin(async move { crate::metrics::render(&store, subscribers).await })
         });
         let options = HttpOptions {
             bodies: BodyLimits {
@@ -103,6 +115,7 @@ impl App {
                 .is_none()
                 .then(|| crate::engine::NO_PROVIDER.to_owned()),
             live: self.live.clone(),
+            metrics,
         };
         agentry_http::routes(self.services.clone(), options)
     }

@@ -6,6 +6,7 @@
 mod app;
 mod config;
 mod engine;
+mod metrics;
 mod migrate;
 mod registry_io;
 mod seed;

@@ -73,6 +73,17 @@ impl From<Error> for Stop {
     }
 }
 
+/// A turn's tokens and latency, by model, for `/metrics`.
+fn record_turn(model: &str, reply: &ModelReply, took: Duration) {
+    let tokens = |n: i64| u64::try_from(n).unwrap_or(0);
+    metrics::counter!("agentry_model_tokens_total", "model" => model.to_owned(), "kind" => "input")
+        .increment(tokens(reply.usage.input_tokens));
+    metrics::counter!("agentry_model_tokens_total", "model" => model.to_owned(), "kind" => "output")
+        .increment(tokens(reply.usage.output_tokens));
+    metrics::histogram!("agentry_model_latency_seconds", "model" => model.to_owned())
+        .record(took.as_secs_f64());
+}
+
 /// Why a model call failed, as the task records it: a provider's own words
 /// (its status and message) tell the project what went wrong, unlike the
 /// database's, which stay in the log.
@@ -282,6 +293,7 @@ impl Run<'_> {
             let began = Instant::now();
             let reply = self.ask(&request).await?;
             let latency_ms = i64::try_from(began.elapsed().as_millis()).unwrap_or(i64::MAX);
+            record_turn(&request.model, &reply, began.elapsed());
             let calls: Vec<Value> = reply
                 .tool_calls
                 .iter()

@@ -13,8 +13,11 @@ mod registry;
 mod tracker;
 mod workspace;
 
+use std::pin::Pin;
+use std::sync::Arc;
+
 use agentry_domain::Services;
-use poem::{Endpoint, EndpointExt as _, IntoEndpoint, Route, get, handler};
+use poem::{Endpoint, EndpointExt as _, IntoEndpoint, IntoResponse as _, Route, get, handler};
 use poem_openapi::{OpenApiService, Tags};
 
 pub use common::problem::{PROBLEM_JSON, Problem, RETRY_AFTER_SECONDS};
@@ -55,6 +58,10 @@ type Apis = (
 pub use common::body_limit::BodyLimits;
 pub use common::deadline::Readiness;
 
+/// What `/metrics` answers: the Prometheus text exposition, rendered by the
+/// composition root (which also reads the gauges it reports).
+pub type MetricsText = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = String> + Send>> + Send + Sync>;
+
 /// HTTP settings the composition root decides.
 #[derive(Clone)]
 pub struct HttpOptions {
@@ -67,6 +74,8 @@ pub struct HttpOptions {
     pub engine_note: Option<String>,
     /// Live feeds' hub and tickets.
     pub live: live::Live,
+    /// What `/metrics` answers.
+    pub metrics: MetricsText,
 }
 
 impl std::fmt::Debug for HttpOptions {
@@ -154,7 +163,16 @@ pub fn routes(services: Services, options: HttpOptions) -> impl Endpoint {
         readiness,
         engine_note: _,
         live,
+        metrics,
     } = options;
+    let metrics = poem::endpoint::make(move |_| {
+        let metrics = metrics.clone();
+        async move {
+            metrics()
+                .await
+                .with_content_type("text/plain; version=0.0.4; charset=utf-8")
+        }
+    });
     let readyz = poem::endpoint::make(move |_| {
         let readiness = readiness.clone();
         async move { common::deadline::readyz(&readiness).await }
@@ -162,6 +180,7 @@ pub fn routes(services: Services, options: HttpOptions) -> impl Endpoint {
     Route::new()
         .at("/healthz", get(healthz))
         .at("/readyz", get(readyz))
+        .at("/metrics", get(metrics))
         .at("/api/v1/openapi.json", spec)
         .at("/api/v1/events/stream", get(live::stream))
         .at("/api/v1/ws", get(live::socket))
@@ -174,4 +193,5 @@ pub fn routes(services: Services, options: HttpOptions) -> impl Endpoint {
         .data(services)
         .data(live)
         .catch_all_error(common::problem::render_poem_error)
+        .around(common::metrics::record)
 }

@@ -40,6 +40,8 @@ pub(crate) async fn insert(conn: &impl ConnectionTrait, events: &[Event]) -> Res
             .map_err(db_error)?;
         rest = tail;
     }
+    metrics::counter!("agentry_events_appended_total")
+        .increment(u64::try_from(events.len()).unwrap_or(u64::MAX));
     crate::live::announce(conn).await
 }
 

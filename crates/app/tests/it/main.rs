@@ -16,6 +16,7 @@ mod generate;
 mod hostile;
 mod limits;
 mod live;
+mod metrics;
 mod openapi;
 mod plans;
 mod registry;

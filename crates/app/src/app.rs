@@ -81,6 +81,12 @@ impl App {
         })
     }
 
+    /// Live-feed subscribers of this server now.
+    #[must_use]
+    pub fn live_subscribers(&self) -> usize {
+        self.live.hub.subscribers()
+    }
+
     /// Every route of the API, for serving or for in-process tests.
     #[must_use]
     pub fn routes(&self) -> impl Endpoint + use<> {

@@ -223,19 +223,10 @@ async fn a_subscriber_that_falls_a_queue_behind_is_dropped_saying_so(app: TestAp
     for chunk in events.chunks(100) {
         app.app.store.append(chunk).await.unwrap();
     }
-    // Dropped once the reader has handed out a queue's worth: `/metrics`
-    // counts the subscribers left.
+    // Dropped once the reader has handed out a queue's worth.
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let metrics = app.client.get("/metrics").send().await;
-        let text = metrics.0.into_body().into_string().await.unwrap();
-        if text.contains("agentry_live_subscribers 0") {
-            break;
-        }
-        assert!(
-            std::time::Instant::now() < deadline,
-            "never dropped:\n{text}"
-        );
+    while app.app.live_subscribers() > 0 {
+        assert!(std::time::Instant::now() < deadline, "never dropped");
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     for event in events.iter().take(agentry_http::live::QUEUE) {

@@ -154,7 +154,7 @@ impl Run<'_> {
         let message = input
             .get("message")
             .and_then(Value::as_str)
-            .map(crate::run::clip);
+            .map(agentry_domain::planning::recorded_text);
         let now = self.deps.ports.planning.clock.now();
         let before = self.task.clone();
         if let Err(e) = self.task.report_progress(progress, now) {

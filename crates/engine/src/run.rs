@@ -12,7 +12,7 @@ use agentry_domain::id::{AssistantId, EventId, MemberId, UserId};
 use agentry_domain::planning::{
     AgentCompleted, AgentEvent, AgentStarted, Claim, ModelClient, ModelMessage, ModelReply,
     ModelRequest, Role, ToolCalled, ToolExecutor, ToolResult, ToolSpec, TurnCompleted, TurnStarted,
-    bounded_json,
+    bounded_json, recorded_text,
 };
 use agentry_domain::registry::ResolvedAssistant;
 use agentry_domain::tracker::{Task, TaskResult};
@@ -311,7 +311,7 @@ impl Run<'_> {
                     latency_ms,
                     input_tokens: reply.usage.input_tokens,
                     output_tokens: reply.usage.output_tokens,
-                    content: clip(&reply.content),
+                    content: recorded_text(&reply.content),
                     tool_calls: calls,
                 }),
             )?;
@@ -326,7 +326,7 @@ impl Run<'_> {
                         Some(agent),
                         AgentEvent::AgentCompleted(AgentCompleted {
                             result: TaskResult {
-                                summary: Some(clip(&reply.content)),
+                                summary: Some(recorded_text(&reply.content)),
                                 ..TaskResult::default()
                             },
                         }),
@@ -416,10 +416,6 @@ impl Run<'_> {
             stop = self.stopped() => Err(stop),
         }
     }
-}
-
-pub(crate) fn clip(text: &str) -> String {
-    agentry_domain::planning::recorded_text(text)
 }
 
 fn stop_for(signal: Signal) -> Option<Stop> {

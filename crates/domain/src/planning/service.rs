@@ -5,6 +5,7 @@ mod generate;
 mod replay;
 #[cfg(test)]
 mod tests;
+mod turns;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,11 +15,11 @@ use chrono::{DateTime, Utc};
 use crate::caller::Principal;
 use crate::event::Event;
 use crate::id::{AssistantThreadId, EventId, PlanId, ProjectId, TaskId};
-use crate::log::EventFilter;
+
 use crate::page::{self, Page};
 use crate::planning::{
     AgentEvent, ModelClient, NewPlan, Plan, PlanCreated, PlanDeleted, PlanDraft, PlanEvent,
-    PlanQuery, PlanStatus, PlanUsage, Ports, TurnCompleted,
+    PlanQuery, PlanStatus, Ports, TurnCompleted,
 };
 use crate::tracker::TrackerEvent;
 use crate::tracker::{Changes, Task, TaskStatus, TaskView};
@@ -372,71 +373,7 @@ impl Plans {
         self.ports.plans.delete_plan(id, &[event]).await
     }
 
-    /// Tokens (and, with prices configured, cost) per model, task and
-    /// assistant, summed from the plan's `turn.completed` events.
-    ///
-    /// # Errors
-    /// `NotFound` for a plan the caller cannot see.
-    pub async fn usage(&self, who: &Principal, id: PlanId) -> Result<PlanUsage> {
-        let mut usage = PlanUsage::default();
-        self.each_turn(who, id, |task, event| usage.add(task, event, &self.prices))
-            .await?;
-        usage.finish();
-        Ok(usage)
-    }
-
-    /// Calls `each` with every `turn.completed` of the plan: the turns that
-    /// generated it (with no task), then each task's, oldest first, with the
-    /// task's key and its author's id.
-    async fn each_turn(
-        &self,
-        who: &Principal,
-        id: PlanId,
-        mut each: impl FnMut(Option<(&str, &str)>, &Event) -> Result<()>,
-    ) -> Result<()> {
-        let (_, scope) = self.load(who, id).await?;
-        let tasks = self.ports.plans.plan_tasks(id).await?;
-        let generation = EventFilter {
-            project_id: Some(scope.project.id),
-            parent_id: Some(plan_event(id)),
-            ..EventFilter::default()
-        };
-        for event in self.all_turns(generation).await? {
-            each(None, &event)?;
-        }
-        for task in &tasks {
-            let key = scope.project.task_key(task.record().number);
-            let client_id = task.execution().map_or("", |e| e.client_id.as_str());
-            let filter = EventFilter {
-                task_id: Some(task.id()),
-                ..EventFilter::default()
-            };
-            for event in self.all_turns(filter).await? {
-                each(Some((&key, client_id)), &event)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Every `turn.completed` `filter` selects, oldest first.
-    async fn all_turns(&self, mut filter: EventFilter) -> Result<Vec<Event>> {
-        filter.types = vec![super::events::TURN_COMPLETED.to_owned()];
-        filter.limit = page::MAX_LIMIT;
-        let mut all = Vec::new();
-        loop {
-            let events = self.log.events.list_events(&filter).await?;
-            let full = events.len() == page::MAX_LIMIT as usize;
-            filter.before = events.last().map(|e| e.id);
-            all.extend(events);
-            if !full {
-                break;
-            }
-        }
-        all.reverse();
-        Ok(all)
-    }
-
-    async fn load(&self, who: &Principal, id: PlanId) -> Result<(Plan, ProjectAccess)> {
+    pub(super) async fn load(&self, who: &Principal, id: PlanId) -> Result<(Plan, ProjectAccess)> {
         let plan = self
             .ports
             .plans

@@ -4,11 +4,13 @@
 use agentry_domain::Error;
 use agentry_domain::event::Event;
 use agentry_domain::id::{EventId, MemberId, TaskId};
-use agentry_domain::planning::{AgentCompleted, AgentEvent, AgentFailed, ReplySent, Settlement};
+use agentry_domain::planning::{
+    AgentCompleted, AgentEvent, AgentFailed, ReplySent, Settlement, recorded_text,
+};
 use agentry_domain::tracker::{FailedAttempt, Task, TaskResult, TaskStatus, TrackerEvent};
 use chrono::{DateTime, Utc};
 
-use super::{Run, clip};
+use super::Run;
 use crate::Backoff;
 
 /// A failed attempt of `task`: its move (`retrying` with the time the retry
@@ -35,7 +37,7 @@ pub(crate) fn failure(
         Some(task.id()),
         agent,
         AgentEvent::AgentFailed(AgentFailed {
-            error: clip(error),
+            error: recorded_text(error),
             retrying: retry_at.is_some(),
         }),
         now,
@@ -64,14 +66,14 @@ impl Run<'_> {
     ) -> Result<(), Error> {
         let now = self.now();
         let result = self.result.take().unwrap_or_else(|| TaskResult {
-            summary: Some(clip(&content)),
+            summary: Some(recorded_text(&content)),
             ..TaskResult::default()
         });
         let mut events: Vec<Event> = self.last_turn.take().into_iter().collect();
         events.push(self.event(
             agent,
             AgentEvent::ReplySent(ReplySent {
-                content: clip(&content),
+                content: recorded_text(&content),
             }),
         )?);
         let changes = self.task.complete(result.clone(), now)?;

@@ -65,12 +65,13 @@ impl App {
             .context("making sure an admin exists")?
             .map(|secret| secret.expose().to_owned());
         let engine = if config.run_engine {
-            crate::engine::engine(&config.engine, model, None, &ports, &services)?
+            let deltas = Arc::new(store.clone());
+            crate::engine::engine(&config.engine, model, None, &ports, &services, deltas)?
         } else {
             None
         };
         crate::metrics::install();
-        let live = agentry_http::live::Live::new(Arc::new(store.clone()));
+        let live = agentry_http::live::Live::new(Arc::new(store.clone()), Arc::new(store.clone()));
         Ok(Self {
             live,
             services,

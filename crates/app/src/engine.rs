@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use agentry_domain::log::DeltaBus;
 use agentry_domain::planning::{ModelClient, Prices, ToolExecutor};
 use agentry_domain::{Ports, Services};
 use agentry_engine::{Backoff, Engine, EngineConfig, EngineHandle, HttpTools};
@@ -61,6 +62,7 @@ pub(crate) fn engine(
     worker: Option<String>,
     ports: &Ports,
     services: &Services,
+    deltas: Arc<dyn DeltaBus>,
 ) -> anyhow::Result<Option<Engine>> {
     let Some(model) = model else {
         return Ok(None);
@@ -89,6 +91,7 @@ pub(crate) fn engine(
         model,
         tools,
         config,
+        Some(deltas),
     )))
 }
 
@@ -113,6 +116,7 @@ pub async fn run_planner(config: PlannerRun) -> anyhow::Result<()> {
         config.worker_name.clone(),
         &ports,
         &services,
+        Arc::new(store.clone()),
     )?
     .context(
         "no model provider is configured: pass --model-url, --model-providers or --model-script",

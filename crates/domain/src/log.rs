@@ -8,6 +8,7 @@
 //! Depends on the kernel, the workspace (access) and the tracker (a task's project).
 
 mod attachment;
+mod delta;
 mod events;
 mod filter;
 mod live;
@@ -16,6 +17,7 @@ mod ports;
 mod service;
 
 pub use attachment::{Attachment, NewAttachment};
+pub use delta::{DELTA_TEXT_MAX, DeltaBus, StreamDelta, delta_pieces};
 pub use events::{ChatEvent, ChatMessage, Mention, TaskComment};
 pub use filter::{EventFilter, EventPage};
 pub use live::{LiveLog, LogPosition};

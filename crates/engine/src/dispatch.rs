@@ -8,6 +8,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use agentry_domain::id::TaskId;
+use agentry_domain::log::DeltaBus;
 use agentry_domain::planning::{Claim, ModelClient, Settlement, ToolExecutor};
 use agentry_domain::{Ports, Services};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
@@ -93,6 +94,8 @@ impl Runs {
 }
 
 impl Engine {
+    /// A worker of `model` and `tools`; the model's stream goes to `deltas`
+    /// when given (live feeds' `agent.stream.delta`).
     #[must_use]
     pub fn new(
         ports: Ports,
@@ -100,6 +103,7 @@ impl Engine {
         model: Arc<dyn ModelClient>,
         tools: Arc<dyn ToolExecutor>,
         config: EngineConfig,
+        deltas: Option<Arc<dyn DeltaBus>>,
     ) -> Self {
         let (to, handovers) = mpsc::unbounded_channel();
         let stopping = Arc::new(AtomicBool::new(false));
@@ -123,6 +127,7 @@ impl Engine {
                 actors: crate::actors::Actors::default(),
                 settler,
                 ports,
+                deltas,
             }),
             handovers,
             stopping,

@@ -4,15 +4,17 @@
 //! the settlement that ends it.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use agentry_domain::event::Event;
 use agentry_domain::id::{AssistantId, EventId, MemberId, UserId};
+use agentry_domain::log::{DeltaBus, StreamDelta, delta_pieces};
 use agentry_domain::planning::{
     AgentCompleted, AgentEvent, AgentStarted, Claim, ModelClient, ModelMessage, ModelReply,
-    ModelRequest, Role, ToolCalled, ToolExecutor, ToolResult, ToolSpec, TurnCompleted, TurnStarted,
-    bounded_json, recorded_text,
+    ModelRequest, OnDelta, Role, ToolCalled, ToolExecutor, ToolResult, ToolSpec, TurnCompleted,
+    TurnStarted, bounded_json, recorded_text,
 };
 use agentry_domain::registry::ResolvedAssistant;
 use agentry_domain::tracker::{Task, TaskResult};
@@ -45,6 +47,8 @@ pub(crate) struct Deps {
     /// The agent member a project's runs of an assistant act as.
     pub actors: crate::actors::Actors,
     pub settler: crate::settler::Settler,
+    /// Where the model's stream goes, for live feeds.
+    pub deltas: Option<Arc<dyn DeltaBus>>,
 }
 
 /// What the dispatcher tells a run.
@@ -183,11 +187,35 @@ impl Run<'_> {
         Ok(())
     }
 
-    /// The model's answer to `request`; unwritten events are written while it
+    /// The model's answer to `request` (turn `turn` of the run `agent`),
+    /// its stream passed on as deltas; unwritten events are written while it
     /// thinks, once it has taken longer than [`OPENING_EVENTS_WAIT`].
-    async fn ask(&mut self, request: &ModelRequest) -> Result<ModelReply, Stop> {
+    async fn ask(
+        &mut self,
+        request: &ModelRequest,
+        turn: u32,
+        agent: EventId,
+    ) -> Result<ModelReply, Stop> {
         let deps = self.deps;
-        let call = deps.model.complete(request, None);
+        let (project_id, task_id) = (self.task.project_id(), self.task.id());
+        let on_delta = deps.deltas.clone().map(|bus| {
+            let index = AtomicU32::new(0);
+            move |text: &str| {
+                for piece in delta_pieces(text) {
+                    bus.publish(StreamDelta {
+                        project_id,
+                        task_id,
+                        agent_event_id: agent,
+                        turn,
+                        index: index.fetch_add(1, Ordering::Relaxed),
+                        text: piece.to_owned(),
+                    });
+                }
+            }
+        });
+        let call = deps
+            .model
+            .complete(request, on_delta.as_ref().map(|f| f as &OnDelta));
         tokio::pin!(call);
         if !self.unwritten.is_empty() {
             tokio::select! {
@@ -291,7 +319,7 @@ impl Run<'_> {
                 hosted: hosted.clone(),
             };
             let began = Instant::now();
-            let reply = self.ask(&request).await?;
+            let reply = self.ask(&request, turn, agent).await?;
             let latency_ms = i64::try_from(began.elapsed().as_millis()).unwrap_or(i64::MAX);
             record_turn(&request.model, &reply, began.elapsed());
             let calls: Vec<Value> = reply

@@ -237,6 +237,7 @@ async fn a_failed_attempt_is_retried_when_its_backoff_falls_due() {
         Arc::new(Unreachable),
         Arc::new(NoTools),
         config,
+        None,
     )
     .start();
     let real = std::time::Instant::now();

@@ -1,7 +1,9 @@
 //! Live feeds (seed 000, stage 3): `GET /api/v1/events/stream` (server-sent
 //! events) and `GET /api/v1/ws` (WebSocket) send `event.new` for every new
 //! event of a project, a task or a thread that passes the subscriber's
-//! `types`, in commit order, resuming after the client's last event id.
+//! `types`, in commit order, resuming after the client's last event id, and
+//! `agent.stream.delta` for each piece of a running turn's answer of a task
+//! watched (its own feed or its project's).
 //! Authenticated as the rest of the API, or, where a client cannot set a
 //! header (a browser's WebSocket), with a single-use ticket from
 //! `POST /api/v1/stream-tickets`.
@@ -15,13 +17,16 @@ mod ws;
 use std::sync::Arc;
 
 use agentry_domain::id::{EventId, ProjectId, TaskId};
-use agentry_domain::log::{EventFilter, LiveLog};
+use agentry_domain::log::{DeltaBus, EventFilter, LiveLog};
 use agentry_domain::{Error, Principal, Services};
 use poem::{IntoResponse as _, Request, Response};
 use serde::Deserialize;
 use uuid::Uuid;
 
-pub use hub::{Hub, QUEUE};
+pub use hub::{Hub, QUEUE, Wants};
+
+/// What a stream delta is called on a live feed, and in `types=`.
+pub const DELTA_TYPE: &str = "agent.stream.delta";
 pub use sse::stream;
 pub use tickets::{TICKET_TTL, Tickets, TicketsApi};
 pub use ws::socket;
@@ -37,9 +42,9 @@ pub struct Live {
 
 impl Live {
     #[must_use]
-    pub fn new(log: Arc<dyn LiveLog>) -> Self {
+    pub fn new(log: Arc<dyn LiveLog>, deltas: Arc<dyn DeltaBus>) -> Self {
         Self {
-            hub: Hub::new(log),
+            hub: Hub::new(log, deltas),
             tickets: Tickets::default(),
         }
     }
@@ -84,6 +89,27 @@ async fn caller(request: &Request, live: &Live, ticket: Option<&str>) -> Result<
         })
 }
 
+/// The stored types `types=` names, and whether it asks for stored events
+/// and for deltas: without `types`, both; `agent.stream.delta` alone, deltas only.
+fn wanted(types: Option<&str>) -> (Vec<String>, Wants) {
+    let Some(types) = types else {
+        return (
+            Vec::new(),
+            Wants {
+                events: true,
+                deltas: true,
+            },
+        );
+    };
+    let (deltas, stored): (Vec<&str>, Vec<&str>) =
+        types.split(',').partition(|t| t.trim() == DELTA_TYPE);
+    let wants = Wants {
+        events: deltas.is_empty() || !stored.is_empty(),
+        deltas: !deltas.is_empty(),
+    };
+    (stored.into_iter().map(str::to_owned).collect(), wants)
+}
+
 /// Checks who asks and what for, and opens the feed.
 async fn open(request: &Request, params: Params) -> Result<feed::Feed, Response> {
     let refuse = |e: Error| ApiError::from(e).into_response();
@@ -106,13 +132,7 @@ async fn open(request: &Request, params: Params) -> Result<feed::Feed, Response>
             "name exactly one of project_id, task_id and thread_id",
         )));
     }
-    let types: Vec<String> = params
-        .types
-        .as_deref()
-        .unwrap_or_default()
-        .split(',')
-        .map(str::to_owned)
-        .collect();
+    let (types, wants) = wanted(params.types.as_deref());
     let mut filter = EventFilter::parse(
         params.project_id.map(ProjectId),
         params.task_id.map(TaskId),
@@ -136,7 +156,7 @@ async fn open(request: &Request, params: Params) -> Result<feed::Feed, Response>
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse().ok())
     });
-    feed::Feed::open(&live.hub, filter, last.map(EventId))
+    feed::Feed::open(&live.hub, filter, wants, last.map(EventId))
         .await
         .map_err(refuse)
 }

@@ -48,6 +48,7 @@ pub struct Store {
     pub(crate) registry_watch: RevisionWatch,
     pub(crate) work: crate::wakeup::WorkSignal,
     pub(crate) commits: crate::live::Commits,
+    pub(crate) deltas: crate::deltas::Deltas,
     backend: Backend,
 }
 
@@ -84,6 +85,7 @@ impl Store {
         Self {
             appender: Appender::spawn(write.clone(), commits.clone()),
             commits,
+            deltas: crate::deltas::Deltas::spawn(read.clone(), backend),
             caches: Arc::default(),
             registry_watch: RevisionWatch::spawn(read.clone(), backend),
             work: crate::wakeup::WorkSignal::spawn(read.clone(), backend),

@@ -10,6 +10,7 @@ mod attachments;
 mod blob;
 mod cache;
 mod connect;
+mod deltas;
 mod entity;
 mod error;
 mod events;

@@ -5,10 +5,10 @@
 use std::collections::VecDeque;
 
 use agentry_domain::id::EventId;
-use agentry_domain::log::{EventFilter, LogPosition};
+use agentry_domain::log::{EventFilter, LogPosition, StreamDelta};
 use agentry_domain::{Error, Result};
 
-use super::hub::{Delivery, Hub, Subscription};
+use super::hub::{Delivery, Hub, Item, Subscription, Wants};
 
 /// Events a resuming subscriber may have missed at most: one further behind
 /// reads the feed (`GET /events`) instead.
@@ -20,6 +20,8 @@ const PAGE: u32 = 500;
 /// What comes next on a feed.
 pub enum Next {
     Event(Delivery),
+    /// A piece of a running turn's answer.
+    Delta(std::sync::Arc<StreamDelta>),
     /// The subscriber fell a whole queue behind and was dropped.
     Overflowed,
 }
@@ -37,12 +39,18 @@ pub struct Feed {
 }
 
 impl Feed {
-    /// A feed of what passes `filter`: from after `last` when given (the
-    /// client's last event), else from now.
+    /// A feed of what passes `filter` (and `wants`): from after `last` when
+    /// given (the client's last event), else from now. Deltas come from now
+    /// on only: they are not stored.
     ///
     /// # Errors
     /// `Validation` for a `last` the log does not hold; the log's errors.
-    pub async fn open(hub: &Hub, filter: EventFilter, last: Option<EventId>) -> Result<Self> {
+    pub async fn open(
+        hub: &Hub,
+        filter: EventFilter,
+        wants: Wants,
+        last: Option<EventId>,
+    ) -> Result<Self> {
         let start =
             match last {
                 Some(id) => Some(hub.log().position(id).await?.ok_or_else(|| {
@@ -50,12 +58,12 @@ impl Feed {
                 })?),
                 None => None,
             };
-        let subscription = hub.subscribe(filter.clone()).await?;
+        let subscription = hub.subscribe(filter.clone(), wants).await?;
         let delivered = start.unwrap_or(subscription.from);
         Ok(Self {
             hub: hub.clone(),
             filter,
-            reading: (delivered < subscription.from).then_some(delivered),
+            reading: (delivered < subscription.from && wants.events).then_some(delivered),
             delivered,
             subscription,
             missed: VecDeque::new(),
@@ -100,12 +108,16 @@ impl Feed {
             }
         }
         loop {
-            let Some(delivery) = self.subscription.events.recv().await else {
+            let Some(item) = self.subscription.events.recv().await else {
                 let overflowed = self
                     .subscription
                     .overflowed
                     .load(std::sync::atomic::Ordering::Relaxed);
                 return Ok(overflowed.then_some(Next::Overflowed));
+            };
+            let delivery = match item {
+                Item::Event(delivery) => delivery,
+                Item::Delta(delta) => return Ok(Some(Next::Delta(delta))),
             };
             // Caught up past it already.
             if delivery.0 > self.delivered {

@@ -2,7 +2,9 @@
 //! subscriber whose filter they pass: a query per commit, not one per
 //! subscriber. Each subscriber has a bounded queue; one that falls a whole
 //! queue behind is dropped (its connection closes saying so, and it resumes
-//! from the last event it got).
+//! from the last event it got). Stream deltas of running turns go the same
+//! way to the subscribers watching their task or project, but never drop one:
+//! a delta that finds a queue full is lost, as deltas may be.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -10,7 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use agentry_domain::event::Event;
-use agentry_domain::log::{EventFilter, LiveLog, LogPosition};
+use agentry_domain::log::{DeltaBus, EventFilter, LiveLog, LogPosition, StreamDelta};
+use futures::StreamExt as _;
 use tokio::sync::mpsc;
 
 /// Events a subscriber may be behind before it is dropped.
@@ -26,10 +29,24 @@ const LOOK_EVERY: Duration = Duration::from_millis(100);
 /// A new event for a subscriber, with its place in commit order.
 pub type Delivery = Arc<(LogPosition, Event)>;
 
+/// What a subscriber's queue holds.
+#[derive(Debug)]
+pub enum Item {
+    Event(Delivery),
+    Delta(Arc<StreamDelta>),
+}
+
+/// What a subscriber asked for: stored events, stream deltas, or both.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Wants {
+    pub events: bool,
+    pub deltas: bool,
+}
+
 /// What a subscriber holds: its queue, and whether it was dropped for
 /// falling behind.
 pub struct Subscription {
-    pub events: mpsc::Receiver<Delivery>,
+    pub events: mpsc::Receiver<Item>,
     pub overflowed: Arc<AtomicBool>,
     /// Where the reader was when it subscribed: later events come through `events`.
     pub from: LogPosition,
@@ -53,7 +70,8 @@ impl Drop for Subscription {
 
 struct Subscriber {
     filter: EventFilter,
-    queue: mpsc::Sender<Delivery>,
+    wants: Wants,
+    queue: mpsc::Sender<Item>,
     overflowed: Arc<AtomicBool>,
 }
 
@@ -68,6 +86,7 @@ struct State {
 #[derive(Clone)]
 pub struct Hub {
     log: Arc<dyn LiveLog>,
+    deltas: Arc<dyn DeltaBus>,
     state: Arc<Mutex<State>>,
     next: Arc<AtomicU64>,
 }
@@ -80,9 +99,10 @@ impl std::fmt::Debug for Hub {
 
 impl Hub {
     #[must_use]
-    pub fn new(log: Arc<dyn LiveLog>) -> Self {
+    pub fn new(log: Arc<dyn LiveLog>, deltas: Arc<dyn DeltaBus>) -> Self {
         Self {
             log,
+            deltas,
             state: Arc::new(Mutex::new(State {
                 subscribers: HashMap::new(),
                 at: None,
@@ -108,11 +128,16 @@ impl Hub {
         self.lock().subscribers.len()
     }
 
-    /// Subscribes `filter` to events committed from now on.
+    /// Subscribes `filter` to events committed from now on, and to deltas
+    /// of the task or project it watches, as `wants` says.
     ///
     /// # Errors
     /// When the log's head cannot be read (the reader's first start).
-    pub async fn subscribe(&self, filter: EventFilter) -> agentry_domain::Result<Subscription> {
+    pub async fn subscribe(
+        &self,
+        filter: EventFilter,
+        wants: Wants,
+    ) -> agentry_domain::Result<Subscription> {
         self.start().await?;
         let (queue, events) = mpsc::channel(QUEUE);
         let overflowed = Arc::new(AtomicBool::new(false));
@@ -123,6 +148,7 @@ impl Hub {
             key,
             Subscriber {
                 filter,
+                wants,
                 queue,
                 overflowed: overflowed.clone(),
             },
@@ -151,6 +177,7 @@ impl Hub {
         state.at = Some(head);
         drop(state);
         tokio::spawn(read(self.clone(), head));
+        tokio::spawn(relay(self.clone(), self.deltas.subscribe()));
         Ok(())
     }
 
@@ -160,13 +187,13 @@ impl Hub {
         for (position, event) in delivered {
             let mut shared: Option<Delivery> = None;
             for (key, subscriber) in &state.subscribers {
-                if !subscriber.filter.matches(event) {
+                if !subscriber.wants.events || !subscriber.filter.matches(event) {
                     continue;
                 }
                 let delivery = shared
                     .get_or_insert_with(|| Arc::new((*position, event.clone())))
                     .clone();
-                if subscriber.queue.try_send(delivery).is_err() {
+                if subscriber.queue.try_send(Item::Event(delivery)).is_err() {
                     subscriber.overflowed.store(true, Ordering::Relaxed);
                     dropped.push(*key);
                 }
@@ -176,6 +203,33 @@ impl Hub {
             }
             state.at = Some(*position);
         }
+    }
+
+    fn fan_out_delta(&self, delta: StreamDelta) {
+        let delta = Arc::new(delta);
+        let state = self.lock();
+        for subscriber in state.subscribers.values() {
+            if subscriber.wants.deltas && watches(&subscriber.filter, &delta) {
+                let _ = subscriber.queue.try_send(Item::Delta(delta.clone()));
+            }
+        }
+    }
+}
+
+/// Whether a subscription of `filter` watches the task `delta` is of: its
+/// own feed, or its project's (a thread's feed gets no deltas).
+fn watches(filter: &EventFilter, delta: &StreamDelta) -> bool {
+    match (filter.task_id, filter.project_id, filter.parent_id) {
+        (Some(task), _, _) => task == delta.task_id,
+        (None, Some(project), None) => project == delta.project_id,
+        _ => false,
+    }
+}
+
+/// Hands each stream delta to the subscribers watching its task.
+async fn relay(hub: Hub, mut deltas: futures::stream::BoxStream<'static, StreamDelta>) {
+    while let Some(delta) = deltas.next().await {
+        hub.fan_out_delta(delta);
     }
 }
 

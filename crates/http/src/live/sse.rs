@@ -2,7 +2,8 @@
 //! is `event: event.new`, `id:` its id (a browser's `EventSource` resumes with
 //! it as `Last-Event-ID`), `data:` the event as `GET /events/{id}` shows it. A
 //! subscriber that falls a whole queue behind gets `event: overflow` and the
-//! stream ends; it reconnects from its last id.
+//! stream ends; it reconnects from its last id. A running turn's deltas come
+//! as `event: agent.stream.delta`, without an id (they are not stored).
 
 use std::time::Duration;
 
@@ -33,6 +34,13 @@ pub async fn stream(request: &Request, Query(params): Query<Params>) -> Response
                     serde_json::to_string(&EventOut::from(event.clone())).unwrap_or_default();
                 let sent = SseEvent::message(data).event_type("event.new").id(id);
                 Some((sent, Some(feed)))
+            }
+            Ok(Some(Next::Delta(delta))) => {
+                let data = serde_json::to_string(&*delta).unwrap_or_default();
+                Some((
+                    SseEvent::message(data).event_type(super::DELTA_TYPE),
+                    Some(feed),
+                ))
             }
             Ok(Some(Next::Overflowed)) => {
                 let said = SseEvent::message(

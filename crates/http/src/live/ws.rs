@@ -1,6 +1,7 @@
 //! `GET /api/v1/ws`: a live feed over a WebSocket. The subscription is the
 //! query of `/events/stream`; each event comes as a text message
-//! `{"type": "event.new", "event": {…}}`. A subscriber that falls a whole
+//! `{"type": "event.new", "event": {…}}`, each delta of a running turn as
+//! `{"type": "agent.stream.delta", "delta": {…}}`. A subscriber that falls a whole
 //! queue behind is closed with code 4008 and resumes with `last_event_id`.
 
 use futures::{SinkExt as _, StreamExt as _};
@@ -42,6 +43,9 @@ pub async fn socket(request: &Request, Query(params): Query<Params>, ws: WebSock
                 Ok(Some(Next::Event(delivery))) => {
                     let event = EventOut::from(delivery.1.clone());
                     Message::Text(json!({"type": "event.new", "event": event}).to_string())
+                }
+                Ok(Some(Next::Delta(delta))) => {
+                    Message::Text(json!({"type": super::DELTA_TYPE, "delta": &*delta}).to_string())
                 }
                 Ok(Some(Next::Overflowed)) => {
                     let _ = sink

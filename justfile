@@ -43,7 +43,7 @@ migrate *args:
 # The benchmark harness (release build): prints the figures and records them in
 # docs/benchmarks.md, e.g. `just bench --seconds 10` or `just bench --no-pg`.
 bench *args:
-    cargo build --release -p agentry-planner
+    cargo build --release -p agentry-planner -p agentry-api
     cargo run --release -p agentry-bench -- --record docs/benchmarks.md {{args}}
 
 # Everything CI checks.

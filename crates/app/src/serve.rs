@@ -15,7 +15,6 @@ use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulConnection;
 use poem::endpoint::BoxEndpoint;
 use poem::http::uri::Scheme;
 use poem::http::{Request, Response as HttpResponse};
@@ -120,14 +119,18 @@ async fn connection(stream: TcpStream, remote: SocketAddr, shared: Arc<Shared>) 
         let connection = http2::Builder::new(TokioExecutor::new())
             .timer(TokioTimer::new())
             .serve_connection(TokioIo::new(stream), service);
-        drive(connection, stop, idle.expired(timeout), timeout).await;
+        let close = |c: Pin<&mut _>| http2::Connection::graceful_shutdown(c);
+        drive(connection, close, stop, idle.expired(timeout), timeout).await;
     } else {
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(timeout)
-            .serve_connection(TokioIo::new(stream), service);
+            .serve_connection(TokioIo::new(stream), service)
+            // A WebSocket (`GET /api/v1/ws`) takes the connection over.
+            .with_upgrades();
         // Idle keep-alive is bounded by the header deadline of the next request.
-        drive(connection, stop, std::future::pending(), timeout).await;
+        let close = |c: Pin<&mut _>| http1::UpgradeableConnection::graceful_shutdown(c);
+        drive(connection, close, stop, std::future::pending(), timeout).await;
     }
 }
 
@@ -154,14 +157,17 @@ async fn speaks_http2(stream: &TcpStream) -> Option<bool> {
 /// idles, when it finishes what it has in flight and closes: at once for a
 /// stop (the server bounds that by its grace period), within `linger` for an
 /// idle one, whose peer may not even answer the goodbye.
-async fn drive<C>(
+/// `close` asks it to (hyper's `graceful_shutdown`: no trait of hyper-util's
+/// covers a connection that may be upgraded).
+async fn drive<C, E>(
     connection: C,
+    close: impl FnOnce(Pin<&mut C>),
     mut stop: watch::Receiver<bool>,
     idle: impl Future<Output = ()>,
     linger: Duration,
 ) where
-    C: GracefulConnection,
-    C::Error: std::fmt::Display,
+    C: Future<Output = Result<(), E>>,
+    E: std::fmt::Display,
 {
     let mut connection = pin!(connection);
     let stopping = tokio::select! {
@@ -174,7 +180,7 @@ async fn drive<C>(
         _ = stop.wait_for(|stopping| *stopping) => true,
         () = idle => false,
     };
-    Pin::as_mut(&mut connection).graceful_shutdown();
+    close(connection.as_mut());
     if stopping {
         let _ = connection.await;
     } else {

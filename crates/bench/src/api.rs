@@ -32,6 +32,11 @@ impl Api {
         })
     }
 
+    /// Where the server listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
     /// A connection of its own for timed requests as `token`'s user.
     pub async fn connect(&self, token: &str) -> anyhow::Result<Conn> {
         Conn::open(self.addr, token).await

@@ -111,16 +111,16 @@ fn workloads() -> Vec<(&'static str, Vec<PlannedTask>)> {
     ]
 }
 
-/// `agentry-planner` beside this binary (`just bench` builds it).
-fn planner_binary() -> anyhow::Result<PathBuf> {
+/// The binary `name` beside this one (`just bench` builds them).
+pub fn sibling(name: &str) -> anyhow::Result<PathBuf> {
     let me = std::env::current_exe()?;
     let path = me
         .parent()
         .context("no directory for the bench binary")?
-        .join("agentry-planner");
+        .join(name);
     anyhow::ensure!(
         path.exists(),
-        "{} is missing: build it with `cargo build --release -p agentry-planner`",
+        "{} is missing: build it with `cargo build --release -p {name}`",
         path.display()
     );
     Ok(path)
@@ -180,7 +180,7 @@ pub async fn measure(
                 let _running: Vec<Planner> = if planners == 0 {
                     Vec::new()
                 } else {
-                    let binary = planner_binary()?;
+                    let binary = sibling("agentry-planner")?;
                     (0..planners)
                         .map(|n| planner(&binary, &url, &script_path, n))
                         .collect::<anyhow::Result<_>>()?

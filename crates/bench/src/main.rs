@@ -7,8 +7,11 @@ mod appends;
 mod conn;
 mod engine;
 mod feed;
+mod idle;
+mod live;
 mod registry;
 mod report;
+mod subscriber;
 mod target;
 
 use std::path::PathBuf;
@@ -50,6 +53,9 @@ struct Args {
     /// Only the engine's workloads (W1–W3).
     #[arg(long)]
     engine_only: bool,
+    /// Only the live feeds: latency, and memory per idle subscriber.
+    #[arg(long, conflicts_with = "engine_only")]
+    live_only: bool,
     /// Markdown file whose results section is replaced with this run's figures.
     #[arg(long)]
     record: Option<PathBuf>,
@@ -75,14 +81,24 @@ async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
         Backend::Postgres => "PostgreSQL",
     };
     println!("== {name}");
-    let engine = engines(backend, args).await?;
-    if args.engine_only {
+    let engine = if args.live_only {
+        Vec::new()
+    } else {
+        engines(backend, args).await?
+    };
+    let live = if args.engine_only {
+        Vec::new()
+    } else {
+        live_feeds(backend, args).await?
+    };
+    if args.engine_only || args.live_only {
         return Ok(Run {
             name,
             appends: None,
             feeds: Vec::new(),
             registry: None,
             engine,
+            live,
         });
     }
     let appending = target(backend, args).await?;
@@ -114,7 +130,42 @@ async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
         feeds,
         registry: Some(registry),
         engine,
+        live,
     })
+}
+
+/// Write → receive latency over both transports: subscribers on the
+/// writers' server, and on PostgreSQL on a second server as well.
+async fn live_feeds(backend: Backend, args: &Args) -> anyhow::Result<Vec<live::LiveFigure>> {
+    use subscriber::Transport::{Sse, WebSocket};
+    let window = Duration::from_secs(args.seconds);
+    let server = target(backend, args).await?;
+    let mut figures = Vec::new();
+    // The servers are stopped whatever happened: a runtime cannot be dropped here.
+    let mut outcome = async {
+        for (key, transport) in [("LIVEWS", WebSocket), ("LIVESSE", Sse)] {
+            figures.push(live::measure(&server, &server, transport, key, window).await?);
+        }
+        anyhow::Ok(())
+    }
+    .await;
+    if outcome.is_ok() && matches!(backend, Backend::Postgres) {
+        let replica = server.replica(true).await?;
+        outcome = async {
+            for (key, transport) in [("CROSSWS", WebSocket), ("CROSSSSE", Sse)] {
+                figures.push(live::measure(&server, &replica, transport, key, window).await?);
+            }
+            anyhow::Ok(())
+        }
+        .await;
+        replica.stop().await?;
+    }
+    server.stop().await?;
+    outcome?;
+    for figure in &figures {
+        println!("{figure}");
+    }
+    Ok(figures)
 }
 
 /// The engine's workloads: inside the API on SQLite; in 1 and 2 planner
@@ -143,6 +194,7 @@ pub struct Run {
     pub feeds: Vec<feed::FeedFigure>,
     pub registry: Option<registry::RegistryFigures>,
     pub engine: Vec<engine::EngineFigure>,
+    pub live: Vec<live::LiveFigure>,
 }
 
 /// The small log of the feed comparison.
@@ -170,6 +222,14 @@ async fn main() -> anyhow::Result<()> {
     }
     for backend in backends {
         report.add(run(backend, &args).await?);
+    }
+    if !args.engine_only {
+        let binary = engine::sibling("agentry-api")?;
+        for transport in [subscriber::Transport::WebSocket, subscriber::Transport::Sse] {
+            let figure = idle::measure(&binary, transport).await?;
+            println!("{figure}");
+            report.idle.push(figure);
+        }
     }
     let markdown = report.markdown();
     println!("\n{markdown}");

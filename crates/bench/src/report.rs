@@ -45,6 +45,7 @@ impl Machine {
 pub struct Report {
     machine: Machine,
     runs: Vec<Run>,
+    pub idle: Vec<crate::idle::IdleFigure>,
 }
 
 impl Report {
@@ -52,6 +53,7 @@ impl Report {
         Self {
             machine,
             runs: Vec::new(),
+            idle: Vec::new(),
         }
     }
 
@@ -163,7 +165,55 @@ impl Report {
                 );
             }
         }
+        self.live(&mut out);
         out
+    }
+
+    fn live(&self, out: &mut String) {
+        out.push_str(&format!(
+            "\n### Live feeds: write → receive, {} subscribers, {} events/s asked\n\n",
+            crate::live::SUBSCRIBERS,
+            crate::live::RATE
+        ));
+        out.push_str(
+            "| Database | Transport | Subscribers on | Events | Events/s | p50 ms | p99 ms | \
+             max ms | Lost |\n|---|---|---|---:|---:|---:|---:|---:|---:|\n",
+        );
+        for f in self.runs.iter().flat_map(|r| &r.live) {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+                f.database,
+                f.transport.name(),
+                if f.across {
+                    "another server"
+                } else {
+                    "the writers' server"
+                },
+                f.written,
+                f.rate,
+                millis(f.p50),
+                millis(f.p99),
+                millis(f.max),
+                f.lost
+            );
+        }
+        let _ = writeln!(
+            out,
+            "\n### Live feeds: memory per idle subscriber ({} at once)\n\n\
+             | Transport | Resident before KiB | with them KiB | KiB each |\n|---|---:|---:|---:|",
+            crate::idle::IDLE
+        );
+        for f in &self.idle {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {:.1} |",
+                f.transport.name(),
+                f.before_kib,
+                f.after_kib,
+                f.per_subscriber_kib()
+            );
+        }
     }
 }
 

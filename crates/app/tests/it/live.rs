@@ -12,7 +12,9 @@ use futures::{Stream, StreamExt as _};
 use poem::http::StatusCode;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, api_test, assert_problem};
+use agentry_app::{ApiConfig, App, Secret};
+
+use crate::helpers::{ADMIN_TOKEN, TestApp, api_test, assert_problem};
 
 api_test!(
     new_events_arrive_in_order_and_a_resumed_feed_gets_what_it_missed_once,
@@ -254,23 +256,38 @@ async fn a_subscriber_that_falls_a_queue_behind_is_dropped_saying_so(app: TestAp
     }
 }
 
+/// A ticket from the server at `address`, over a plain HTTP/1.1 request.
+async fn ticket(address: std::net::SocketAddr) -> String {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "POST /api/v1/stream-tickets HTTP/1.1\r\nHost: {address}\r\n\
+         Authorization: Bearer {ADMIN_TOKEN}\r\nContent-Type: application/json\r\n\
+         Content-Length: 2\r\nConnection: close\r\n\r\n{{}}"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let body = &response[response.find("\r\n\r\n").unwrap() + 4..];
+    let body: Value = serde_json::from_str(body).unwrap();
+    body["ticket"].as_str().unwrap().to_owned()
+}
+
 async fn a_websocket_gets_new_events_as_text_messages(app: TestApp) {
     use futures::StreamExt as _;
     use tokio_tungstenite::tungstenite::Message;
 
     let (project, _) = app.project(&app.admin, "WS").await;
+    // Served as `agentry-api` serves: its own connection handling, upgrades included.
+    let blobs = tempfile::tempdir().unwrap();
+    let mut config = ApiConfig::for_database(&app.database_url);
+    config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
+    config.blob_dir = blobs.path().to_owned();
+    let served = App::build(config).await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let address = listener.local_addr().unwrap();
-    let routes = poem::EndpointExt::map_to_response(app.app.routes());
-    let acceptor = poem::listener::TcpAcceptor::from_tokio(listener).unwrap();
-    tokio::spawn(poem::Server::new_with_acceptor(acceptor).run(routes));
-    let ticket = app
-        .post("/api/v1/stream-tickets", &app.admin, json!({}))
-        .await
-        .body["ticket"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    tokio::spawn(served.serve(listener, std::future::pending()));
+    let ticket = ticket(address).await;
     let url =
         format!("ws://{address}/api/v1/ws?project_id={project}&types=chat_message&ticket={ticket}");
     let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();

@@ -13,6 +13,10 @@ use crate::subscriber::{Subscriber, Transport};
 /// Idle subscribers of each measurement.
 pub const IDLE: usize = 1_000;
 
+/// How long the server is left alone before its memory is read: the
+/// allocator gives freed pages back after a moment.
+const SETTLE: Duration = Duration::from_secs(3);
+
 const ADMIN: &str = "agt_bench-idle-admin-0123456789";
 
 #[derive(Debug)]
@@ -69,6 +73,8 @@ impl Server {
             .env("AGENTRY_ADMIN_TOKEN", ADMIN)
             .env("AGENTRY_BLOB_DIR", dir.path().join("blobs"))
             .env("AGENTRY_LOG", "warn")
+            // Freed pages go back at once, so resident memory is memory in use.
+            .env("MIMALLOC_PURGE_DELAY", "0")
             .stdout(Stdio::null())
             .spawn()
             .with_context(|| format!("starting {}", binary.display()))?;
@@ -136,7 +142,7 @@ impl Server {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(SETTLE).await;
         Ok(())
     }
 }

@@ -3,6 +3,7 @@
 //! another one on the same database, wait for them; each message carries the
 //! moment its write was sent, and each subscriber notes when it arrives.
 
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -41,6 +42,12 @@ pub struct LiveFigure {
     pub p50: Duration,
     pub p99: Duration,
     pub max: Duration,
+    /// Receive after the write's answer (0 when it came first).
+    pub beyond_p50: Duration,
+    pub beyond_p99: Duration,
+    /// The writes themselves: request sent → 201 read.
+    pub write_p50: Duration,
+    pub write_p99: Duration,
 }
 
 impl std::fmt::Display for LiveFigure {
@@ -48,7 +55,8 @@ impl std::fmt::Display for LiveFigure {
         write!(
             f,
             "live {} {} server: {} events at {:.0}/s to {SUBSCRIBERS} subscribers, \
-             p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {} lost",
+             p50 {:.2} ms, p99 {:.2} ms, max {:.2} ms, {} lost; writes p50 {:.2} ms, p99 {:.2} ms; \
+             after the write's answer p50 {:.2} ms, p99 {:.2} ms",
             self.transport.name(),
             if self.across { "another" } else { "the same" },
             self.written,
@@ -56,7 +64,11 @@ impl std::fmt::Display for LiveFigure {
             millis(self.p50),
             millis(self.p99),
             millis(self.max),
-            self.lost
+            self.lost,
+            millis(self.write_p50),
+            millis(self.write_p99),
+            millis(self.beyond_p50),
+            millis(self.beyond_p99)
         )
     }
 }
@@ -107,38 +119,48 @@ pub async fn measure(
                 ))
                 .await;
                 let mut tick = tokio::time::interval(Duration::from_millis(u64::from(WRITERS)));
-                let mut count = 0usize;
+                let (mut count, mut took) = (0usize, Vec::new());
                 while start.elapsed() < WARM_UP + window {
                     tick.tick().await;
-                    let sent = micros(start.elapsed());
+                    let sent = start.elapsed();
                     let body = json!({"project_id": project, "type": "chat_message",
-                                      "payload": {"content": format!("t{sent}")}});
+                                      "payload": {"content": format!("t{}", micros(sent))}});
                     conn.send(&Call::post(path, &body)?).await?;
                     count += 1;
+                    if sent >= WARM_UP {
+                        took.push((micros(sent), start.elapsed() - sent));
+                    }
                 }
-                anyhow::Ok(count)
+                anyhow::Ok((count, took))
             })
         })
         .collect();
-    let mut count = 0;
+    let (mut count, mut answered) = (0, HashMap::new());
     for writer in writers {
-        count += writer.await??;
+        let (written, took) = writer.await??;
+        count += written;
+        answered.extend(took);
     }
+    let mut writes: Vec<Duration> = answered.values().copied().collect();
+    writes.sort_unstable();
     let elapsed = start.elapsed();
     let _ = written.send(Some(count));
-    let mut latencies = Vec::new();
+    let (mut latencies, mut beyond) = (Vec::new(), Vec::new());
     let mut received = 0;
     for reader in readers {
         let got = reader.await?;
         received += got.len();
-        let warm = micros(WARM_UP);
-        latencies.extend(
-            got.into_iter()
-                .filter(|(sent, _)| *sent >= warm)
-                .map(|(_, took)| Duration::from_micros(took)),
-        );
+        for (sent, took) in got {
+            let Some(write) = answered.get(&sent) else {
+                continue; // warming up
+            };
+            let took = Duration::from_micros(took);
+            latencies.push(took);
+            beyond.push(took.saturating_sub(*write));
+        }
     }
     latencies.sort_unstable();
+    beyond.sort_unstable();
     anyhow::ensure!(!latencies.is_empty(), "no event reached a subscriber");
     Ok(LiveFigure {
         database: writer.name,
@@ -150,6 +172,10 @@ pub async fn measure(
         p50: percentile(&latencies, 50),
         p99: percentile(&latencies, 99),
         max: latencies.last().copied().unwrap_or_default(),
+        beyond_p50: percentile(&beyond, 50),
+        beyond_p99: percentile(&beyond, 99),
+        write_p50: percentile(&writes, 50),
+        write_p99: percentile(&writes, 99),
     })
 }
 

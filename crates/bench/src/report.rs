@@ -177,12 +177,13 @@ impl Report {
         ));
         out.push_str(
             "| Database | Transport | Subscribers on | Events | Events/s | p50 ms | p99 ms | \
-             max ms | Lost |\n|---|---|---|---:|---:|---:|---:|---:|---:|\n",
+             max ms | Lost | Write p50 ms | Write p99 ms | After the answer p50 ms | p99 ms |\n\
+             |---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         for f in self.runs.iter().flat_map(|r| &r.live) {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} |",
+                "| {} | {} | {} | {} | {:.0} | {:.2} | {:.2} | {:.2} | {} | {:.2} | {:.2} | {:.2} | {:.2} |",
                 f.database,
                 f.transport.name(),
                 if f.across {
@@ -195,7 +196,11 @@ impl Report {
                 millis(f.p50),
                 millis(f.p99),
                 millis(f.max),
-                f.lost
+                f.lost,
+                millis(f.write_p50),
+                millis(f.write_p99),
+                millis(f.beyond_p50),
+                millis(f.beyond_p99)
             );
         }
         let _ = writeln!(

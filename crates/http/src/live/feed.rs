@@ -5,10 +5,10 @@
 use std::collections::VecDeque;
 
 use agentry_domain::id::EventId;
-use agentry_domain::log::{EventFilter, LogPosition, StreamDelta};
+use agentry_domain::log::{EventFilter, LogPosition};
 use agentry_domain::{Error, Result};
 
-use super::hub::{Delivery, Hub, Item, Subscription, Wants};
+use super::hub::{Delivered, Delivery, Hub, Item, Subscription, Wants};
 
 /// Events a resuming subscriber may have missed at most: one further behind
 /// reads the feed (`GET /events`) instead.
@@ -20,8 +20,8 @@ const PAGE: u32 = 500;
 /// What comes next on a feed.
 pub enum Next {
     Event(Delivery),
-    /// A piece of a running turn's answer.
-    Delta(std::sync::Arc<StreamDelta>),
+    /// A piece of a running turn's answer, as JSON.
+    Delta(std::sync::Arc<str>),
     /// The subscriber fell a whole queue behind and was dropped.
     Overflowed,
 }
@@ -78,7 +78,7 @@ impl Feed {
     pub async fn next(&mut self) -> Result<Option<Next>> {
         loop {
             if let Some(missed) = self.missed.pop_front() {
-                self.delivered = missed.0;
+                self.delivered = missed.position;
                 return Ok(Some(Next::Event(missed)));
             }
             let Some(from) = self.reading else {
@@ -99,7 +99,8 @@ impl Feed {
             self.reading = page.last().map(|(at, _)| *at).or(Some(from));
             for (at, event) in page {
                 if self.filter.matches(&event) {
-                    self.missed.push_back(std::sync::Arc::new((at, event)));
+                    self.missed
+                        .push_back(std::sync::Arc::new(Delivered::new(at, event)));
                 }
             }
             // Past where the hub took over, the queue has the rest.
@@ -120,8 +121,8 @@ impl Feed {
                 Item::Delta(delta) => return Ok(Some(Next::Delta(delta))),
             };
             // Caught up past it already.
-            if delivery.0 > self.delivered {
-                self.delivered = delivery.0;
+            if delivery.position > self.delivered {
+                self.delivered = delivery.position;
                 return Ok(Some(Next::Event(delivery)));
             }
         }

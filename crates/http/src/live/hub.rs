@@ -8,13 +8,15 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use agentry_domain::event::Event;
 use agentry_domain::log::{DeltaBus, EventFilter, LiveLog, LogPosition, StreamDelta};
 use futures::StreamExt as _;
 use tokio::sync::mpsc;
+
+use crate::log::EventOut;
 
 /// Events a subscriber may be behind before it is dropped.
 pub const QUEUE: usize = 1024;
@@ -26,14 +28,57 @@ const BATCH: u32 = 500;
 /// of other processes on SQLite, notices lost while reconnecting).
 const LOOK_EVERY: Duration = Duration::from_millis(100);
 
-/// A new event for a subscriber, with its place in commit order.
-pub type Delivery = Arc<(LogPosition, Event)>;
+/// A new event for subscribers, with its place in commit order. Its JSON is
+/// made once, by the first subscriber to send it, for all of them.
+#[derive(Debug)]
+pub struct Delivered {
+    pub position: LogPosition,
+    pub event: Event,
+    json: OnceLock<String>,
+    sse: OnceLock<bytes::Bytes>,
+}
+
+impl Delivered {
+    #[must_use]
+    pub fn new(position: LogPosition, event: Event) -> Self {
+        Self {
+            position,
+            event,
+            json: OnceLock::new(),
+            sse: OnceLock::new(),
+        }
+    }
+
+    /// The event as a server-sent event, `event.new` with its id.
+    pub fn sse(&self) -> bytes::Bytes {
+        self.sse
+            .get_or_init(|| {
+                format!(
+                    "event: event.new\nid: {}\ndata: {}\n\n",
+                    self.event.id.0,
+                    self.json()
+                )
+                .into()
+            })
+            .clone()
+    }
+
+    /// The event as `GET /events/{id}` shows it.
+    pub fn json(&self) -> &str {
+        self.json.get_or_init(|| {
+            serde_json::to_string(&EventOut::from(self.event.clone())).unwrap_or_default()
+        })
+    }
+}
+
+pub type Delivery = Arc<Delivered>;
 
 /// What a subscriber's queue holds.
 #[derive(Debug)]
 pub enum Item {
     Event(Delivery),
-    Delta(Arc<StreamDelta>),
+    /// A stream delta's JSON.
+    Delta(Arc<str>),
 }
 
 /// What a subscriber asked for: stored events, stream deltas, or both.
@@ -191,7 +236,7 @@ impl Hub {
                     continue;
                 }
                 let delivery = shared
-                    .get_or_insert_with(|| Arc::new((*position, event.clone())))
+                    .get_or_insert_with(|| Arc::new(Delivered::new(*position, event.clone())))
                     .clone();
                 if subscriber.queue.try_send(Item::Event(delivery)).is_err() {
                     subscriber.overflowed.store(true, Ordering::Relaxed);
@@ -205,12 +250,14 @@ impl Hub {
         }
     }
 
-    fn fan_out_delta(&self, delta: StreamDelta) {
-        let delta = Arc::new(delta);
+    fn fan_out_delta(&self, delta: &StreamDelta) {
+        let mut json: Option<Arc<str>> = None;
         let state = self.lock();
         for subscriber in state.subscribers.values() {
-            if subscriber.wants.deltas && watches(&subscriber.filter, &delta) {
-                let _ = subscriber.queue.try_send(Item::Delta(delta.clone()));
+            if subscriber.wants.deltas && watches(&subscriber.filter, delta) {
+                let json = json
+                    .get_or_insert_with(|| serde_json::to_string(delta).unwrap_or_default().into());
+                let _ = subscriber.queue.try_send(Item::Delta(json.clone()));
             }
         }
     }
@@ -229,7 +276,7 @@ fn watches(filter: &EventFilter, delta: &StreamDelta) -> bool {
 /// Hands each stream delta to the subscribers watching its task.
 async fn relay(hub: Hub, mut deltas: futures::stream::BoxStream<'static, StreamDelta>) {
     while let Some(delta) = deltas.next().await {
-        hub.fan_out_delta(delta);
+        hub.fan_out_delta(&delta);
     }
 }
 

@@ -4,19 +4,35 @@
 //! subscriber that falls a whole queue behind gets `event: overflow` and the
 //! stream ends; it reconnects from its last id. A running turn's deltas come
 //! as `event: agent.stream.delta`, without an id (they are not stored).
+//!
+//! An event's frame is encoded once and shared by every subscriber that gets it.
 
+use std::pin::Pin;
 use std::time::Duration;
 
+use bytes::Bytes;
+use poem::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use poem::web::Query;
-use poem::web::sse::{Event as SseEvent, SSE};
-use poem::{IntoResponse, Request, Response, handler};
+use poem::{Body, Request, Response, handler};
+use tokio::time::{Instant, Sleep};
 
 use super::feed::{Feed, Next};
 use super::{Params, open};
-use crate::log::EventOut;
 
-/// A comment this often keeps proxies from closing a quiet stream.
+/// A comment after this long without a message keeps proxies from closing
+/// a quiet stream.
 const KEEP_ALIVE: Duration = Duration::from_secs(15);
+
+/// A feed being sent, and when it last sent something.
+struct Sending {
+    feed: Feed,
+    quiet: Pin<Box<Sleep>>,
+    last: Instant,
+}
+
+fn frame(kind: &str, data: &str) -> Bytes {
+    format!("event: {kind}\ndata: {data}\n\n").into()
+}
 
 #[handler]
 pub async fn stream(request: &Request, Query(params): Query<Params>) -> Response {
@@ -24,39 +40,52 @@ pub async fn stream(request: &Request, Query(params): Query<Params>) -> Response
         Ok(feed) => feed,
         Err(refused) => return refused,
     };
-    let events = futures::stream::unfold(Some(feed), |feed| async move {
-        let mut feed: Feed = feed?;
-        match feed.next().await {
-            Ok(Some(Next::Event(delivery))) => {
-                let (_, event) = &*delivery;
-                let id = event.id.0.to_string();
-                let data =
-                    serde_json::to_string(&EventOut::from(event.clone())).unwrap_or_default();
-                let sent = SseEvent::message(data).event_type("event.new").id(id);
-                Some((sent, Some(feed)))
+    let sending = Sending {
+        feed,
+        quiet: Box::pin(tokio::time::sleep(KEEP_ALIVE)),
+        last: Instant::now(),
+    };
+    let frames = futures::stream::unfold(Some(sending), |sending| async move {
+        let mut sending = sending?;
+        let next = loop {
+            tokio::select! {
+                next = sending.feed.next() => break next,
+                () = sending.quiet.as_mut() => {
+                    // The timer is moved only when it fires, not at every message.
+                    let due = sending.last + KEEP_ALIVE;
+                    if Instant::now() >= due {
+                        sending.last = Instant::now();
+                        sending.quiet.as_mut().reset(sending.last + KEEP_ALIVE);
+                        return Some((Ok(Bytes::from_static(b": keep-alive\n\n")), Some(sending)));
+                    }
+                    sending.quiet.as_mut().reset(due);
+                }
             }
-            Ok(Some(Next::Delta(delta))) => {
-                let data = serde_json::to_string(&*delta).unwrap_or_default();
-                Some((
-                    SseEvent::message(data).event_type(super::DELTA_TYPE),
-                    Some(feed),
-                ))
-            }
-            Ok(Some(Next::Overflowed)) => {
-                let said = SseEvent::message(
+        };
+        sending.last = Instant::now();
+        let (sent, go_on) = match next {
+            Ok(Some(Next::Event(delivery))) => (delivery.sse(), true),
+            Ok(Some(Next::Delta(delta))) => (frame(super::DELTA_TYPE, &delta), true),
+            Ok(Some(Next::Overflowed)) => (
+                frame(
+                    "overflow",
                     r#"{"reason": "the subscriber fell behind; reconnect with its last event id"}"#,
-                )
-                .event_type("overflow");
-                Some((said, None))
-            }
-            Ok(None) => None,
-            Err(e) => {
-                let said =
-                    SseEvent::message(serde_json::json!({"reason": e.to_string()}).to_string())
-                        .event_type("error");
-                Some((said, None))
-            }
-        }
+                ),
+                false,
+            ),
+            Ok(None) => return None,
+            Err(e) => (
+                frame(
+                    "error",
+                    &serde_json::json!({"reason": e.to_string()}).to_string(),
+                ),
+                false,
+            ),
+        };
+        Some((Ok::<_, std::io::Error>(sent), go_on.then_some(sending)))
     });
-    SSE::new(events).keep_alive(KEEP_ALIVE).into_response()
+    Response::builder()
+        .header(CONTENT_TYPE, "text/event-stream")
+        .header(CACHE_CONTROL, "no-cache")
+        .body(Body::from_bytes_stream(frames))
 }

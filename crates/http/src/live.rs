@@ -160,3 +160,31 @@ async fn open(request: &Request, params: Params) -> Result<feed::Feed, Response>
         .await
         .map_err(refuse)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::{DELTA_TYPE, Wants, wanted};
+
+    #[test]
+    fn types_choose_stored_events_deltas_or_both() {
+        let both = Wants {
+            events: true,
+            deltas: true,
+        };
+        assert_eq!(wanted(None), (Vec::new(), both));
+        let (types, wants) = wanted(Some(DELTA_TYPE));
+        assert!(types.is_empty());
+        assert_eq!(
+            wants,
+            Wants {
+                events: false,
+                deltas: true
+            }
+        );
+        let (types, wants) = wanted(Some(&format!("chat_message,{DELTA_TYPE}")));
+        assert_eq!((types, wants), (vec!["chat_message".to_owned()], both));
+        let (types, wants) = wanted(Some("chat_message"));
+        assert_eq!(types, vec!["chat_message".to_owned()]);
+        assert!(wants.events && !wants.deltas);
+    }
+}

@@ -9,7 +9,7 @@
 //!
 //! Commits are counted: this process's own at once (after each commit that
 //! wrote events), other processes' through `NOTIFY agentry_events` on
-//! PostgreSQL; on SQLite another process's writes are seen when a feed looks
+//! PostgreSQL, sent after the commits, one for a burst of them; on SQLite another process's writes are seen when a feed looks
 //! again (every 100 ms).
 
 use std::sync::Arc;
@@ -21,7 +21,7 @@ use agentry_domain::id::EventId;
 use agentry_domain::log::{LiveLog, LogPosition};
 use async_trait::async_trait;
 use sea_orm::{ConnectionTrait as _, DatabaseConnection, DbBackend, Statement};
-use tokio::sync::watch;
+use tokio::sync::{mpsc, watch};
 use uuid::Uuid;
 
 use crate::error::db_error;
@@ -37,24 +37,58 @@ const HORIZON: &str = "(pg_snapshot_xmin(pg_current_snapshot())::text)::bigint";
 
 /// Counts commits that wrote events.
 #[derive(Clone, Debug)]
-pub(crate) struct Commits(Arc<watch::Sender<u64>>);
+pub(crate) struct Commits {
+    counter: Arc<watch::Sender<u64>>,
+    /// On PostgreSQL, asks for a `NOTIFY` to other processes; full while
+    /// one is pending, so commits meanwhile share it.
+    announce: Option<mpsc::Sender<()>>,
+}
 
 impl Commits {
     pub(crate) fn spawn(conn: DatabaseConnection, backend: Backend) -> Self {
-        let commits = Self(Arc::new(watch::Sender::new(0)));
-        if backend == Backend::Postgres {
-            let weak = Arc::downgrade(&commits.0);
-            tokio::spawn(crate::listen::listen(conn, CHANNEL, "events", move |_| {
+        let counter = Arc::new(watch::Sender::new(0));
+        if backend != Backend::Postgres {
+            return Self {
+                counter,
+                announce: None,
+            };
+        }
+        let weak = Arc::downgrade(&counter);
+        tokio::spawn(crate::listen::listen(
+            conn.clone(),
+            CHANNEL,
+            "events",
+            move |_| {
                 let counter = weak.upgrade();
                 Box::pin(async move { counter.map(|c| c.send_modify(|n| *n += 1)).is_some() })
-            }));
+            },
+        ));
+        let (announce, asked) = mpsc::channel(1);
+        tokio::spawn(announcer(conn, asked));
+        Self {
+            counter,
+            announce: Some(announce),
         }
-        commits
     }
 
     /// After a commit that wrote events.
     pub(crate) fn bump(&self) {
-        self.0.send_modify(|n| *n += 1);
+        self.counter.send_modify(|n| *n += 1);
+        if let Some(announce) = &self.announce {
+            let _ = announce.try_send(());
+        }
+    }
+}
+
+/// Tells other processes that events were committed, after the commits and
+/// outside them: a write does not wait for it, and a burst of commits shares
+/// one notice. A notice lost to a crash only delays the others until they
+/// look again.
+async fn announcer(conn: DatabaseConnection, mut asked: mpsc::Receiver<()>) {
+    while asked.recv().await.is_some() {
+        if let Err(e) = conn.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await {
+            tracing::warn!(error = %e, "announcing new events failed; other processes look again soon");
+        }
     }
 }
 
@@ -77,16 +111,6 @@ pub(crate) async fn next_seq(conn: &impl sea_orm::ConnectionTrait) -> Result<Opt
         .transpose()
         .map_err(db_error)?;
     Ok(Some(next.unwrap_or(1)))
-}
-
-/// Announces, with the write, that events were committed (to other processes).
-pub(crate) async fn announce(conn: &impl sea_orm::ConnectionTrait) -> Result<()> {
-    if conn.get_database_backend() == DbBackend::Postgres {
-        conn.execute_unprepared(&format!("NOTIFY {CHANNEL}"))
-            .await
-            .map_err(db_error)?;
-    }
-    Ok(())
 }
 
 impl Store {
@@ -180,7 +204,7 @@ impl LiveLog for Store {
     }
 
     async fn changed(&self, seen: u64, at_most: Duration) -> u64 {
-        let mut commits = self.commits.0.subscribe();
+        let mut commits = self.commits.counter.subscribe();
         if *commits.borrow_and_update() == seen {
             let _ = tokio::time::timeout(at_most, commits.changed()).await;
         }

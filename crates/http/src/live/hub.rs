@@ -306,3 +306,37 @@ async fn read(hub: Hub, mut at: LogPosition) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use agentry_domain::id::{EventId, ProjectId, TaskId};
+    use agentry_domain::log::{EventFilter, StreamDelta};
+    use uuid::Uuid;
+
+    use super::watches;
+
+    #[test]
+    fn a_delta_goes_to_its_task_and_its_project_not_to_a_thread() {
+        let (project, task) = (ProjectId(Uuid::now_v7()), TaskId(Uuid::now_v7()));
+        let delta = StreamDelta {
+            project_id: project,
+            task_id: task,
+            agent_event_id: EventId(Uuid::now_v7()),
+            turn: 1,
+            index: 0,
+            text: "hi".into(),
+        };
+        let of = |project, task, parent| EventFilter {
+            project_id: project,
+            task_id: task,
+            parent_id: parent,
+            ..EventFilter::default()
+        };
+        assert!(watches(&of(None, Some(task), None), &delta));
+        assert!(watches(&of(Some(project), None, None), &delta));
+        assert!(!watches(&of(None, Some(TaskId(Uuid::now_v7())), None), &delta));
+        assert!(!watches(&of(Some(ProjectId(Uuid::now_v7())), None, None), &delta));
+        let thread = Some(EventId(Uuid::now_v7()));
+        assert!(!watches(&of(Some(project), None, thread), &delta));
+    }
+}

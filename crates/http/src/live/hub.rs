@@ -334,8 +334,14 @@ mod tests {
         };
         assert!(watches(&of(None, Some(task), None), &delta));
         assert!(watches(&of(Some(project), None, None), &delta));
-        assert!(!watches(&of(None, Some(TaskId(Uuid::now_v7())), None), &delta));
-        assert!(!watches(&of(Some(ProjectId(Uuid::now_v7())), None, None), &delta));
+        assert!(!watches(
+            &of(None, Some(TaskId(Uuid::now_v7())), None),
+            &delta
+        ));
+        assert!(!watches(
+            &of(Some(ProjectId(Uuid::now_v7())), None, None),
+            &delta
+        ));
         let thread = Some(EventId(Uuid::now_v7()));
         assert!(!watches(&of(Some(project), None, thread), &delta));
     }

@@ -11,6 +11,7 @@ use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
 
+use agentry_http::live::ConnectionSlot;
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::server::conn::{http1, http2};
@@ -22,7 +23,7 @@ use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint as _, Response};
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
 use self::idle::Tracked;
 
@@ -84,8 +85,10 @@ pub(crate) async fn serve(
             continue;
         };
         let shared = shared.clone();
+        // Shared with a WebSocket that takes the connection over.
+        let slot = Arc::new(slot);
         tokio::spawn(async move {
-            connection(stream, remote, shared).await;
+            connection(stream, remote, shared, slot.clone()).await;
             drop(slot);
         });
     }
@@ -105,7 +108,12 @@ pub(crate) async fn serve(
 /// The first bytes of an HTTP/2 connection with prior knowledge.
 const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
 
-async fn connection(stream: TcpStream, remote: SocketAddr, shared: Arc<Shared>) {
+async fn connection(
+    stream: TcpStream,
+    remote: SocketAddr,
+    shared: Arc<Shared>,
+    slot: Arc<OwnedSemaphorePermit>,
+) {
     let _ = stream.set_nodelay(true);
     let timeout = shared.limits.header_timeout;
     let Ok(Some(http2)) = tokio::time::timeout(timeout, speaks_http2(&stream)).await else {
@@ -113,7 +121,11 @@ async fn connection(stream: TcpStream, remote: SocketAddr, shared: Arc<Shared>) 
         return;
     };
     let stop = shared.stop.clone();
-    let service = service(shared, remote);
+    let held = ConnectionSlot {
+        slot,
+        stop: shared.stop.clone(),
+    };
+    let service = service(shared, remote, held);
     if http2 {
         let (stream, idle) = Tracked::new(stream);
         let connection = http2::Builder::new(TokioExecutor::new())
@@ -191,6 +203,7 @@ async fn drive<C, E>(
 fn service(
     shared: Arc<Shared>,
     remote: SocketAddr,
+    held: ConnectionSlot,
 ) -> impl hyper::service::Service<
     Request<Incoming>,
     Response = HttpResponse<Body>,
@@ -200,7 +213,8 @@ fn service(
     let remote = RemoteAddr(Addr::SocketAddr(remote));
     hyper::service::service_fn(move |request: Request<Incoming>| {
         let local = shared.local.clone();
-        let request = poem::Request::from((request, local, remote.clone(), Scheme::HTTP));
+        let mut request = poem::Request::from((request, local, remote.clone(), Scheme::HTTP));
+        request.extensions_mut().insert(held.clone());
         let shared = shared.clone();
         async move { Ok(shared.endpoint.get_response(request).await.into()) }
     })

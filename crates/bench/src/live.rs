@@ -198,7 +198,11 @@ async fn receive(
                 None if text.is_none() => return got,
                 None => {}
             },
-            _ = total.changed(), if written.is_none() => {}
+            changed = total.changed(), if written.is_none() => {
+                if changed.is_err() {
+                    return got; // the writers failed
+                }
+            }
             () = tokio::time::sleep(DRAIN), if written.is_some() => return got,
         }
     }

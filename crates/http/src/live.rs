@@ -33,6 +33,22 @@ pub use ws::socket;
 
 use crate::common::problem::ApiError;
 
+/// What the server puts in each request's extensions about its connection:
+/// a WebSocket takes the connection over, and keeps its `slot` of the
+/// server's connection limit while it lives, and closes once `stop` says
+/// the server is stopping.
+#[derive(Clone)]
+pub struct ConnectionSlot {
+    pub slot: Arc<dyn std::any::Any + Send + Sync>,
+    pub stop: tokio::sync::watch::Receiver<bool>,
+}
+
+impl std::fmt::Debug for ConnectionSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectionSlot").finish_non_exhaustive()
+    }
+}
+
 /// What live feeds share in a process: the hub and the tickets it issued.
 #[derive(Clone, Debug)]
 pub struct Live {
@@ -92,17 +108,21 @@ async fn caller(request: &Request, live: &Live, ticket: Option<&str>) -> Result<
 /// The stored types `types=` names, and whether it asks for stored events
 /// and for deltas: without `types`, both; `agent.stream.delta` alone, deltas only.
 fn wanted(types: Option<&str>) -> (Vec<String>, Wants) {
-    let Some(types) = types else {
-        return (
-            Vec::new(),
-            Wants {
-                events: true,
-                deltas: true,
-            },
-        );
-    };
+    let named: Vec<&str> = types
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .collect();
+    if named.is_empty() {
+        let both = Wants {
+            events: true,
+            deltas: true,
+        };
+        return (Vec::new(), both);
+    }
     let (deltas, stored): (Vec<&str>, Vec<&str>) =
-        types.split(',').partition(|t| t.trim() == DELTA_TYPE);
+        named.into_iter().partition(|t| *t == DELTA_TYPE);
     let wants = Wants {
         events: deltas.is_empty() || !stored.is_empty(),
         deltas: !deltas.is_empty(),
@@ -133,6 +153,12 @@ async fn open(request: &Request, params: Params) -> Result<feed::Feed, Response>
         )));
     }
     let (types, wants) = wanted(params.types.as_deref());
+    if !wants.events && params.thread_id.is_some() {
+        return Err(refuse(Error::validation(
+            "types",
+            "a thread's feed has no stream deltas: watch its task or project",
+        )));
+    }
     let mut filter = EventFilter::parse(
         params.project_id.map(ProjectId),
         params.task_id.map(TaskId),
@@ -172,7 +198,8 @@ mod tests {
             deltas: true,
         };
         assert_eq!(wanted(None), (Vec::new(), both));
-        let (types, wants) = wanted(Some(DELTA_TYPE));
+        assert_eq!(wanted(Some(" , ")), (Vec::new(), both));
+        let (types, wants) = wanted(Some(&format!("{DELTA_TYPE},")));
         assert!(types.is_empty());
         assert_eq!(
             wants,

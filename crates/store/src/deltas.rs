@@ -1,8 +1,9 @@
 //! The domain's `DeltaBus`: stream deltas go to this process's live feeds at
 //! once and, on PostgreSQL, to every other process through
 //! `NOTIFY agentry_deltas`, several to a notice. Each notice names the store
-//! that sent it, so a process does not hand its own deltas out twice. On
-//! SQLite deltas stay in the process that made them.
+//! that sent it, so a process does not hand its own deltas out twice. A
+//! process listens from its first subscriber on. On SQLite deltas stay in
+//! the process that made them.
 
 use std::sync::Arc;
 
@@ -39,7 +40,14 @@ struct Payload {
 pub(crate) struct Deltas {
     local: Arc<broadcast::Sender<StreamDelta>>,
     outbound: Option<mpsc::Sender<StreamDelta>>,
+    /// On PostgreSQL, what listening to other processes takes, until the
+    /// first subscriber asks (a listener holds a connection of the pool, and
+    /// a process that serves no feed, such as a planner, needs none).
+    listening: Option<Arc<std::sync::Mutex<Option<Listening>>>>,
 }
+
+/// The connection a listener is made from, and this store's origin.
+type Listening = (DatabaseConnection, Uuid);
 
 impl Deltas {
     pub(crate) fn spawn(conn: DatabaseConnection, backend: Backend) -> Self {
@@ -48,12 +56,32 @@ impl Deltas {
             return Self {
                 local,
                 outbound: None,
+                listening: None,
             };
         }
         let origin = Uuid::now_v7();
         let (outbound, queued) = mpsc::channel(BUFFER);
         tokio::spawn(send(conn.clone(), origin, queued));
-        let weak = Arc::downgrade(&local);
+        Self {
+            local,
+            outbound: Some(outbound),
+            listening: Some(Arc::new(std::sync::Mutex::new(Some((conn, origin))))),
+        }
+    }
+
+    /// Starts listening to other processes' deltas, once.
+    fn listen(&self) {
+        let Some(listening) = &self.listening else {
+            return;
+        };
+        let Some((conn, origin)) = listening
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+        else {
+            return;
+        };
+        let weak = Arc::downgrade(&self.local);
         tokio::spawn(crate::listen::listen(
             conn,
             CHANNEL,
@@ -73,10 +101,6 @@ impl Deltas {
                 })
             },
         ));
-        Self {
-            local,
-            outbound: Some(outbound),
-        }
     }
 }
 
@@ -136,6 +160,7 @@ impl DeltaBus for Store {
     }
 
     fn subscribe(&self) -> BoxStream<'static, StreamDelta> {
+        self.deltas.listen();
         let receiver = self.deltas.local.subscribe();
         Box::pin(futures::stream::unfold(
             receiver,

@@ -47,7 +47,8 @@ impl Store {
             crate::events::insert(&txn, events).await?;
         }
         txn.commit().await.map_err(db_error)?;
-        if wrote {
+        // The work may have written events of its own (a task's follow-ups).
+        if changed {
             self.commits.bump();
         }
         Ok(done)

@@ -22,6 +22,8 @@ pub enum Next {
     Event(Delivery),
     /// A piece of a running turn's answer, as JSON.
     Delta(std::sync::Arc<str>),
+    /// Time to show the connection is alive.
+    KeepAlive,
     /// The subscriber fell a whole queue behind and was dropped.
     Overflowed,
 }
@@ -69,6 +71,29 @@ impl Feed {
             missed: VecDeque::new(),
             scanned: 0,
         })
+    }
+
+    /// The next event if one is ready now, without reading the log: what
+    /// catching up has read, or what the hub has queued once it is done.
+    pub fn try_next(&mut self) -> Option<Next> {
+        if let Some(missed) = self.missed.pop_front() {
+            self.delivered = missed.position;
+            return Some(Next::Event(missed));
+        }
+        if self.reading.is_some() {
+            return None;
+        }
+        loop {
+            match self.subscription.events.try_recv().ok()? {
+                Item::Delta(delta) => return Some(Next::Delta(delta)),
+                Item::KeepAlive => return Some(Next::KeepAlive),
+                Item::Event(delivery) if delivery.position > self.delivered => {
+                    self.delivered = delivery.position;
+                    return Some(Next::Event(delivery));
+                }
+                Item::Event(_) => {}
+            }
+        }
     }
 
     /// The next event, once there is one; `None` once the hub is gone.
@@ -119,6 +144,7 @@ impl Feed {
             let delivery = match item {
                 Item::Event(delivery) => delivery,
                 Item::Delta(delta) => return Ok(Some(Next::Delta(delta))),
+                Item::KeepAlive => return Ok(Some(Next::KeepAlive)),
             };
             // Caught up past it already.
             if delivery.position > self.delivered {

@@ -79,7 +79,15 @@ pub enum Item {
     Event(Delivery),
     /// A stream delta's JSON.
     Delta(Arc<str>),
+    /// Time to show the connection is alive (every [`KEEP_ALIVE`]).
+    KeepAlive,
 }
+
+/// How often every subscriber is sent a sign of life: an SSE comment, a
+/// WebSocket ping. Under the server's idle-connection timer (the header
+/// timeout, 10 s by default), so a quiet feed is not taken for an idle
+/// connection; one timer for the process, not one per subscriber.
+pub const KEEP_ALIVE: Duration = Duration::from_secs(5);
 
 /// What a subscriber asked for: stored events, stream deltas, or both.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -223,6 +231,7 @@ impl Hub {
         drop(state);
         tokio::spawn(read(self.clone(), head));
         tokio::spawn(relay(self.clone(), self.deltas.subscribe()));
+        tokio::spawn(keep_alive(self.clone()));
         Ok(())
     }
 
@@ -254,7 +263,10 @@ impl Hub {
         let mut json: Option<Arc<str>> = None;
         let state = self.lock();
         for subscriber in state.subscribers.values() {
-            if subscriber.wants.deltas && watches(&subscriber.filter, delta) {
+            // Deltas never take the last quarter of a queue: events keep room,
+            // and a subscriber is never dropped for deltas.
+            let room = subscriber.queue.capacity() > QUEUE / 4;
+            if room && subscriber.wants.deltas && watches(&subscriber.filter, delta) {
                 let json = json
                     .get_or_insert_with(|| serde_json::to_string(delta).unwrap_or_default().into());
                 let _ = subscriber.queue.try_send(Item::Delta(json.clone()));
@@ -270,6 +282,19 @@ fn watches(filter: &EventFilter, delta: &StreamDelta) -> bool {
         (Some(task), _, _) => task == delta.task_id,
         (None, Some(project), None) => project == delta.project_id,
         _ => false,
+    }
+}
+
+/// Sends every subscriber a sign of life now and then; one with a full
+/// queue is busy enough already.
+async fn keep_alive(hub: Hub) {
+    let mut tick = tokio::time::interval_at(tokio::time::Instant::now() + KEEP_ALIVE, KEEP_ALIVE);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tick.tick().await;
+        for subscriber in hub.lock().subscribers.values() {
+            let _ = subscriber.queue.try_send(Item::KeepAlive);
+        }
     }
 }
 

@@ -4,13 +4,13 @@
 //! `{"type": "agent.stream.delta", "delta": {…}}`. A subscriber that falls a
 //! whole queue behind is closed with code 4008 and resumes with `last_event_id`.
 
-use futures::{FutureExt as _, SinkExt as _, StreamExt as _};
+use futures::{SinkExt as _, StreamExt as _};
 use poem::web::Query;
 use poem::web::websocket::{CloseCode, Message, WebSocket, WebSocketConfig};
 use poem::{IntoResponse, Request, Response, handler};
 
 use super::feed::{Feed, Next};
-use super::{Params, open};
+use super::{ConnectionSlot, Params, open};
 
 /// The close code of a subscriber dropped for falling behind.
 pub const OVERFLOW_CLOSE: u16 = 4008;
@@ -37,9 +37,23 @@ fn config() -> WebSocketConfig {
         .max_frame_size(Some(CLIENT_MESSAGE_MAX))
 }
 
+/// How long a message may take to go out before the client is given up on.
+const WRITE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// The close code when the server stops.
+const GOING_AWAY: u16 = 1001;
+
+/// A close frame; its reason cut to what a control frame holds (123 bytes).
+fn close(code: u16, reason: &str) -> Message {
+    let mut cut = reason.len().min(123);
+    while !reason.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    Message::Close(Some((CloseCode::from(code), reason[..cut].to_owned())))
+}
+
 /// A feed's next step as a message, and whether the socket closes after it.
 fn message(next: Result<Option<Next>, agentry_domain::Error>) -> Option<(Message, bool)> {
-    let close = |code: u16, reason: String| Message::Close(Some((CloseCode::from(code), reason)));
     Some(match next {
         Ok(Some(Next::Event(delivery))) => (
             Message::Text(format!(
@@ -55,61 +69,92 @@ fn message(next: Result<Option<Next>, agentry_domain::Error>) -> Option<(Message
             )),
             false,
         ),
+        Ok(Some(Next::KeepAlive)) => (Message::Ping(Vec::new()), false),
         Ok(Some(Next::Overflowed)) => (
-            close(
-                OVERFLOW_CLOSE,
-                "too slow: resume with your last event id".into(),
-            ),
+            close(OVERFLOW_CLOSE, "too slow: resume with your last event id"),
             true,
         ),
         Ok(None) => return None,
-        Err(e) => (close(ERROR_CLOSE, e.to_string()), true),
+        Err(e) => (close(ERROR_CLOSE, &e.to_string()), true),
     })
 }
 
 #[handler]
 pub async fn socket(request: &Request, Query(params): Query<Params>, ws: WebSocket) -> Response {
-    let mut feed: Feed = match open(request, params).await {
+    let feed: Feed = match open(request, params).await {
         Ok(feed) => feed,
         Err(refused) => return refused,
     };
+    let held = request.extensions().get::<ConnectionSlot>().cloned();
     ws.config(config())
         .on_upgrade(move |socket| async move {
-            let (mut sink, mut incoming) = socket.split();
-            loop {
-                let next = tokio::select! {
-                    next = feed.next() => next,
-                    said = incoming.next() => match said {
-                        // What a client says is not read; a close or a broken socket ends it.
-                        Some(Ok(Message::Close(_)) | Err(_)) | None => return,
-                        Some(Ok(_)) => continue,
-                    },
-                };
-                // What is ready already goes out with it, in one write.
-                let mut next = Some(next);
-                let mut fed = 0;
-                while let Some(ready) = next.take() {
-                    let Some((message, last)) = message(ready) else {
-                        let _ = sink.close().await;
-                        return;
-                    };
-                    if sink.feed(message).await.is_err() {
-                        return;
-                    }
-                    if last {
-                        let _ = sink.flush().await;
-                        return;
-                    }
-                    fed += 1;
-                    if fed < BATCH {
-                        // `next` is cancel-safe: nothing is taken unless it is returned.
-                        next = feed.next().now_or_never();
+            let (sink, mut incoming) = socket.split();
+            // What a client says is not read; a close or a broken socket ends it.
+            let mut closed = tokio::spawn(async move {
+                while let Some(Ok(said)) = incoming.next().await {
+                    if matches!(said, Message::Close(_)) {
+                        break;
                     }
                 }
-                if sink.flush().await.is_err() {
-                    return;
-                }
+            });
+            let stop = held.as_ref().map(|h| h.stop.clone());
+            tokio::select! {
+                _ = &mut closed => {}
+                () = send(feed, sink, stop) => {}
             }
+            closed.abort();
+            // The connection's slot goes back now.
+            drop(held);
         })
         .into_response()
+}
+
+/// Sends the feed until it ends, the client stops reading, or the server stops.
+async fn send(
+    mut feed: Feed,
+    mut sink: impl futures::Sink<Message> + Unpin,
+    mut stop: Option<tokio::sync::watch::Receiver<bool>>,
+) {
+    let stopping = async |stop: &mut Option<tokio::sync::watch::Receiver<bool>>| match stop {
+        Some(stop) => {
+            let _ = stop.wait_for(|stopping| *stopping).await;
+        }
+        None => std::future::pending().await,
+    };
+    loop {
+        let next = tokio::select! {
+            next = feed.next() => next,
+            () = stopping(&mut stop) => {
+                let _ = tokio::time::timeout(WRITE_DEADLINE, sink.send(close(GOING_AWAY, "the server is stopping"))).await;
+                return;
+            }
+        };
+        // What is ready already goes out with it, in one write.
+        let written = tokio::time::timeout(WRITE_DEADLINE, async {
+            let mut next = Some(next);
+            let mut fed = 0;
+            while let Some(ready) = next.take() {
+                let Some((message, last)) = message(ready) else {
+                    let _ = sink.close().await;
+                    return false;
+                };
+                if sink.feed(message).await.is_err() {
+                    return false;
+                }
+                if last {
+                    let _ = sink.flush().await;
+                    return false;
+                }
+                fed += 1;
+                if fed < BATCH {
+                    next = feed.try_next().map(|n| Ok(Some(n)));
+                }
+            }
+            sink.flush().await.is_ok()
+        })
+        .await;
+        if written != Ok(true) {
+            return;
+        }
+    }
 }

@@ -135,18 +135,8 @@ async fn an_event_written_through_one_process_reaches_a_feed_on_the_other(db: Te
     let writer = Process::start(db.url()).await;
     let reader = Process::start(db.url()).await;
     let project = writer.project("RP").await;
-    let response = reader
-        .http
-        .get(format!(
-            "{}/api/v1/events/stream?project_id={project}&types=chat_message",
-            reader.base
-        ))
-        .bearer_auth(ADMIN)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    let mut body = response.bytes_stream();
+    let mut body = feed(&reader, &format!("project_id={project}&types=chat_message")).await;
+    let mut text = String::new();
     let long = "x".repeat(20_000);
     for content in ["short", long.as_str()] {
         let posted = writer
@@ -157,24 +147,9 @@ async fn an_event_written_through_one_process_reaches_a_feed_on_the_other(db: Te
                             "payload": {"content": content}})),
             )
             .await;
-        let id = posted["id"].as_str().unwrap().to_owned();
-        let mut text = String::new();
-        let event: Value = loop {
-            if let Some(at) = text.find("\n\n") {
-                let block: String = text.drain(..at + 2).collect();
-                if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data:")) {
-                    break serde_json::from_str(data.trim()).unwrap();
-                }
-                continue;
-            }
-            let chunk = tokio::time::timeout(Duration::from_secs(5), body.next())
-                .await
-                .expect("the event arrives on the other process within 5 s")
-                .unwrap()
-                .unwrap();
-            text.push_str(&String::from_utf8_lossy(&chunk));
-        };
-        assert_eq!(event["id"], id.as_str());
+        let (kind, event) = next(&mut body, &mut text).await;
+        assert_eq!(kind, "event.new");
+        assert_eq!(event["id"], posted["id"]);
         assert_eq!(
             event["payload"]["content"].as_str().unwrap().len(),
             content.len()

@@ -6,6 +6,8 @@
 pub mod fake_model;
 pub mod own_postgres;
 
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -28,23 +30,25 @@ impl Process {
     }
 
     /// Starts with extra `AGENTRY_*` settings and waits until it serves.
+    ///
+    /// The child binds port 0 itself and the address is read from its log: a port
+    /// picked here and freed for the child could be picked by a parallel test too,
+    /// and its health check would then reach the other test's server.
     pub async fn start_with(database_url: &str, settings: &[(&str, &str)]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
         let blobs = tempfile::tempdir().unwrap();
-        let child = Command::new(env!("CARGO_BIN_EXE_agentry-api"))
-            .env("AGENTRY_LISTEN", format!("127.0.0.1:{port}"))
+        let mut child = Command::new(env!("CARGO_BIN_EXE_agentry-api"))
+            .env("AGENTRY_LISTEN", "127.0.0.1:0")
             .env("AGENTRY_DATABASE_URL", database_url)
             .env("AGENTRY_ADMIN_TOKEN", ADMIN)
             .env("AGENTRY_BLOB_DIR", blobs.path())
-            .env("AGENTRY_LOG", "warn")
+            .env("AGENTRY_LOG", "warn,agentry_app::app=info")
+            .env("AGENTRY_LOG_FORMAT", "json")
             .envs(settings.iter().copied())
             .stdout(Stdio::null())
+            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
+        let port = listening_port(child.stderr.take().unwrap()).await;
         let process = Self {
             child,
             base: format!("http://127.0.0.1:{port}"),
@@ -135,6 +139,31 @@ impl Process {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The port from the child's `listening` log line; every line is passed on to
+/// this process's stderr, so a failing test still shows what the server said.
+async fn listening_port(stderr: std::process::ChildStderr) -> u16 {
+    let (found, port) = tokio::sync::oneshot::channel();
+    std::thread::spawn(move || {
+        let mut found = Some(found);
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            eprintln!("{line}");
+            let address = serde_json::from_str::<Value>(&line)
+                .ok()
+                .filter(|entry| entry["message"] == "listening")
+                .and_then(|entry| entry["address"].as_str()?.parse::<SocketAddr>().ok());
+            if let Some(address) = address
+                && let Some(found) = found.take()
+            {
+                let _ = found.send(address.port());
+            }
+        }
+    });
+    tokio::time::timeout(Duration::from_secs(30), port)
+        .await
+        .expect("agentry-api did not start listening within 30 s")
+        .expect("agentry-api exited before it listened")
 }
 
 impl Drop for Process {

@@ -13,11 +13,12 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn run(config: ApiConfig) -> anyhow::Result<()> {
+    let shutdown = shutdown_signal();
     let app = App::build(config).await?;
     if let Some(token) = &app.bootstrap_token {
         // Printed once, to stdout, so the operator can capture it; never logged.
         println!("created the first admin; its token (shown once): {token}");
     }
     let listener = app.bind().await?;
-    app.serve(listener, shutdown_signal()).await
+    app.serve(listener, shutdown).await
 }

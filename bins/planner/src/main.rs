@@ -1,5 +1,6 @@
 //! `agentry-planner`: the plan engine's workers as a process of their own
-//! (`run`: config → connect → migrate → run workers until SIGINT/SIGTERM), and
+//! (`run`: config → connect → migrate → run workers until SIGINT/SIGTERM), those
+//! workers as supervised child processes (`supervise`), and
 //! a client of a running API that plans a goal and follows it (`plan`) or
 //! exports a finished plan's model answers for an offline replay
 //! (`export-script`).
@@ -7,7 +8,9 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use agentry_app::{PlannerCommand, PlannerConfig, RemoteArgs, init_tracing, run_planner};
+use agentry_app::{
+    PlannerCommand, PlannerConfig, RemoteArgs, init_tracing, run_planner, run_supervisor,
+};
 use agentry_client::cli::{self, PlanArgs, Remote, TROUBLE};
 
 #[global_allocator]
@@ -30,6 +33,12 @@ fn main() -> ExitCode {
             init_tracing(run.log_format, &run.log);
             runtime
                 .block_on(run_planner(run))
+                .map(|()| ExitCode::SUCCESS)
+        }
+        PlannerCommand::Supervise(supervise) => {
+            init_tracing(supervise.log_format, &supervise.log);
+            runtime
+                .block_on(run_supervisor(supervise))
                 .map(|()| ExitCode::SUCCESS)
         }
         PlannerCommand::Plan(plan) => runtime.block_on(cli::plan(PlanArgs {

@@ -341,6 +341,10 @@ pub enum PlannerCommand {
     /// claim ready tasks, run their agents, settle them. Any number of these
     /// share a PostgreSQL database.
     Run(PlannerRun),
+    /// Run engine workers (`run`) as child processes and restart them when they
+    /// exit: crash loops back off and roll back to the last promoted build.
+    /// Pass the workers' own flags after `--`.
+    Supervise(crate::supervise::PlannerSupervise),
     /// Ask a running API's secretary for a plan of a goal; with `--follow`,
     /// show each task's progress until the plan ends. Exit code: 0 done,
     /// 1 failed, 2 aborted, 3 when the plan could not be made or followed.

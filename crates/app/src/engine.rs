@@ -5,7 +5,9 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use agentry_domain::id::EventId;
 use agentry_domain::log::DeltaBus;
+use agentry_domain::operations::ProcessLog;
 use agentry_domain::planning::{ModelClient, Prices, ToolExecutor};
 use agentry_domain::{Ports, Services};
 use agentry_engine::{Backoff, Engine, EngineConfig, EngineHandle, HttpTools};
@@ -100,6 +102,7 @@ pub(crate) fn engine(
 /// # Errors
 /// When the database is unreachable, a migration fails or no provider is configured.
 pub async fn run_planner(config: PlannerRun) -> anyhow::Result<()> {
+    let shutdown = crate::shutdown_signal();
     let store = crate::app::connect(&config.database).await?;
     if config.migrate {
         Migrator::up(store.connection(), None)
@@ -107,6 +110,14 @@ pub async fn run_planner(config: PlannerRun) -> anyhow::Result<()> {
             .context("applying migrations")?;
     }
     let ports = crate::app::ports(&store, std::path::Path::new("agentry-blobs"));
+    let parent = match std::env::var(crate::PARENT_PROCESS_ID) {
+        Ok(id) => Some(EventId::from(
+            uuid::Uuid::parse_str(&id).context("PARENT_PROCESS_ID is not an event id")?,
+        )),
+        Err(_) => None,
+    };
+    let log = ProcessLog::new(&ports.log);
+    crate::supervise::record_start(&log, "worker", parent).await?;
     let model = model(&config.engine)?;
     let services = Services::new(&ports, agentry_domain::Limits::default())
         .with_prices(&ports, prices(&config.engine));
@@ -123,7 +134,7 @@ pub async fn run_planner(config: PlannerRun) -> anyhow::Result<()> {
     )?;
     tracing::info!(concurrency = config.engine.concurrency, "planner running");
     let handle: EngineHandle = engine.start();
-    crate::shutdown_signal().await;
+    shutdown.await;
     handle.stop().await;
     store.close().await.context("closing the database")?;
     tracing::info!("planner stopped");

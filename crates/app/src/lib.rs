@@ -11,6 +11,7 @@ mod migrate;
 mod registry_io;
 mod seed;
 mod serve;
+mod supervise;
 mod telemetry;
 
 pub use app::{App, shutdown_signal};
@@ -21,4 +22,5 @@ pub use config::{
 pub use engine::run_planner;
 pub use migrate::run as run_migrate;
 pub use serve::ConnectionLimits;
+pub use supervise::{PARENT_PROCESS_ID, PlannerSupervise, run_supervisor};
 pub use telemetry::init as init_tracing;

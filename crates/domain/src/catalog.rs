@@ -5,19 +5,21 @@
 
 use crate::event::{KindSpec, Kinds as _};
 use crate::log::ChatEvent;
+use crate::operations::ProcessEvent;
 use crate::planning::{AgentEvent, PlanEvent};
 use crate::registry::RegistryEvent;
 use crate::tracker::TrackerEvent;
 use crate::workspace::WorkspaceEvent;
 
 /// Each context's kinds.
-pub const FAMILIES: [&[KindSpec]; 6] = [
+pub const FAMILIES: [&[KindSpec]; 7] = [
     ChatEvent::SPECS,
     TrackerEvent::SPECS,
     WorkspaceEvent::SPECS,
     RegistryEvent::SPECS,
     PlanEvent::SPECS,
     AgentEvent::SPECS,
+    ProcessEvent::SPECS,
 ];
 
 /// Every known kind, family by family.
@@ -40,6 +42,7 @@ mod tests {
     use super::{FAMILIES, kinds};
     use crate::event::{EventKind, Kinds};
     use crate::log::ChatEvent;
+    use crate::operations::ProcessEvent;
     use crate::planning::{AgentEvent, PlanEvent};
     use crate::registry::RegistryEvent;
     use crate::shape::Shape;
@@ -66,6 +69,7 @@ mod tests {
             decode_with::<RegistryEvent>(&kind),
             decode_with::<PlanEvent>(&kind),
             decode_with::<AgentEvent>(&kind),
+            decode_with::<ProcessEvent>(&kind),
         ];
         let mut found = encoded.into_iter().flatten();
         let payload = found.next().expect("some family decodes its own kind");

@@ -4,7 +4,14 @@
 
 use std::path::Path;
 
-const CONTEXTS: [&str; 5] = ["registry", "workspace", "tracker", "log", "planning"];
+const CONTEXTS: [&str; 6] = [
+    "registry",
+    "workspace",
+    "tracker",
+    "log",
+    "planning",
+    "operations",
+];
 const WIRING: [&str; 3] = ["crate::services", "crate::ports", "crate::catalog"];
 
 fn sources(dir: &Path, found: &mut Vec<std::path::PathBuf>) {

@@ -6,11 +6,11 @@
 //!
 //! It is a kernel shared by every context (ids, errors, the clock, text checks,
 //! vocabularies, shapes, the event envelope, the caller, paging, optimistic
-//! concurrency) and five bounded contexts,
+//! concurrency) and six bounded contexts,
 //! each a folder with its types, its event kinds, its ports and its use cases. A
 //! context may use the ones before it, never the ones after:
 //!
-//! `registry` → `workspace` → `tracker` → `log` → `planning`
+//! `registry` → `workspace` → `tracker` → `log` → `planning` → `operations`
 //!
 //! Above them, [`catalog`] lists every event kind, [`Ports`] bundles every port for
 //! wiring and [`Services`] every use case.
@@ -22,6 +22,7 @@ pub mod error;
 pub mod event;
 pub mod id;
 pub mod log;
+pub mod operations;
 mod optimistic;
 pub mod page;
 pub mod planning;

@@ -219,3 +219,22 @@ pub(crate) enum RegistryRevision {
     Id,
     Revision,
 }
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Channels {
+    Table,
+    Id,
+    ProjectId,
+    Name,
+    Kind,
+    CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Inbox {
+    Table,
+    ChannelId,
+    UpdateId,
+    EventId,
+    ReceivedAt,
+}

@@ -199,6 +199,7 @@ fn synthetic(project: ProjectId, tasks: &[Uuid], i: usize) -> anyhow::Result<Eve
                 mentions: Vec::new(),
                 thinking: None,
                 voice_url: None,
+                via: None,
             }),
             now,
         ),

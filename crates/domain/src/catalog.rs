@@ -5,14 +5,14 @@
 
 use crate::event::{KindSpec, Kinds as _};
 use crate::log::ChatEvent;
-use crate::operations::ProcessEvent;
+use crate::operations::{ChannelEvent, ProcessEvent};
 use crate::planning::{AgentEvent, PlanEvent};
 use crate::registry::RegistryEvent;
 use crate::tracker::TrackerEvent;
 use crate::workspace::WorkspaceEvent;
 
 /// Each context's kinds.
-pub const FAMILIES: [&[KindSpec]; 7] = [
+pub const FAMILIES: [&[KindSpec]; 8] = [
     ChatEvent::SPECS,
     TrackerEvent::SPECS,
     WorkspaceEvent::SPECS,
@@ -20,6 +20,7 @@ pub const FAMILIES: [&[KindSpec]; 7] = [
     PlanEvent::SPECS,
     AgentEvent::SPECS,
     ProcessEvent::SPECS,
+    ChannelEvent::SPECS,
 ];
 
 /// Every known kind, family by family.
@@ -42,7 +43,7 @@ mod tests {
     use super::{FAMILIES, kinds};
     use crate::event::{EventKind, Kinds};
     use crate::log::ChatEvent;
-    use crate::operations::ProcessEvent;
+    use crate::operations::{ChannelEvent, ProcessEvent};
     use crate::planning::{AgentEvent, PlanEvent};
     use crate::registry::RegistryEvent;
     use crate::shape::Shape;
@@ -70,6 +71,7 @@ mod tests {
             decode_with::<PlanEvent>(&kind),
             decode_with::<AgentEvent>(&kind),
             decode_with::<ProcessEvent>(&kind),
+            decode_with::<ChannelEvent>(&kind),
         ];
         let mut found = encoded.into_iter().flatten();
         let payload = found.next().expect("some family decodes its own kind");

@@ -9,6 +9,7 @@ use crate::caller::Principal;
 use crate::clock::{Clock, MockClock};
 use crate::id::{MemberId, ProjectId, UserId};
 use crate::log::{MockAttachmentRepo, MockBlobStore, MockEventRepo};
+use crate::operations::MockChannelRepo;
 use crate::planning::{MockPlanRepo, MockWorkQueue};
 use crate::ports::Ports;
 use crate::registry::{
@@ -21,7 +22,7 @@ use crate::tracker::{
 use crate::workspace::{
     Handle, Member, MemberKind, MockProjectRepo, MockUserRepo, Project, ProjectKey,
 };
-use crate::{log, planning, registry, tracker, workspace};
+use crate::{log, operations, planning, registry, tracker, workspace};
 
 #[derive(Default)]
 pub(crate) struct Doubles {
@@ -36,6 +37,7 @@ pub(crate) struct Doubles {
     pub links: MockToolLinkRepo,
     pub revisions: MockRevisionRepo,
     pub plans: MockPlanRepo,
+    pub channels: MockChannelRepo,
 }
 
 impl Doubles {
@@ -75,6 +77,10 @@ impl Doubles {
             planning: planning::Ports {
                 plans: Arc::new(self.plans),
                 queue: Arc::new(MockWorkQueue::new()),
+                clock: clock.clone(),
+            },
+            operations: operations::Ports {
+                channels: Arc::new(self.channels),
                 clock,
             },
         }

@@ -86,3 +86,7 @@ typed_id!(
     /// A plan: a goal and the graph of tasks that reaches it.
     PlanId
 );
+typed_id!(
+    /// An inbound channel: a bridge (Telegram, say) that posts into a project's chat.
+    ChannelId
+);

@@ -18,11 +18,11 @@ mod service;
 
 pub use attachment::{Attachment, NewAttachment};
 pub use delta::{DELTA_TEXT_MAX, DeltaBus, StreamDelta, delta_pieces};
-pub use events::{ChatEvent, ChatMessage, Mention, TaskComment};
+pub use events::{ChatEvent, ChatMessage, Mention, TaskComment, Via};
 pub use filter::{EventFilter, EventPage};
 pub use live::{LiveLog, LogPosition};
 pub use mention::{MAX_MENTIONS, parse_mentions};
 pub use ports::{AttachmentRepo, BlobStore, EventRepo, Ports};
 #[cfg(any(test, feature = "mock"))]
 pub use ports::{MockAttachmentRepo, MockBlobStore, MockEventRepo};
-pub use service::{Attachments, Events, PostEvent};
+pub use service::{Attachments, CONTENT_MAX, Events, PostEvent};

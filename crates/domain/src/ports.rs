@@ -6,13 +6,14 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::log::{AttachmentRepo, BlobStore, EventRepo};
+use crate::operations::ChannelRepo;
 use crate::planning::{PlanRepo, WorkQueue};
 use crate::registry::{
     AssistantRepo, RevisionRepo, SnapshotRepo, ThreadRepo, ToolLinkRepo, ToolRepo,
 };
 use crate::tracker::{LabelRepo, TaskLinkRepo, TaskRepo};
 use crate::workspace::{ProjectRepo, UserRepo};
-use crate::{log, planning, registry, tracker, workspace};
+use crate::{log, operations, planning, registry, tracker, workspace};
 
 /// Every port, by context.
 #[derive(Clone, Debug)]
@@ -22,6 +23,7 @@ pub struct Ports {
     pub log: log::Ports,
     pub registry: registry::Ports,
     pub planning: planning::Ports,
+    pub operations: operations::Ports,
 }
 
 impl Ports {
@@ -44,6 +46,7 @@ impl Ports {
             + RevisionRepo
             + PlanRepo
             + WorkQueue
+            + ChannelRepo
             + 'static,
     {
         Self {
@@ -75,7 +78,11 @@ impl Ports {
             },
             planning: planning::Ports {
                 plans: store.clone(),
-                queue: store,
+                queue: store.clone(),
+                clock: clock.clone(),
+            },
+            operations: operations::Ports {
+                channels: store,
                 clock,
             },
         }

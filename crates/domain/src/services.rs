@@ -2,6 +2,7 @@
 //! and the adapters (the HTTP API, the migrator, embedding services) call.
 
 use crate::log::{Attachments, Events};
+use crate::operations::Channels;
 use crate::planning::{ModelClient, Plans, Prices};
 use crate::ports::Ports;
 use crate::registry::Registry;
@@ -36,6 +37,7 @@ pub struct Services {
     pub attachments: Attachments,
     pub registry: Registry,
     pub plans: Plans,
+    pub channels: Channels,
 }
 
 impl Services {
@@ -47,10 +49,12 @@ impl Services {
             log,
             registry,
             planning,
+            operations,
         } = ports.clone();
         Self {
             accounts: Accounts::new(workspace.clone()),
             projects: Projects::new(workspace.clone(), registry.assistants.clone()),
+            channels: Channels::new(operations, workspace.clone()),
             tasks: Tasks::new(tracker.clone(), workspace.clone()),
             labels: Labels::new(tracker.clone(), workspace.clone()),
             events: Events::new(log.clone(), tracker, workspace.clone(), |t| {

@@ -9,6 +9,7 @@ mod appender;
 mod attachments;
 mod blob;
 mod cache;
+mod channels;
 mod connect;
 mod deltas;
 mod entity;

@@ -211,6 +211,7 @@ async fn a_subscriber_that_falls_a_queue_behind_is_dropped_saying_so(app: TestAp
                 mentions: vec![],
                 thinking: None,
                 voice_url: None,
+                via: None,
             });
             Event::in_project(
                 project_id,

@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::event::event_kinds;
-use crate::id::MemberId;
+use crate::id::{ChannelId, MemberId};
 use crate::shape::described_struct;
 use crate::workspace::Handle;
 
@@ -38,6 +38,21 @@ described_struct! {
         pub thinking: Option<String>,
         #[serde(default, skip_serializing_if = "Option::is_none")]
         pub voice_url: Option<String>,
+        /// Set when an inbound channel posted the message (never by a client).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub via: Option<Via>,
+    }
+}
+
+described_struct! {
+    /// The outside update a message came from: its channel, the update's id
+    /// there, and who sent it there.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct Via as "ViaPayload" {
+        pub channel_id: ChannelId,
+        pub update_id: i64,
+        pub sender_id: String,
+        pub sender_name: String,
     }
 }
 

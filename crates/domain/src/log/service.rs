@@ -4,7 +4,7 @@ mod attachments;
 mod events;
 
 pub use attachments::Attachments;
-pub use events::{Events, PostEvent};
+pub use events::{CONTENT_MAX, Events, PostEvent};
 
 #[cfg(test)]
 mod tests;

@@ -14,7 +14,26 @@
 use serde::{Deserialize, Serialize};
 
 use crate::event::event_kinds;
+use crate::id::ChannelId;
 use crate::shape::described_struct;
+
+event_kinds! {
+    /// What happens to inbound channels (their updates become `chat_message`s).
+    pub enum ChannelEvent {
+        /// A channel was bound to the project.
+        ChannelCreated(ChannelCreated) = "channel_created" in Project,
+    }
+}
+
+described_struct! {
+    /// `channel_created`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct ChannelCreated as "ChannelCreatedPayload" {
+        pub channel: ChannelId,
+        pub name: String,
+        pub kind: String,
+    }
+}
 
 event_kinds! {
     /// What happens to the processes that run Agentry.

@@ -82,6 +82,7 @@ pub fn chat(project: &Project, actor: Option<MemberId>, content: &str) -> Event 
         mentions: vec![],
         thinking: None,
         voice_url: None,
+        via: None,
     });
     Event::in_project(project.id, actor, None, kind, utc_now()).unwrap()
 }

@@ -10,6 +10,7 @@ mod helpers;
 
 mod blobs;
 mod caching;
+mod channels;
 mod events;
 mod feed_plans;
 mod live;

@@ -17,7 +17,8 @@ use crate::tracker;
 use crate::workspace::{self, Handle, access};
 use crate::{Error, Result};
 
-const CONTENT_MAX: usize = 32_000;
+/// The longest message or comment, in characters.
+pub const CONTENT_MAX: usize = 32_000;
 const URL_MAX: usize = 2_048;
 
 /// What a client posts to the log: a chat message or a task comment.
@@ -121,6 +122,7 @@ impl Events {
                     content,
                     thinking: body.thinking,
                     voice_url: body.voice_url,
+                    via: None,
                 })
             }
             "task_comment" => {

@@ -83,6 +83,7 @@ async fn a_failing_database_behind_an_event_or_attachment_read_is_an_error_not_a
             mentions: vec![],
             thinking: None,
             voice_url: None,
+            via: None,
         }),
         project.created_at,
     )

@@ -1,0 +1,56 @@
+//! What inbound channels need from storage.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+
+use super::Channel;
+use crate::Result;
+use crate::clock::Clock;
+use crate::event::Event;
+use crate::id::{ChannelId, ProjectId};
+
+/// What receiving an update did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Received {
+    /// The chat message the update became (now, or when it first came).
+    pub event: Event,
+    /// Whether the update had come before: then nothing was written.
+    pub duplicate: bool,
+}
+
+/// Channels and their inbox.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait ChannelRepo: Send + Sync {
+    /// `Conflict` when the project has a channel of this name.
+    async fn create_channel(&self, channel: &Channel, events: &[Event]) -> Result<()>;
+    async fn get_channel(&self, id: ChannelId) -> Result<Option<Channel>>;
+    /// A project's channels, by name.
+    async fn list_channels(&self, project: ProjectId) -> Result<Vec<Channel>>;
+    /// Records `message` as what update `update_id` of `channel` became, in
+    /// the inbox and the log together — unless the inbox has the update
+    /// already: then nothing is written and the message it became is returned.
+    async fn receive(
+        &self,
+        channel: ChannelId,
+        update_id: i64,
+        message: &Event,
+    ) -> Result<Received>;
+    /// Where the bridge resumes: one past the highest update id received, 0
+    /// for none (`MAX(update_id) + 1`).
+    async fn offset(&self, channel: ChannelId) -> Result<i64>;
+}
+
+/// The operations context's ports, for wiring.
+#[derive(Clone)]
+pub struct Ports {
+    pub channels: Arc<dyn ChannelRepo>,
+    pub clock: Arc<dyn Clock>,
+}
+
+impl std::fmt::Debug for Ports {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ports").finish_non_exhaustive()
+    }
+}

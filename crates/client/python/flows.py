@@ -14,6 +14,7 @@ import uuid
 from agentry_client import AuthenticatedClient
 from agentry_client.api.accounts import create_token, create_user, get_me, list_tokens, revoke_token
 from agentry_client.api.attachments import create_attachment, list_attachments
+from agentry_client.api.channels import create_channel, get_channel, list_channels, receive_update
 from agentry_client.api.events import create_event, get_event, list_events
 from agentry_client.api.plans import (
     abort_plan,
@@ -58,6 +59,12 @@ from agentry_client.models import (
     AssistantPageOut,
     AssistantPatch,
     AttachmentOut,
+    ChannelKind,
+    ChannelOut,
+    CreateChannel,
+    ReceiptOut,
+    SenderIn,
+    UpdateIn,
     CreateLabel,
     CreateLinkIn,
     CreateProject,
@@ -304,12 +311,29 @@ def plans(base, ada, project):
     refused(get_plan.sync_detailed(plan.id, client=ada), 404)
 
 
+def channels(base, ada, project):
+    """A bridge's round: bind a channel, post updates, redeliver one, resume from the offset."""
+    channel = ok(create_channel.sync_detailed(client=ada, body=CreateChannel(project_id=project, name="Telegram")), ChannelOut, 201)
+    assert channel.kind == ChannelKind.TELEGRAM and channel.offset == 0
+    def update(n, text):
+        return UpdateIn(update_id=n, sender=SenderIn(id="tg:1", name="Bob"), text=text)
+    first = ok(receive_update.sync_detailed(channel.id, client=ada, body=update(7, "hello")), ReceiptOut, 201)
+    assert not first.duplicate and first.message.type_ == EventType.CHAT_MESSAGE
+    again = ok(receive_update.sync_detailed(channel.id, client=ada, body=update(7, "hello?")), ReceiptOut, 200)
+    assert again.duplicate and again.message.id == first.message.id
+    refused(receive_update.sync_detailed(channel.id, client=ada, body=update(-1, "x")), 422)
+    assert ok(get_channel.sync_detailed(channel.id, client=ada), ChannelOut).offset == 8
+    listed = list_channels.sync_detailed(client=ada, project_id=project)
+    assert listed.status_code == 200 and [c.offset for c in listed.parsed] == [8]
+
+
 def main(base, token):
     admin = client(base, token)
     ada, project = tracker_and_chat(base, admin)
     registry(base, admin)
     accounts_and_attachments(base, ada, project)
     plans(base, ada, project)
+    channels(base, ada, project)
     print("python client flows: ok")
 
 

@@ -16,7 +16,7 @@ mod events;
 mod ports;
 mod service;
 
-pub use channel::{Channel, ChannelKind, InboundUpdate, NAME_MAX, SENDER_MAX};
+pub use channel::{Channel, ChannelKind, InboundUpdate, MAX_CHANNELS, NAME_MAX, SENDER_MAX};
 pub use events::{
     ChannelCreated, ChannelEvent, CrashLoopDetected, ProcessEvent, ProcessStarted,
     RevisionPromoted, RollbackAttempted, WorkerExited, WorkerSpawned,

@@ -150,7 +150,7 @@ impl ModelClient for Unreachable {
 }
 
 fn ports(queue: Arc<OneTask>, clock: Arc<dyn Clock>) -> Ports {
-    use agentry_domain::{log, planning, registry, tracker, workspace};
+    use agentry_domain::{log, operations, planning, registry, tracker, workspace};
     let mut revisions = MockRevisionRepo::new();
     revisions.expect_known_revision().return_const(1_i64);
     let mut assistants = MockAssistantRepo::new();
@@ -187,6 +187,10 @@ fn ports(queue: Arc<OneTask>, clock: Arc<dyn Clock>) -> Ports {
         planning: planning::Ports {
             plans: Arc::new(planning::MockPlanRepo::new()),
             queue,
+            clock: clock.clone(),
+        },
+        operations: operations::Ports {
+            channels: Arc::new(operations::MockChannelRepo::new()),
             clock,
         },
     }

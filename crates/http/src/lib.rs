@@ -8,6 +8,7 @@
 mod common;
 pub mod live;
 mod log;
+mod operations;
 mod planning;
 mod registry;
 mod tracker;
@@ -38,6 +39,8 @@ enum Tag {
     Registry,
     /// Plans: a goal and its task graph, run by agents.
     Plans,
+    /// Inbound channels: an outside chat (Telegram) bridged into a project's chat.
+    Channels,
 }
 
 type Apis = (
@@ -52,6 +55,7 @@ type Apis = (
     registry::ThreadsApi,
     registry::RegistryApi,
     planning::PlansApi,
+    operations::ChannelsApi,
     live::TicketsApi,
 );
 
@@ -127,6 +131,9 @@ fn service(
         planning::PlansApi {
             services: services(),
             engine_note,
+        },
+        operations::ChannelsApi {
+            services: services(),
         },
         live::TicketsApi { tickets },
     );

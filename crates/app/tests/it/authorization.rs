@@ -106,6 +106,11 @@ const MATRIX: &[(&str, [u16; 3])] = &[
     ("get_plan_script",        [200, 200, 404]),
     // the fixture's server has no model provider: 409 once the project is seen
     ("generate_plan",          [409, 409, 404]),
+    // inbound channels: as their project
+    ("create_channel",         [201, 201, 404]),
+    ("list_channels",          [200, 200, 404]),
+    ("get_channel",            [200, 200, 404]),
+    ("receive_update",         [201, 201, 404]),
     // live feeds: anyone signed in may ask for a ticket
     ("create_stream_ticket",   [201, 201, 201]),
 ];
@@ -199,6 +204,18 @@ fn call(op: &str, f: &Fixture, tokens: &Tokens) -> (Method, String, Option<Value
         ),
         "list_attachments" => (Method::GET, format!("/events/{e}/attachments"), None),
         "download_attachment" => (Method::GET, format!("/attachments/{}", f.attachment), None),
+        "create_channel" => (
+            Method::POST,
+            "/channels".to_owned(),
+            Some(json!({"project_id": p, "name": "another"})),
+        ),
+        "list_channels" => (Method::GET, format!("/channels?project_id={p}"), None),
+        "get_channel" => (Method::GET, format!("/channels/{}", f.channel), None),
+        "receive_update" => (
+            Method::POST,
+            format!("/channels/{}/updates", f.channel),
+            Some(json!({"update_id": 1, "sender": {"id": "tg:1"}, "text": "hi"})),
+        ),
         "list_assistants" => (Method::GET, "/assistants".to_owned(), None),
         "create_assistant" => (Method::POST, "/assistants".to_owned(), Some(assistant_body)),
         "get_assistant" => (Method::GET, format!("/assistants/{a}"), None),

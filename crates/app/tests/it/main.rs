@@ -11,6 +11,7 @@ mod helpers;
 mod access;
 mod attachments;
 mod authorization;
+mod channels;
 mod events;
 mod generate;
 mod hostile;

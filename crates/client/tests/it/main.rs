@@ -11,6 +11,7 @@
 mod server;
 
 mod accounts;
+mod channels;
 mod feeds;
 mod plans;
 mod registry;

@@ -28,6 +28,8 @@ pub struct Channel {
     pub created_at: DateTime<Utc>,
 }
 
+/// Channels a project may have.
+pub const MAX_CHANNELS: usize = 100;
 /// The longest channel name, in characters.
 pub const NAME_MAX: usize = 100;
 /// The longest sender id and name, in characters.

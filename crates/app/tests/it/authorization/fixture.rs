@@ -1,6 +1,7 @@
 //! What each call of the matrix acts on: a project the member belongs to with
 //! a task, a label, a link, an event and its attachment, an assistant with a
-//! tool, a thread, a spare token and a plan — made afresh for each call.
+//! tool, a thread, a spare token, a plan and a channel — made afresh for each
+//! call.
 
 use poem::http::Method;
 use serde_json::{Value, json};
@@ -34,6 +35,7 @@ pub(super) struct Fixture {
     /// A pending task of the plan, and a skipped one.
     pub pending_task: String,
     pub skipped_task: String,
+    pub channel: String,
     pub n: usize,
 }
 
@@ -153,7 +155,15 @@ pub(super) async fn fixture(app: &TestApp, tokens: &Tokens, n: usize) -> Fixture
         json!(null),
     )
     .await;
+    let channel = created(
+        app,
+        ada,
+        "/api/v1/channels",
+        json!({"project_id": project, "name": "telegram"}),
+    )
+    .await;
     Fixture {
+        channel: id(&channel),
         project,
         task,
         other_task,

@@ -8,7 +8,8 @@ use crate::event::Event;
 use crate::id::{ChannelId, ProjectId};
 use crate::log::{ChatEvent, ChatMessage, Via};
 use crate::operations::{
-    Channel, ChannelCreated, ChannelEvent, ChannelKind, ChannelRepo, InboundUpdate, NAME_MAX, Ports,
+    Channel, ChannelCreated, ChannelEvent, ChannelKind, ChannelRepo, InboundUpdate, MAX_CHANNELS,
+    NAME_MAX, Ports,
 };
 use crate::workspace::{self, access};
 use crate::{Error, Result};
@@ -66,10 +67,16 @@ impl Channels {
     ///
     /// # Errors
     /// `Validation` for a bad name, `NotFound` for a project the caller cannot
-    /// see, `Conflict` when the project has a channel of this name.
+    /// see, `Conflict` when the project has a channel of this name or
+    /// [`MAX_CHANNELS`] of them.
     pub async fn create(&self, who: &Principal, new: NewChannel) -> Result<ChannelView> {
         let name = crate::text::required("name", &new.name, NAME_MAX)?;
         let scope = access::project(&self.workspace, who, new.project_id).await?;
+        if self.channels.list_channels(new.project_id).await?.len() >= MAX_CHANNELS {
+            return Err(Error::Conflict(format!(
+                "the project has {MAX_CHANNELS} channels, the most it may have"
+            )));
+        }
         let now = self.ports.clock.now();
         let channel = Channel {
             id: ChannelId::generate(),

@@ -15,6 +15,7 @@ mod m20261122_000006_thread_type_index;
 mod m20261130_000007_plans;
 mod m20261201_000008_event_sequence;
 mod m20261201_000009_inbox;
+mod m20261201_000010_retention;
 mod names;
 
 /// The ordered list of migrations.
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000007_plans::Migration),
             Box::new(m20261201_000008_event_sequence::Migration),
             Box::new(m20261201_000009_inbox::Migration),
+            Box::new(m20261201_000010_retention::Migration),
         ]
     }
 }

@@ -48,7 +48,9 @@ impl MigrationTrait for Migration {
                     .table(Inbox::Table)
                     .col(uuid(Inbox::ChannelId))
                     .col(big_integer(Inbox::UpdateId))
-                    .col(uuid(Inbox::EventId))
+                    // Emptied when retention prunes the message; the row stays: it
+                    // is how a redelivery is known, and where the offset comes from.
+                    .col(uuid_null(Inbox::EventId))
                     .col(timestamp_with_time_zone(Inbox::ReceivedAt))
                     .primary_key(Index::create().col(Inbox::ChannelId).col(Inbox::UpdateId))
                     .foreign_key(&mut fk(
@@ -65,6 +67,10 @@ impl MigrationTrait for Migration {
                     ))
                     .to_owned(),
             )
+            .await?;
+        // Retention empties the rows that name the messages it deletes.
+        manager
+            .create_index(index("idx_inbox_event", Inbox::Table, &["event_id"], false))
             .await
     }
 

@@ -31,6 +31,7 @@ pub(crate) enum Projects {
     Description,
     TaskSeq,
     CreatedAt,
+    RetentionDays,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

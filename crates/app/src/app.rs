@@ -45,6 +45,7 @@ impl App {
         let limits = Limits {
             max_attachment_bytes: config.max_attachment_bytes,
             cache_resolved: config.registry_cache,
+            prune_batch: config.prune_batch,
         };
         let model = crate::engine::model(&config.engine)?;
         let mut services = Services::new(&ports, limits)
@@ -145,9 +146,13 @@ impl App {
             header_timeout: Duration::from_secs(self.config.header_timeout_seconds),
         };
         let routes = self.routes().map_to_response().boxed();
-        crate::serve::serve(listener, routes, limits, shutdown, grace)
-            .await
-            .context("serving")?;
+        let every = Duration::from_secs(self.config.retention_interval_seconds);
+        let pruner = crate::retention::spawn(self.services.retention.clone(), every);
+        let served = crate::serve::serve(listener, routes, limits, shutdown, grace).await;
+        if let Some(pruner) = pruner {
+            pruner.abort();
+        }
+        served.context("serving")?;
         if let Some(engine) = self.engine {
             engine.stop().await;
         }

@@ -250,6 +250,17 @@ pub struct ApiConfig {
         action = clap::ArgAction::Set
     )]
     pub registry_cache: bool,
+    /// Seconds between background retention passes over the projects that
+    /// keep their events for a while (`max_age_days`); 0: none.
+    #[arg(
+        long = "retention-interval-seconds",
+        env = "AGENTRY_RETENTION_INTERVAL_SECONDS",
+        default_value_t = 3600
+    )]
+    pub retention_interval_seconds: u64,
+    /// Events per retention batch, each one transaction (1–10,000).
+    #[arg(long = "prune-batch", env = "AGENTRY_PRUNE_BATCH", default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub prune_batch: u32,
     /// Log format.
     #[arg(long = "log-format", env = "AGENTRY_LOG_FORMAT", value_enum, default_value_t = LogFormat::Human)]
     pub log_format: LogFormat,

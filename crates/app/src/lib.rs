@@ -9,6 +9,7 @@ mod engine;
 mod metrics;
 mod migrate;
 mod registry_io;
+mod retention;
 mod seed;
 mod serve;
 mod supervise;

@@ -97,19 +97,23 @@ pub async fn measure(target: &Target, window: Duration, clients: usize) -> anyho
 
 /// Operations done and the time they took.
 #[derive(Clone, Copy, Debug, Default)]
-pub struct Count {
+pub(crate) struct Count {
     done: u64,
     took: Duration,
 }
 
 impl Count {
-    fn add(&mut self, other: Self) {
+    pub(crate) fn add(&mut self, other: Self) {
         self.done += other.done;
         self.took += other.took;
     }
 
-    fn rate(self) -> f64 {
+    pub(crate) fn rate(self) -> f64 {
         rate(self.done, self.took)
+    }
+
+    pub(crate) fn took(self) -> Duration {
+        self.took
     }
 }
 
@@ -155,7 +159,7 @@ async fn raw_count(target: &Target, project: Uuid, window: Duration) -> anyhow::
 
 /// `clients` clients, each posting chat messages one after another on its own
 /// keep-alive connection.
-async fn http_count(
+pub(crate) async fn http_count(
     api: &Api,
     token: &str,
     project: Uuid,

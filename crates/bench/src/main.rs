@@ -9,6 +9,7 @@ mod engine;
 mod feed;
 mod idle;
 mod live;
+mod prune;
 mod registry;
 mod report;
 mod subscriber;
@@ -56,6 +57,12 @@ struct Args {
     /// Only the live feeds: latency, and memory per idle subscriber.
     #[arg(long, conflicts_with = "engine_only")]
     live_only: bool,
+    /// Only appends beside retention's pruning.
+    #[arg(long, conflicts_with_all = ["engine_only", "live_only"])]
+    prune_only: bool,
+    /// Old events in the backlog the pruning measurement prunes from.
+    #[arg(long, default_value_t = 600_000)]
+    prune_backlog: u64,
     /// Markdown file whose results section is replaced with this run's figures.
     #[arg(long)]
     record: Option<PathBuf>,
@@ -81,6 +88,17 @@ async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
         Backend::Postgres => "PostgreSQL",
     };
     println!("== {name}");
+    if args.prune_only {
+        return Ok(Run {
+            name,
+            appends: None,
+            pruning: Some(pruning(backend, args).await?),
+            feeds: Vec::new(),
+            registry: None,
+            engine: Vec::new(),
+            live: Vec::new(),
+        });
+    }
     let engine = if args.live_only {
         Vec::new()
     } else {
@@ -95,6 +113,7 @@ async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
         return Ok(Run {
             name,
             appends: None,
+            pruning: None,
             feeds: Vec::new(),
             registry: None,
             engine,
@@ -106,6 +125,7 @@ async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
     let appends = appends::measure(&appending, window, args.clients).await?;
     println!("{appends}");
     appending.stop().await?;
+    let pruning = pruning(backend, args).await?;
 
     let (small, large) = (target(backend, args).await?, target(backend, args).await?);
     let feeds = feed::measure(
@@ -127,11 +147,22 @@ async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
     Ok(Run {
         name,
         appends: Some(appends),
+        pruning: Some(pruning),
         feeds,
         registry: Some(registry),
         engine,
         live,
     })
+}
+
+/// Appends beside retention's pruning, on a fresh database.
+async fn pruning(backend: Backend, args: &Args) -> anyhow::Result<prune::Pruning> {
+    let target = target(backend, args).await?;
+    let window = Duration::from_secs(args.seconds);
+    let figure = prune::measure(&target, window, args.clients, args.prune_backlog).await?;
+    println!("{figure}");
+    target.stop().await?;
+    Ok(figure)
 }
 
 /// Write → receive latency over both transports: subscribers on the
@@ -191,6 +222,7 @@ async fn engines(backend: Backend, args: &Args) -> anyhow::Result<Vec<engine::En
 pub struct Run {
     pub name: &'static str,
     pub appends: Option<appends::Appends>,
+    pub pruning: Option<prune::Pruning>,
     pub feeds: Vec<feed::FeedFigure>,
     pub registry: Option<registry::RegistryFigures>,
     pub engine: Vec<engine::EngineFigure>,
@@ -223,7 +255,7 @@ async fn main() -> anyhow::Result<()> {
     for backend in backends {
         report.add(run(backend, &args).await?);
     }
-    if !args.engine_only {
+    if !args.engine_only && !args.prune_only {
         let binary = engine::sibling("agentry-api")?;
         for transport in [subscriber::Transport::WebSocket, subscriber::Transport::Sse] {
             let figure = idle::measure(&binary, transport).await?;

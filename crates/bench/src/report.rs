@@ -94,6 +94,28 @@ impl Report {
                 a.many_clients_ratio()
             );
         }
+        out.push_str(
+            "\n### Appends while retention prunes\n\n\
+             | Database | Clients | Backlog | Batch | Appends/s alone | while pruning | ratio | Pruned events/s |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|\n",
+        );
+        for (db, p) in self
+            .runs
+            .iter()
+            .filter_map(|r| Some((r.name, r.pruning.as_ref()?)))
+        {
+            let _ = writeln!(
+                out,
+                "| {db} | {} | {} | {} | {:.0} | {:.0} | {:.2}× | {:.0} |",
+                p.clients,
+                p.backlog,
+                p.batch,
+                p.alone,
+                p.pruning,
+                p.ratio(),
+                p.pruned_per_second
+            );
+        }
         out.push_str("\n### Feed page latency through HTTP (limit 50)\n\n");
         out.push_str("| Database | Events | Query | p50 ms | p99 ms |\n|---|---:|---|---:|---:|\n");
         for Run {

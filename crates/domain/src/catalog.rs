@@ -5,14 +5,14 @@
 
 use crate::event::{KindSpec, Kinds as _};
 use crate::log::ChatEvent;
-use crate::operations::{ChannelEvent, ProcessEvent};
+use crate::operations::{ChannelEvent, ProcessEvent, RetentionEvent};
 use crate::planning::{AgentEvent, PlanEvent};
 use crate::registry::RegistryEvent;
 use crate::tracker::TrackerEvent;
 use crate::workspace::WorkspaceEvent;
 
 /// Each context's kinds.
-pub const FAMILIES: [&[KindSpec]; 8] = [
+pub const FAMILIES: [&[KindSpec]; 9] = [
     ChatEvent::SPECS,
     TrackerEvent::SPECS,
     WorkspaceEvent::SPECS,
@@ -21,6 +21,7 @@ pub const FAMILIES: [&[KindSpec]; 8] = [
     AgentEvent::SPECS,
     ProcessEvent::SPECS,
     ChannelEvent::SPECS,
+    RetentionEvent::SPECS,
 ];
 
 /// Every known kind, family by family.
@@ -43,7 +44,7 @@ mod tests {
     use super::{FAMILIES, kinds};
     use crate::event::{EventKind, Kinds};
     use crate::log::ChatEvent;
-    use crate::operations::{ChannelEvent, ProcessEvent};
+    use crate::operations::{ChannelEvent, ProcessEvent, RetentionEvent};
     use crate::planning::{AgentEvent, PlanEvent};
     use crate::registry::RegistryEvent;
     use crate::shape::Shape;
@@ -72,6 +73,7 @@ mod tests {
             decode_with::<AgentEvent>(&kind),
             decode_with::<ProcessEvent>(&kind),
             decode_with::<ChannelEvent>(&kind),
+            decode_with::<RetentionEvent>(&kind),
         ];
         let mut found = encoded.into_iter().flatten();
         let payload = found.next().expect("some family decodes its own kind");

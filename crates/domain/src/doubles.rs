@@ -9,7 +9,7 @@ use crate::caller::Principal;
 use crate::clock::{Clock, MockClock};
 use crate::id::{MemberId, ProjectId, UserId};
 use crate::log::{MockAttachmentRepo, MockBlobStore, MockEventRepo};
-use crate::operations::MockChannelRepo;
+use crate::operations::{MockChannelRepo, MockRetentionRepo};
 use crate::planning::{MockPlanRepo, MockWorkQueue};
 use crate::ports::Ports;
 use crate::registry::{
@@ -38,6 +38,7 @@ pub(crate) struct Doubles {
     pub revisions: MockRevisionRepo,
     pub plans: MockPlanRepo,
     pub channels: MockChannelRepo,
+    pub retention: MockRetentionRepo,
 }
 
 impl Doubles {
@@ -81,6 +82,7 @@ impl Doubles {
             },
             operations: operations::Ports {
                 channels: Arc::new(self.channels),
+                retention: Arc::new(self.retention),
                 clock,
             },
         }

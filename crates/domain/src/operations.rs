@@ -8,20 +8,25 @@
 //! - Inbound channels (seed 003, task 4): a bridge posts outside updates into a
 //!   project's chat, each exactly once; its offset is derived from the inbox.
 //!
+//! - Retention (seed 002's cleanup of task events): how long a project keeps
+//!   its events, and pruning older threads without breaking what is derived
+//!   from them.
+//!
 //! Depends on the kernel, the workspace (who may use a channel) and the log
 //! (its `EventRepo`, chat messages).
 
 mod channel;
 mod events;
 mod ports;
+pub mod retention;
 mod service;
 
 pub use channel::{Channel, ChannelKind, InboundUpdate, MAX_CHANNELS, NAME_MAX, SENDER_MAX};
 pub use events::{
-    ChannelCreated, ChannelEvent, CrashLoopDetected, ProcessEvent, ProcessStarted,
-    RevisionPromoted, RollbackAttempted, WorkerExited, WorkerSpawned,
+    ChannelCreated, ChannelEvent, CrashLoopDetected, EventsPruned, ProcessEvent, ProcessStarted,
+    RetentionEvent, RetentionSet, RevisionPromoted, RollbackAttempted, WorkerExited, WorkerSpawned,
 };
+pub use ports::{ChannelRepo, Ports, Received, RetentionRepo};
 #[cfg(any(test, feature = "mock"))]
-pub use ports::MockChannelRepo;
-pub use ports::{ChannelRepo, Ports, Received};
-pub use service::{ChannelView, Channels, NewChannel, ProcessLog, Receipt};
+pub use ports::{MockChannelRepo, MockRetentionRepo};
+pub use service::{ChannelView, Channels, NewChannel, ProcessLog, Receipt, Retention};

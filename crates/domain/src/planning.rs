@@ -12,14 +12,15 @@ mod plan;
 mod ports;
 mod script;
 mod service;
+mod snapshot;
 mod status;
 mod usage;
 
 pub use draft::{PlanDraft, PlannedTask};
 pub use events::{
     AgentCompleted, AgentEvent, AgentFailed, AgentProgress, AgentStarted, PlanCreated, PlanDeleted,
-    PlanEvent, PlanStatusChanged, ReplySent, ToolCalled, ToolResult, TurnCompleted, TurnStarted,
-    bounded_json, recorded_text,
+    PlanEvent, PlanStatusChanged, ReplySent, TURN_COMPLETED, ToolCalled, ToolResult, TurnCompleted,
+    TurnStarted, USAGE_SNAPSHOT, bounded_json, recorded_text,
 };
 pub use model::{
     Hosted, ModelClient, ModelMessage, ModelReply, ModelRequest, OnDelta, OutputSchema, Role,
@@ -31,5 +32,6 @@ pub use ports::{Claim, ClaimRequest, PlanQuery, PlanRepo, Ports, Settlement, Wor
 pub use ports::{MockPlanRepo, MockWorkQueue};
 pub use script::{ModelScript, ScriptedCall, ScriptedReply};
 pub use service::{GENERATE_ATTEMPTS, PlanView, Plans, downstream};
+pub use snapshot::{SnapshotLine, UsageSnapshot};
 pub use status::{PlanStatus, StatusCounts};
 pub use usage::{PlanUsage, Prices, UsageLine, UsageTotals};

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::log::{AttachmentRepo, BlobStore, EventRepo};
-use crate::operations::ChannelRepo;
+use crate::operations::{ChannelRepo, RetentionRepo};
 use crate::planning::{PlanRepo, WorkQueue};
 use crate::registry::{
     AssistantRepo, RevisionRepo, SnapshotRepo, ThreadRepo, ToolLinkRepo, ToolRepo,
@@ -47,6 +47,7 @@ impl Ports {
             + PlanRepo
             + WorkQueue
             + ChannelRepo
+            + RetentionRepo
             + 'static,
     {
         Self {
@@ -82,7 +83,8 @@ impl Ports {
                 clock: clock.clone(),
             },
             operations: operations::Ports {
-                channels: store,
+                channels: store.clone(),
+                retention: store,
                 clock,
             },
         }

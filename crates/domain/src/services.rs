@@ -2,7 +2,7 @@
 //! and the adapters (the HTTP API, the migrator, embedding services) call.
 
 use crate::log::{Attachments, Events};
-use crate::operations::Channels;
+use crate::operations::{Channels, Retention};
 use crate::planning::{ModelClient, Plans, Prices};
 use crate::ports::Ports;
 use crate::registry::Registry;
@@ -15,6 +15,8 @@ pub struct Limits {
     pub max_attachment_bytes: usize,
     /// Serve resolved assistants from the in-process cache (off only to measure it).
     pub cache_resolved: bool,
+    /// Events per retention batch (1–10,000; see `operations::retention`).
+    pub prune_batch: u32,
 }
 
 impl Default for Limits {
@@ -22,6 +24,7 @@ impl Default for Limits {
         Self {
             max_attachment_bytes: 25 * 1024 * 1024,
             cache_resolved: true,
+            prune_batch: crate::operations::retention::BATCH_DEFAULT,
         }
     }
 }
@@ -38,6 +41,7 @@ pub struct Services {
     pub registry: Registry,
     pub plans: Plans,
     pub channels: Channels,
+    pub retention: Retention,
 }
 
 impl Services {
@@ -54,6 +58,12 @@ impl Services {
         Self {
             accounts: Accounts::new(workspace.clone()),
             projects: Projects::new(workspace.clone(), registry.assistants.clone()),
+            retention: Retention::new(
+                operations.clone(),
+                workspace.clone(),
+                log.blobs.clone(),
+                limits.prune_batch,
+            ),
             channels: Channels::new(operations, workspace.clone()),
             tasks: Tasks::new(tracker.clone(), workspace.clone()),
             labels: Labels::new(tracker.clone(), workspace.clone()),

@@ -191,6 +191,7 @@ fn ports(queue: Arc<OneTask>, clock: Arc<dyn Clock>) -> Ports {
         },
         operations: operations::Ports {
             channels: Arc::new(operations::MockChannelRepo::new()),
+            retention: Arc::new(operations::MockRetentionRepo::new()),
             clock,
         },
     }

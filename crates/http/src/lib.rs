@@ -56,6 +56,7 @@ type Apis = (
     registry::RegistryApi,
     planning::PlansApi,
     operations::ChannelsApi,
+    operations::RetentionApi,
     live::TicketsApi,
 );
 
@@ -133,6 +134,9 @@ fn service(
             engine_note,
         },
         operations::ChannelsApi {
+            services: services(),
+        },
+        operations::RetentionApi {
             services: services(),
         },
         live::TicketsApi { tickets },

@@ -88,7 +88,7 @@ impl ChannelRepo for Store {
                         .await
                         .map_err(db_error)?;
                     if let Some(row) = found {
-                        before = Some(EventId(row.event_id));
+                        before = Some(row.event_id.map(EventId));
                         return Ok(false);
                     }
                     // The message first: the inbox row names it.
@@ -96,7 +96,7 @@ impl ChannelRepo for Store {
                     let row = inbox::ActiveModel {
                         channel_id: Set(channel.0),
                         update_id: Set(update_id),
-                        event_id: Set(message.id.0),
+                        event_id: Set(Some(message.id.0)),
                         received_at: Set(message.created_at),
                     };
                     inbox::Entity::insert(row)
@@ -109,15 +109,17 @@ impl ChannelRepo for Store {
             match recorded {
                 Ok(true) => {
                     return Ok(Received {
-                        event: message.clone(),
+                        event: Some(message.clone()),
                         duplicate: false,
                     });
                 }
                 Ok(false) => {
                     let id = before.ok_or_else(|| Error::internal("no inbox row"))?;
-                    let event = self.get_event(id).await?.ok_or_else(|| {
-                        corrupt("inbox", format!("update {update_id} names a missing event"))
-                    })?;
+                    // Gone when retention pruned it, even since the row was read.
+                    let event = match id {
+                        Some(id) => self.get_event(id).await?,
+                        None => None,
+                    };
                     return Ok(Received {
                         event,
                         duplicate: true,

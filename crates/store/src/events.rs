@@ -37,12 +37,23 @@ pub(crate) async fn insert(conn: &impl ConnectionTrait, events: &[Event]) -> Res
         Entity::insert_many(chunk.iter().map(|e| to_row(e, seq)))
             .exec_without_returning(conn)
             .await
-            .map_err(db_error)?;
+            .map_err(gone)?;
         rest = tail;
     }
     metrics::counter!("agentry_events_appended_total")
         .increment(u64::try_from(events.len()).unwrap_or(u64::MAX));
     Ok(())
+}
+
+/// What an event names (its parent, task, project) was deleted after the
+/// caller looked: by retention, or a plan's deletion, meanwhile.
+fn gone(err: sea_orm::DbErr) -> agentry_domain::Error {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::ForeignKeyConstraintViolation(_)) => agentry_domain::Error::Conflict(
+            "what the event refers to was deleted meanwhile (retention, or its plan)".into(),
+        ),
+        _ => db_error(err),
+    }
 }
 
 /// Up to this many events, [`insert`] writes one statement: atomic without a

@@ -23,6 +23,7 @@ mod plan_state;
 mod plans;
 mod projects;
 mod registry;
+mod retention;
 mod tasks;
 mod transact;
 mod users;

@@ -82,6 +82,7 @@ impl ProjectRepo for Store {
             description: Set(project.description.clone()),
             task_seq: Set(0),
             created_at: Set(project.created_at),
+            retention_days: Set(None),
         };
         self.transact(events, async |txn| {
             projects::Entity::insert(row)

@@ -111,6 +111,11 @@ const MATRIX: &[(&str, [u16; 3])] = &[
     ("list_channels",          [200, 200, 404]),
     ("get_channel",            [200, 200, 404]),
     ("receive_update",         [201, 201, 404]),
+    // retention: members read it; only an admin changes it or prunes (409
+    // until the fixture's project has a setting)
+    ("get_retention",          [200, 200, 404]),
+    ("set_retention",          [200, 403, 404]),
+    ("prune_events",           [409, 403, 404]),
     // live feeds: anyone signed in may ask for a ticket
     ("create_stream_ticket",   [201, 201, 201]),
 ];
@@ -216,6 +221,13 @@ fn call(op: &str, f: &Fixture, tokens: &Tokens) -> (Method, String, Option<Value
             format!("/channels/{}/updates", f.channel),
             Some(json!({"update_id": 1, "sender": {"id": "tg:1"}, "text": "hi"})),
         ),
+        "get_retention" => (Method::GET, format!("/projects/{p}/retention"), None),
+        "set_retention" => (
+            Method::PUT,
+            format!("/projects/{p}/retention"),
+            Some(json!({"max_age_days": 30})),
+        ),
+        "prune_events" => (Method::POST, format!("/projects/{p}/retention/prune"), None),
         "list_assistants" => (Method::GET, "/assistants".to_owned(), None),
         "create_assistant" => (Method::POST, "/assistants".to_owned(), Some(assistant_body)),
         "get_assistant" => (Method::GET, format!("/assistants/{a}"), None),

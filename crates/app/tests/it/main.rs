@@ -22,6 +22,7 @@ mod openapi;
 mod plans;
 mod registry;
 mod registry_import;
+mod retention;
 mod runs;
 mod startup;
 mod tasks;

@@ -90,7 +90,7 @@ async fn weather_server() -> String {
     format!("http://{address}/weather")
 }
 
-async fn engine_app(db: TestDatabase) -> TestApp {
+pub(crate) async fn engine_app(db: TestDatabase) -> TestApp {
     let script = std::env::temp_dir().join(format!("agentry-script-{}.json", uuid::Uuid::now_v7()));
     std::fs::write(&script, SCRIPT).unwrap();
     let weather = weather_server().await;
@@ -120,7 +120,7 @@ impl TestApp {
     }
 
     /// Polls the plan until `done(plan)` or the deadline.
-    async fn wait_for_plan(&self, plan: &str, done: impl Fn(&Value) -> bool) -> Value {
+    pub(crate) async fn wait_for_plan(&self, plan: &str, done: impl Fn(&Value) -> bool) -> Value {
         let deadline = Instant::now() + Duration::from_secs(30);
         loop {
             let reply = self

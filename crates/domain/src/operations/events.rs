@@ -129,3 +129,39 @@ described_struct! {
         pub revision: String,
     }
 }
+
+event_kinds! {
+    /// What retention does to a project's log.
+    pub enum RetentionEvent {
+        /// An admin set how many days the project keeps its events, or that
+        /// it keeps them all (no `max_age_days`).
+        RetentionSet(RetentionSet) = "retention.set" in Project,
+        /// Retention deleted whole threads whose every event is older than
+        /// `cutoff`; one per batch.
+        EventsPruned(EventsPruned) = "events.pruned" in Project,
+    }
+}
+
+described_struct! {
+    /// `retention.set`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct RetentionSet as "RetentionSetPayload" {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        pub max_age_days: Option<u32>,
+    }
+}
+
+described_struct! {
+    /// `events.pruned`.
+    #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+    pub struct EventsPruned as "EventsPrunedPayload" {
+        /// RFC 3339: the threads deleted had no event from this time on.
+        pub cutoff: String,
+        pub events: i64,
+        pub threads: i64,
+        /// Attachments deleted with their events.
+        pub attachments: i64,
+        /// Plans whose usage was snapshotted first (`usage.snapshot`).
+        pub snapshots: i64,
+    }
+}

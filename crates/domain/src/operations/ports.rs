@@ -5,6 +5,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 
 use super::Channel;
+use super::retention::{PruneBatch, Pruned};
 use crate::Result;
 use crate::clock::Clock;
 use crate::event::Event;
@@ -13,8 +14,9 @@ use crate::id::{ChannelId, ProjectId};
 /// What receiving an update did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Received {
-    /// The chat message the update became (now, or when it first came).
-    pub event: Event,
+    /// The chat message the update became (now, or when it first came);
+    /// `None` once retention has pruned it.
+    pub event: Option<Event>,
     /// Whether the update had come before: then nothing was written.
     pub duplicate: bool,
 }
@@ -42,10 +44,31 @@ pub trait ChannelRepo: Send + Sync {
     async fn offset(&self, channel: ChannelId) -> Result<i64>;
 }
 
+/// Retention settings and pruning.
+#[cfg_attr(any(test, feature = "mock"), mockall::automock)]
+#[async_trait]
+pub trait RetentionRepo: Send + Sync {
+    /// How many days the project keeps its events; `None`: all.
+    async fn retention(&self, project: ProjectId) -> Result<Option<u32>>;
+    /// `NotFound` for a project that does not exist.
+    async fn set_retention(
+        &self,
+        project: ProjectId,
+        max_age_days: Option<u32>,
+        events: &[Event],
+    ) -> Result<()>;
+    /// The projects that keep their events for a while, with how many days.
+    async fn projects_with_retention(&self) -> Result<Vec<(ProjectId, u32)>>;
+    /// Prunes one batch in one transaction: the usage snapshots, the
+    /// deletions and the batch's `events.pruned` commit together.
+    async fn prune_batch(&self, batch: &PruneBatch) -> Result<Pruned>;
+}
+
 /// The operations context's ports, for wiring.
 #[derive(Clone)]
 pub struct Ports {
     pub channels: Arc<dyn ChannelRepo>,
+    pub retention: Arc<dyn RetentionRepo>,
     pub clock: Arc<dyn Clock>,
 }
 

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 
-use super::PlanStatus;
+use super::{PlanStatus, UsageSnapshot};
 use crate::event::event_kinds;
 use crate::id::{AssistantId, PlanId};
 use crate::shape::described_struct;
@@ -32,6 +32,9 @@ event_kinds! {
         PlanStatus(PlanStatusChanged) = "plan_status" in Project,
         /// A plan was deleted, with its tasks and their events.
         PlanDeleted(PlanDeleted) = "plan_deleted" in Project,
+        /// Retention pruned turns of the finished plan: what they used,
+        /// summed with the previous snapshot, under its `plan_created`.
+        UsageSnapshot(UsageSnapshot) = "usage.snapshot" in Project,
     }
 }
 
@@ -191,7 +194,10 @@ described_struct! {
 }
 
 /// The type name usage is summed from.
-pub(crate) const TURN_COMPLETED: &str = "turn.completed";
+pub const TURN_COMPLETED: &str = "turn.completed";
+
+/// The type name of a plan's usage snapshot.
+pub const USAGE_SNAPSHOT: &str = "usage.snapshot";
 
 /// The longest model answer kept in `turn.completed` and `reply.sent`.
 pub const RECORDED_TEXT_MAX: usize = 16 * 1024;

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use crate::Result;
 use crate::event::Event;
-use crate::planning::{AgentEvent, TurnCompleted};
+use crate::planning::{AgentEvent, SnapshotLine};
 
 /// Per-model prices, in US dollars per million tokens: (input, output).
 pub type Prices = HashMap<String, (f64, f64)>;
@@ -22,23 +22,33 @@ pub struct UsageTotals {
 }
 
 impl UsageTotals {
-    fn add(&mut self, turn: &TurnCompleted, prices: &Prices) {
+    fn add(&mut self, counts: &Counts<'_>, prices: &Prices) {
         let priced = self.turns == 0 || self.cost_usd.is_some();
-        self.turns += 1;
-        self.input_tokens += turn.input_tokens;
-        self.output_tokens += turn.output_tokens;
+        self.turns += counts.turns;
+        self.input_tokens += counts.input_tokens;
+        self.output_tokens += counts.output_tokens;
         #[expect(
             clippy::cast_precision_loss,
             reason = "token counts stay far below 2^52"
         )]
-        let cost = prices.get(&turn.model).map(|(input, output)| {
-            (turn.input_tokens as f64 * input + turn.output_tokens as f64 * output) / 1e6
+        let cost = prices.get(counts.model).map(|(input, output)| {
+            (counts.input_tokens as f64 * input + counts.output_tokens as f64 * output) / 1e6
         });
         self.cost_usd = match (priced, cost) {
             (true, Some(cost)) => Some(self.cost_usd.unwrap_or(0.0) + cost),
             _ => None,
         };
     }
+}
+
+/// Turns of one model by one assistant: one `turn.completed`, or a line of
+/// a usage snapshot (prices are per token, so a sum costs what its turns do).
+struct Counts<'a> {
+    model: &'a str,
+    assistant_name: &'a str,
+    turns: i64,
+    input_tokens: i64,
+    output_tokens: i64,
 }
 
 /// One line of a breakdown: what `key` names (a model, a task key, an
@@ -77,18 +87,38 @@ impl PlanUsage {
         else {
             return Ok(());
         };
-        self.totals.add(&turn, prices);
-        let keys = [
-            Some(turn.model.clone()),
-            task.map(|(key, _)| key.to_owned()),
-            Some(turn.assistant_name.clone()),
-        ];
+        let counts = Counts {
+            model: &turn.model,
+            assistant_name: &turn.assistant_name,
+            turns: 1,
+            input_tokens: turn.input_tokens,
+            output_tokens: turn.output_tokens,
+        };
+        self.count(task.map(|(key, _)| key), &counts, prices);
+        Ok(())
+    }
+
+    /// Counts a line of the plan's usage snapshot: turns retention pruned,
+    /// of the task `key` (none: the plan's generation).
+    pub(crate) fn add_pruned(&mut self, key: Option<&str>, line: &SnapshotLine, prices: &Prices) {
+        let counts = Counts {
+            model: &line.model,
+            assistant_name: &line.assistant_name,
+            turns: line.turns,
+            input_tokens: line.input_tokens,
+            output_tokens: line.output_tokens,
+        };
+        self.count(key, &counts, prices);
+    }
+
+    fn count(&mut self, task_key: Option<&str>, counts: &Counts<'_>, prices: &Prices) {
+        self.totals.add(counts, prices);
+        let keys = [Some(counts.model), task_key, Some(counts.assistant_name)];
         for (lines, key) in self.lines.iter_mut().zip(keys) {
             if let Some(key) = key {
-                lines.entry(key).or_default().add(&turn, prices);
+                lines.entry(key.to_owned()).or_default().add(counts, prices);
             }
         }
-        Ok(())
     }
 
     /// Turns the sums into the sorted breakdowns.

@@ -70,7 +70,8 @@ pub struct UpdateIn {
 }
 
 /// What an update became: `message` is the `chat_message` it became (now,
-/// or when it first came), with `payload.via` naming the update.
+/// or when it first came), with `payload.via` naming the update; absent for
+/// an update that came again after retention pruned its message.
 #[derive(Debug, Object)]
 pub struct ReceiptOut {
     pub channel_id: Uuid,
@@ -78,7 +79,8 @@ pub struct ReceiptOut {
     /// True when the update had come before: nothing was written, and
     /// `message` is what it became then.
     pub duplicate: bool,
-    pub message: EventOut,
+    #[oai(skip_serializing_if_is_none)]
+    pub message: Option<EventOut>,
 }
 
 impl From<Receipt> for ReceiptOut {
@@ -87,7 +89,7 @@ impl From<Receipt> for ReceiptOut {
             channel_id: r.channel_id.0,
             update_id: r.update_id,
             duplicate: r.duplicate,
-            message: r.message.into(),
+            message: r.message.map(EventOut::from),
         }
     }
 }

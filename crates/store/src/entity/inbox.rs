@@ -9,7 +9,8 @@ pub struct Model {
     pub channel_id: Uuid,
     #[sea_orm(primary_key, auto_increment = false)]
     pub update_id: i64,
-    pub event_id: Uuid,
+    /// `None` once retention pruned the message.
+    pub event_id: Option<Uuid>,
     pub received_at: DateTimeUtc,
 }
 

@@ -12,6 +12,8 @@ pub struct Model {
     pub description: String,
     pub task_seq: i64,
     pub created_at: DateTimeUtc,
+    /// How many days the project keeps its events; `None`: all.
+    pub retention_days: Option<i32>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -17,5 +17,6 @@ mod live;
 mod migrations;
 mod plans;
 mod registry;
+mod retention;
 mod tasks;
 mod workspace;

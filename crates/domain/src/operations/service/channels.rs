@@ -34,8 +34,8 @@ pub struct ChannelView {
 pub struct Receipt {
     pub channel_id: ChannelId,
     pub update_id: i64,
-    /// The chat message the update became.
-    pub message: Event,
+    /// The chat message the update became; `None` once retention pruned it.
+    pub message: Option<Event>,
     /// The update had come before; nothing was written this time.
     pub duplicate: bool,
 }

@@ -38,7 +38,7 @@ async fn an_update_becomes_a_chat_message_by_the_bridge_saying_who_sent_it_outsi
         .withf(move |id, update_id, _| *id == channel.id && *update_id == 7)
         .returning(|_, _, message| {
             Ok(Received {
-                event: message.clone(),
+                event: Some(message.clone()),
                 duplicate: false,
             })
         });
@@ -48,7 +48,7 @@ async fn an_update_becomes_a_chat_message_by_the_bridge_saying_who_sent_it_outsi
         .receive(&who, channel.id, update(7, "  hello  "))
         .await
         .unwrap();
-    let message = receipt.message;
+    let message = receipt.message.unwrap();
     assert_eq!(message.project_id, Some(project.id));
     assert_eq!(message.actor_id, Some(bridge.id));
     let Some(Ok(ChatEvent::ChatMessage(chat))) = message.kind.decode::<ChatEvent>() else {

@@ -4,19 +4,25 @@
 //! the engine).
 
 use super::Plans;
-use crate::Result;
 use crate::caller::Principal;
 use crate::id::PlanId;
 use crate::planning::{AgentEvent, ModelScript};
+use crate::{Error, Result};
 
 impl Plans {
     /// The plan's model answers as a script: the generation's under the
     /// secretary's name, each task's under its author's id.
     ///
     /// # Errors
-    /// `NotFound` for a plan the caller cannot see.
+    /// `NotFound` for a plan the caller cannot see; `Conflict` once
+    /// retention has pruned some of its turns.
     pub async fn script(&self, who: &Principal, id: PlanId) -> Result<ModelScript> {
         let (plan, _) = self.load(who, id).await?;
+        if self.usage_snapshot(id).await?.is_some() {
+            return Err(Error::Conflict(
+                "retention has pruned turns of this plan: its script cannot be rebuilt".into(),
+            ));
+        }
         let mut script = ModelScript::default();
         self.each_turn(who, id, |task, event| {
             if let Some(AgentEvent::TurnCompleted(turn)) =

@@ -159,9 +159,11 @@ async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
 async fn pruning(backend: Backend, args: &Args) -> anyhow::Result<prune::Pruning> {
     let target = target(backend, args).await?;
     let window = Duration::from_secs(args.seconds);
-    let figure = prune::measure(&target, window, args.clients, args.prune_backlog).await?;
-    println!("{figure}");
+    // The server is stopped whatever happened: a runtime cannot be dropped here.
+    let figure = prune::measure(&target, window, args.clients, args.prune_backlog).await;
     target.stop().await?;
+    let figure = figure?;
+    println!("{figure}");
     Ok(figure)
 }
 

@@ -19,6 +19,9 @@ pub struct Target {
     pub api: Api,
     /// Bypasses the API: for the raw insert rate and bulk loads.
     pub direct: Store,
+    /// The server's own store, for work the server does beside its requests
+    /// (retention's batches share its writer, as the background pass does).
+    pub server_store: Store,
     stop: oneshot::Sender<()>,
     server: JoinHandle<anyhow::Result<()>>,
     /// The server's own runtime, as `agentry-api` builds it: the clients, on the
@@ -73,6 +76,7 @@ impl Target {
             })
             .await??;
         let addr = listener.local_addr()?;
+        let server_store = app.store.clone();
         let (stop, stopped) = oneshot::channel::<()>();
         let server = runtime.spawn(app.serve(listener, async {
             let _ = stopped.await;
@@ -82,6 +86,7 @@ impl Target {
             name,
             api: Api::new(addr, ADMIN_TOKEN)?,
             direct,
+            server_store,
             stop,
             server,
             runtime,
@@ -89,6 +94,15 @@ impl Target {
             _db: db,
             _blobs: blobs,
         })
+    }
+
+    /// Runs `work` on the server's runtime, beside its requests.
+    pub fn spawn_on_server<F>(&self, work: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.runtime.spawn(work)
     }
 
     /// Stops the server and closes the direct connection before the database goes.

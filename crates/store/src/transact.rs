@@ -3,12 +3,30 @@
 
 use agentry_domain::Result;
 use agentry_domain::event::Event;
-use sea_orm::{DatabaseTransaction, TransactionTrait as _};
+use sea_orm::{
+    DatabaseTransaction, SqliteTransactionMode, TransactionOptions, TransactionTrait as _,
+};
 
 use crate::Store;
 use crate::error::db_error;
 
 impl Store {
+    /// Begins a transaction on the writer. On SQLite it takes the write lock
+    /// at once: a deferred transaction that reads and then writes fails with
+    /// SQLITE_BUSY_SNAPSHOT, which no busy timeout waits out, whenever another
+    /// process (a second replica, a worker, the migrator) committed between its
+    /// first read and its first write. PostgreSQL ignores the mode.
+    pub(crate) async fn begin_write(&self) -> Result<DatabaseTransaction> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        };
+        self.write
+            .begin_with_options(options)
+            .await
+            .map_err(db_error)
+    }
+
     /// Runs `work` on the writer, then records `events`, in one transaction. An
     /// error from either rolls both back.
     pub(crate) async fn transact<T>(
@@ -40,7 +58,7 @@ impl Store {
         events: &[Event],
         work: impl AsyncFnOnce(&DatabaseTransaction) -> Result<(T, bool)>,
     ) -> Result<T> {
-        let txn = self.write.begin().await.map_err(db_error)?;
+        let txn = self.begin_write().await?;
         let (done, changed) = work(&txn).await?;
         let wrote = changed && !events.is_empty();
         if wrote {

@@ -15,7 +15,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
     ColumnTrait as _, ConnectionTrait as _, DbBackend, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, QuerySelect as _, Statement, TransactionTrait as _,
+    QueryOrder as _, QuerySelect as _, Statement,
 };
 use uuid::Uuid;
 
@@ -274,7 +274,7 @@ impl WorkQueue for Store {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let txn = self.write.begin().await.map_err(db_error)?;
+        let txn = self.begin_write().await?;
         let mut events = Vec::new();
         let request = ClaimRequest {
             worker: worker.to_owned(),
@@ -350,7 +350,7 @@ impl WorkQueue for Store {
         // In id order, as settlements lock them: two never wait on each other.
         let mut held = held.to_vec();
         held.sort_unstable();
-        let txn = self.write.begin().await.map_err(db_error)?;
+        let txn = self.begin_write().await?;
         for (task, fence) in &held {
             let extended = tasks::Entity::update_many()
                 .col_expr(tasks::Column::LeaseUntil, Expr::value(lease_until))

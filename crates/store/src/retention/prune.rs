@@ -20,7 +20,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait as _, DatabaseTransaction, DbErr, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, QuerySelect as _, QueryTrait as _, SqlErr, TransactionTrait as _,
+    QueryOrder as _, QuerySelect as _, QueryTrait as _, SqlErr,
 };
 use uuid::Uuid;
 
@@ -35,7 +35,7 @@ const RACED: &str = "a reply arrived in a thread being pruned";
 
 pub(super) async fn batch(store: &Store, batch: &PruneBatch) -> Result<Pruned> {
     for _ in 0..2 {
-        let txn = store.write.begin().await.map_err(db_error)?;
+        let txn = store.begin_write().await?;
         match run(&txn, batch).await {
             Ok(pruned) => {
                 txn.commit().await.map_err(raced)?;

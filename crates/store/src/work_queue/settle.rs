@@ -9,9 +9,7 @@ use agentry_domain::id::PlanId;
 use agentry_domain::planning::{Claim, ClaimRequest, Settlement};
 use agentry_domain::tracker::TaskStatus;
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ConnectionTrait as _, DatabaseTransaction, DbBackend, Statement, TransactionTrait as _,
-};
+use sea_orm::{ConnectionTrait as _, DatabaseTransaction, DbBackend, Statement};
 use uuid::Uuid;
 
 use crate::Store;
@@ -31,7 +29,7 @@ impl Store {
         now: DateTime<Utc>,
         then: Option<&ClaimRequest>,
     ) -> Result<(Vec<bool>, Vec<Claim>)> {
-        let txn = self.write.begin().await.map_err(db_error)?;
+        let txn = self.begin_write().await?;
         let plans = plan_state::plans_of(settlements.iter().map(|s| &s.task));
         for plan in &plans {
             plan_state::lock_plan(&txn, *plan).await?;

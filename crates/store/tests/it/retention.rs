@@ -2,7 +2,8 @@
 //! event is older than the cutoff, keeps what is still needed (a reply from
 //! after the cutoff, an open task's events), takes attachments with their
 //! events, lets inbox rows outlive their messages, records `events.pruned`,
-//! and is bounded: the next batch starts after its last root.
+//! and is bounded: the next batch starts after its last root; replies racing
+//! a batch from another pool never orphan a thread.
 
 use agentry_domain::clock::utc_now;
 use agentry_domain::event::Event;
@@ -225,4 +226,98 @@ async fn the_setting_is_stored_per_project(store: Store) {
     let missing = agentry_domain::id::ProjectId::generate();
     assert!(store.retention(missing).await.is_err());
     assert!(store.set_retention(missing, Some(1), &[]).await.is_err());
+}
+
+mod racing {
+    //! Replies racing retention from another connection pool, as another
+    //! replica would write them: a reply lands before its thread's batch
+    //! deletes the root (the batch runs again and takes the reply too) or
+    //! after (the reply is refused as a conflict); never an orphaned reply,
+    //! never an internal error.
+
+    use agentry_domain::Error;
+    use agentry_domain::log::EventRepo as _;
+    use agentry_domain::operations::RetentionRepo as _;
+    use agentry_store::testing::TestDatabase;
+    use sea_orm::{ConnectionTrait as _, Statement};
+
+    use super::{reply, tomorrow};
+    use crate::helpers::{chat, project, store_on};
+
+    agentry_store::on_each_database!(agentry_store::testing::with_database; replies_racing_a_prune_never_orphan_a_thread);
+
+    const THREADS: usize = 60;
+
+    async fn replies_racing_a_prune_never_orphan_a_thread(db: TestDatabase) {
+        let writer = store_on(&db).await;
+        let pruner = store_on(&db).await;
+        let (alpha, _, _) = project(&writer, "RR").await;
+        let mut roots = Vec::new();
+        for n in 0..THREADS {
+            let root = chat(&alpha, None, &format!("thread {n}"));
+            writer.append(std::slice::from_ref(&root)).await.unwrap();
+            roots.push(root);
+        }
+        // The pruner goes from the oldest root, the replies from the newest:
+        // they meet in the middle.
+        let replying = tokio::spawn({
+            let (writer, alpha) = (writer.clone(), alpha.clone());
+            async move {
+                let (mut landed, mut refused) = (0, 0);
+                for root in roots.iter().rev() {
+                    match writer.append(&[reply(&alpha, root, "late")]).await {
+                        Ok(()) => landed += 1,
+                        Err(Error::Conflict(_)) => refused += 1,
+                        Err(e) => panic!("a reply to a pruned thread: {e:?}"),
+                    }
+                }
+                (landed, refused)
+            }
+        });
+        let mut after = None;
+        for _ in 0..1_000 {
+            match pruner.prune_batch(&tomorrow(&alpha, after, 3)).await {
+                Ok(pruned) => match pruned.last_root {
+                    Some(last) => after = Some(last),
+                    None => break,
+                },
+                // Raced twice in a row: the pass tries the batch again later.
+                Err(Error::Unavailable(_)) => {}
+                Err(e) => panic!("a batch failed: {e:?}"),
+            }
+        }
+        let (landed, refused) = replying.await.unwrap();
+        assert_eq!(landed + refused, THREADS);
+
+        let conn = writer.connection();
+        let orphans = conn
+            .query_one_raw(Statement::from_string(
+                conn.get_database_backend(),
+                "SELECT COUNT(*) AS n FROM events c LEFT JOIN events p ON p.id = c.parent_id \
+                 WHERE c.parent_id IS NOT NULL AND p.id IS NULL",
+            ))
+            .await
+            .unwrap()
+            .unwrap()
+            .try_get::<i64>("", "n")
+            .unwrap();
+        assert_eq!(orphans, 0, "every reply has its root");
+        // What the race left, a later pass takes whole.
+        let mut after = None;
+        loop {
+            let pruned = pruner
+                .prune_batch(&tomorrow(&alpha, after, 50))
+                .await
+                .unwrap();
+            match pruned.last_root {
+                Some(last) => after = Some(last),
+                None => break,
+            }
+        }
+        for id in super::ids(&writer, &alpha).await {
+            let event = writer.get_event(id).await.unwrap().unwrap();
+            assert_eq!(event.kind.type_name(), "events.pruned", "{event:?}");
+        }
+        pruner.close().await.unwrap();
+    }
 }

@@ -133,6 +133,7 @@ async fn prune(
         if after.is_none() {
             break;
         }
+        store.rest(pruned.held).await;
     }
     Ok(after)
 }

@@ -3,7 +3,7 @@
 
 mod prune;
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use agentry_domain::event::Event;
 use agentry_domain::id::ProjectId;
@@ -85,10 +85,12 @@ impl RetentionRepo for Store {
 
     async fn prune_batch(&self, batch: &PruneBatch) -> Result<Pruned> {
         let started = Instant::now();
-        let pruned = prune::batch(self, batch).await?;
-        if pruned.last_root.is_some() {
-            tokio::time::sleep(started.elapsed() * REST_PER_BATCH).await;
-        }
+        let mut pruned = prune::batch(self, batch).await?;
+        pruned.held = started.elapsed();
         Ok(pruned)
+    }
+
+    async fn rest(&self, held: Duration) {
+        tokio::time::sleep(held * REST_PER_BATCH).await;
     }
 }

@@ -8,7 +8,7 @@ use agentry_domain::operations::RetentionRepo as _;
 use agentry_domain::operations::retention::PruneBatch;
 use agentry_store::testing::TestDatabase;
 use agentry_store::{Options, Store};
-use chrono::{TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use poem::http::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -184,21 +184,18 @@ async fn pruning_a_finished_plans_turns_keeps_its_usage(db: TestDatabase) {
     let store = Store::connect(&app.database_url, &Options::default())
         .await
         .unwrap();
-    let now = Utc::now();
-    let batch = PruneBatch {
-        project: ProjectId(project.parse().unwrap()),
-        cutoff: now + TimeDelta::days(1),
-        after: None,
-        limit: 10_000,
-        now,
-    };
-    let pruned = store.prune_batch(&batch).await.unwrap();
-    assert_eq!(pruned.snapshots, 1, "{pruned:?}");
+    // Everything before now is old; batches of one thread each: every task's
+    // turns go in a batch of their own, and the plan's usage is then the sum
+    // of several snapshots.
+    let pid = ProjectId(project.parse().unwrap());
+    let cutoff = Utc::now() + TimeDelta::milliseconds(1);
+    tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    let (snapshots, threads, kept) = prune_pass(&store, pid, cutoff).await;
+    assert_eq!(snapshots, 2, "one per task's thread");
     assert!(
-        pruned.threads > 0 && pruned.kept >= 1,
-        "the plan's plan_created stays: {pruned:?}"
+        threads > 0 && kept >= 1,
+        "the plan's plan_created stays: {threads} deleted, {kept} kept"
     );
-    assert_eq!(pruned.last_root, None, "one batch held them all");
 
     let after = app.get(&usage_path, &app.admin).await.body;
     for breakdown in ["by_model", "by_task", "by_assistant"] {
@@ -240,13 +237,39 @@ async fn pruning_a_finished_plans_turns_keeps_its_usage(db: TestDatabase) {
             &format!("project_id={project}&types=events.pruned"),
         )
         .await;
-    assert_eq!(pruned_events.len(), 1);
-    // Again: no turn is left to snapshot, and the snapshot is not counted twice.
-    let again = store.prune_batch(&batch).await.unwrap();
-    assert_eq!(again.snapshots, 0, "{again:?}");
+    assert!(
+        pruned_events.len() >= 2,
+        "a record per batch: {pruned_events:?}"
+    );
+    // Again: no turn is left to snapshot, and no snapshot is counted twice.
+    let (again, _, _) = prune_pass(&store, pid, cutoff).await;
+    assert_eq!(again, 0);
     let twice = app.get(&usage_path, &app.admin).await.body;
     assert_eq!(
         twice["totals"]["input_tokens"],
         before["totals"]["input_tokens"]
     );
+}
+
+/// Prunes what is older than `cutoff` a thread at a time: the snapshots
+/// written, the threads deleted and kept.
+async fn prune_pass(store: &Store, project: ProjectId, cutoff: DateTime<Utc>) -> (u64, u64, u64) {
+    let (mut snapshots, mut threads, mut kept, mut after) = (0, 0, 0, None);
+    loop {
+        let batch = PruneBatch {
+            project,
+            cutoff,
+            after,
+            limit: 1,
+            now: Utc::now(),
+        };
+        let pruned = store.prune_batch(&batch).await.unwrap();
+        snapshots += pruned.snapshots;
+        threads += pruned.threads;
+        kept += pruned.kept;
+        after = pruned.last_root;
+        if after.is_none() {
+            return (snapshots, threads, kept);
+        }
+    }
 }

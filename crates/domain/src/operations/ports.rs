@@ -62,6 +62,9 @@ pub trait RetentionRepo: Send + Sync {
     /// Prunes one batch in one transaction: the usage snapshots, the
     /// deletions and the batch's `events.pruned` commit together.
     async fn prune_batch(&self, batch: &PruneBatch) -> Result<Pruned>;
+    /// Waits before the next batch, after one that held the writer for
+    /// `held`, so that writers have it most of the time.
+    async fn rest(&self, held: std::time::Duration);
 }
 
 /// The operations context's ports, for wiring.

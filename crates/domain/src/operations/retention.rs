@@ -65,6 +65,8 @@ pub struct Pruned {
     /// Blobs of the deleted attachments that no other attachment names: the
     /// caller deletes them once the batch has committed.
     pub orphaned_blobs: Vec<String>,
+    /// How long the batch's transaction held the database's writer.
+    pub held: std::time::Duration,
 }
 
 /// What a pass over a project did.

@@ -11,16 +11,15 @@ use agentry_domain::event::{Event, EventKind};
 use agentry_domain::id::{EventId, PlanId, TaskId};
 use agentry_domain::operations::retention::{PruneBatch, Pruned};
 use agentry_domain::operations::{EventsPruned, RetentionEvent};
-use agentry_domain::planning::{
-    AgentEvent, PlanEvent, PlanStatus, TURN_COMPLETED, USAGE_SNAPSHOT, UsageSnapshot,
-};
+use agentry_domain::planning::{AgentEvent, PlanStatus, TURN_COMPLETED, UsageSnapshot};
 use agentry_domain::tracker::TaskStatus;
 use agentry_domain::{Error, Result};
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait as _, DatabaseTransaction, DbErr, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, QuerySelect as _, QueryTrait as _, SqlErr,
+    ColumnTrait as _, ConnectionTrait as _, DatabaseTransaction, DbBackend, DbErr,
+    EntityTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _, QueryTrait as _, SqlErr,
+    Statement,
 };
 use uuid::Uuid;
 
@@ -59,26 +58,50 @@ fn raced(err: DbErr) -> Error {
     }
 }
 
+/// Roots whose threads are read together at most; fewer once the threads
+/// read so far say how many more fit in the batch.
+const ROOTS_PER_READ: usize = 64;
+
 async fn run(txn: &DatabaseTransaction, b: &PruneBatch) -> Result<Pruned> {
+    lock_project(txn, b).await?;
     let roots = oldest_roots(txn, b).await?;
-    let threads = gather(txn, &roots, b.cutoff).await?;
-    let needed = Needed::load(txn, &threads).await?;
     let mut pruned = Pruned::default();
-    let mut doomed = Vec::new();
-    let mut decided = 0;
-    for thread in &threads {
-        if pruned.events >= u64::from(b.limit) {
-            break;
+    let mut doomed: Vec<Thread> = Vec::new();
+    let mut needed = Needed::default();
+    let (mut decided, mut read_events) = (0, 0_u64);
+    let mut rest = &roots[..];
+    'reads: while !rest.is_empty() {
+        // As many roots as the batch's room holds threads of the size seen
+        // so far: a log of long threads is not read far past the limit.
+        let room = u64::from(b.limit).saturating_sub(pruned.events).max(1);
+        let per_thread = if decided == 0 {
+            1
+        } else {
+            (read_events / decided as u64).max(1)
+        };
+        let take = usize::try_from(room / per_thread)
+            .unwrap_or(usize::MAX)
+            .clamp(1, ROOTS_PER_READ)
+            .min(rest.len());
+        let (group, later) = rest.split_at(take);
+        rest = later;
+        let threads = gather(txn, group, b.cutoff).await?;
+        needed.load(txn, &threads).await?;
+        for thread in threads {
+            if pruned.events >= u64::from(b.limit) {
+                break 'reads;
+            }
+            decided += 1;
+            read_events += thread.events;
+            pruned.last_root = Some(EventId(thread.root));
+            if thread.fresh || needed.keeps(&thread) {
+                pruned.kept += 1;
+                continue;
+            }
+            pruned.threads += 1;
+            pruned.events += thread.events;
+            doomed.push(thread);
         }
-        decided += 1;
-        pruned.last_root = Some(EventId(thread.root));
-        if thread.fresh || needed.keeps(thread) {
-            pruned.kept += 1;
-            continue;
-        }
-        pruned.threads += 1;
-        pruned.events += thread.events;
-        doomed.push(thread);
     }
     if decided == roots.len() && roots.len() < b.limit as usize {
         pruned.last_root = None;
@@ -128,6 +151,26 @@ async fn run(txn: &DatabaseTransaction, b: &PruneBatch) -> Result<Pruned> {
     )?);
     crate::events::insert(txn, &recorded).await?;
     Ok(pruned)
+}
+
+/// One batch of a project at a time: on PostgreSQL two passes (two
+/// replicas, or a manual prune beside the background one) would otherwise
+/// read the same threads, and one would record deletions the other made. A
+/// transaction-scoped advisory lock, not a row lock: writers' foreign-key
+/// checks on the project's row must not wait for a batch. SQLite's batches
+/// are serialized already by their `BEGIN IMMEDIATE`.
+async fn lock_project(txn: &DatabaseTransaction, b: &PruneBatch) -> Result<()> {
+    if txn.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        [format!("agentry.prune:{}", b.project.0).into()],
+    ))
+    .await
+    .map_err(db_error)?;
+    Ok(())
 }
 
 type Row = (Uuid, Option<Uuid>, Option<Uuid>, DateTime<Utc>, String);
@@ -238,6 +281,7 @@ async fn gather(
 
 /// What keeps an old thread: a task that is not closed, a plan that has not
 /// finished, or the root being a plan's `plan_created` (its id is the plan's).
+#[derive(Default)]
 struct Needed {
     open_tasks: HashSet<Uuid>,
     plan_of: HashMap<Uuid, Uuid>,
@@ -246,19 +290,15 @@ struct Needed {
 }
 
 impl Needed {
-    async fn load(txn: &DatabaseTransaction, threads: &[Thread]) -> Result<Self> {
+    /// Adds what `threads` need.
+    async fn load(&mut self, txn: &DatabaseTransaction, threads: &[Thread]) -> Result<()> {
         let task_ids: Vec<Uuid> = threads
             .iter()
             .flat_map(|t| t.tasks.iter().copied())
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
-        let mut needed = Self {
-            open_tasks: HashSet::new(),
-            plan_of: HashMap::new(),
-            running_plans: HashSet::new(),
-            anchors: HashSet::new(),
-        };
+        let needed = self;
         for chunk in task_ids.chunks(ROWS_PER_STATEMENT) {
             let found: Vec<(Uuid, String, Option<Uuid>)> = tasks::Entity::find()
                 .select_only()
@@ -315,7 +355,7 @@ impl Needed {
                 }
             }
         }
-        Ok(needed)
+        Ok(())
     }
 
     fn keeps(&self, thread: &Thread) -> bool {
@@ -335,7 +375,7 @@ impl Needed {
 async fn snapshots(
     txn: &DatabaseTransaction,
     b: &PruneBatch,
-    doomed: &[&Thread],
+    doomed: &[Thread],
     needed: &Needed,
 ) -> Result<Vec<Event>> {
     let mut by_plan: BTreeMap<Uuid, Vec<(Uuid, Option<Uuid>)>> = BTreeMap::new();
@@ -361,37 +401,13 @@ async fn snapshots(
                 decoded.push((task.map(TaskId), turn));
             }
         }
-        let previous = previous_snapshot(txn, plan).await?;
         let snapshot = UsageSnapshot::fold(
             PlanId(plan),
-            previous,
             decoded.iter().map(|(task, turn)| (*task, turn)),
         );
-        recorded.push(snapshot.into_event(b.project, b.now)?);
+        recorded.extend(snapshot.into_events(b.project, b.now)?);
     }
     Ok(recorded)
-}
-
-async fn previous_snapshot(txn: &DatabaseTransaction, plan: Uuid) -> Result<Option<UsageSnapshot>> {
-    let newest = events::Entity::find()
-        .select_only()
-        .column(events::Column::Id)
-        .column_as(Expr::cust("CAST(payload AS TEXT)"), "payload")
-        .filter(events::Column::ParentId.eq(plan))
-        .filter(events::Column::Kind.eq(USAGE_SNAPSHOT))
-        .order_by_desc(events::Column::Id)
-        .limit(1)
-        .into_tuple::<(Uuid, String)>()
-        .one(txn)
-        .await
-        .map_err(db_error)?;
-    match newest {
-        Some((_, payload)) => match decode::<PlanEvent>(USAGE_SNAPSHOT, &payload)? {
-            Some(PlanEvent::UsageSnapshot(snapshot)) => Ok(Some(snapshot)),
-            _ => Ok(None),
-        },
-        None => Ok(None),
-    }
 }
 
 async fn payloads_of(

@@ -1,6 +1,8 @@
 //! Retention: how long a project keeps its events, and pruning what is older
-//! in bounded batches, each its own transaction, so writers wait at most one
-//! batch (on PostgreSQL not at all: a batch locks only the rows it deletes).
+//! in bounded batches, each its own transaction, resting between them: on
+//! SQLite writers wait for the batch that holds the write lock; on PostgreSQL
+//! only a reply into a thread being deleted waits for its batch (and is then
+//! refused: the thread is gone).
 
 use std::sync::Arc;
 
@@ -145,6 +147,8 @@ impl Retention {
                 Some(last) => after = Some(last),
                 None => return Ok(report),
             }
+            // After the blobs: a pass dropped while it rests leaves none behind.
+            self.retention.rest(pruned.held).await;
         }
     }
 }

@@ -18,7 +18,7 @@ impl Plans {
     /// retention has pruned some of its turns.
     pub async fn script(&self, who: &Principal, id: PlanId) -> Result<ModelScript> {
         let (plan, _) = self.load(who, id).await?;
-        if self.usage_snapshot(id).await?.is_some() {
+        if self.turns_pruned(id).await? {
             return Err(Error::Conflict(
                 "retention has pruned turns of this plan: its script cannot be rebuilt".into(),
             ));

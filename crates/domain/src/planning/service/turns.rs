@@ -24,9 +24,10 @@ impl Plans {
         let mut usage = PlanUsage::default();
         self.each_turn(who, id, |task, event| usage.add(task, event, &self.prices))
             .await?;
-        if let Some(snapshot) = self.usage_snapshot(id).await? {
+        let pruned = self.pruned_usage(id).await?;
+        if !pruned.lines.is_empty() {
             let keys = self.task_keys(who, id).await?;
-            for line in &snapshot.lines {
+            for line in &pruned.lines {
                 let key = line.task.and_then(|t| keys.get(&t)).map(String::as_str);
                 usage.add_pruned(key, line, &self.prices);
             }
@@ -35,27 +36,36 @@ impl Plans {
         Ok(usage)
     }
 
-    /// What retention has pruned of the plan's turns, if it has: the newest
-    /// `usage.snapshot` under its `plan_created`.
-    pub(super) async fn usage_snapshot(&self, id: PlanId) -> Result<Option<UsageSnapshot>> {
+    /// What retention has pruned of the plan's turns: the sum of the
+    /// `usage.snapshot` events under its `plan_created`.
+    async fn pruned_usage(&self, id: PlanId) -> Result<UsageSnapshot> {
+        let filter = EventFilter {
+            parent_id: Some(plan_event(id)),
+            ..EventFilter::default()
+        };
+        let mut sum = UsageSnapshot {
+            plan: id,
+            lines: Vec::new(),
+        };
+        for event in self.all_of(filter, USAGE_SNAPSHOT).await? {
+            match event.kind.decode::<PlanEvent>() {
+                Some(Ok(PlanEvent::UsageSnapshot(snapshot))) => sum.absorb(snapshot),
+                Some(Err(e)) => return Err(e),
+                _ => {}
+            }
+        }
+        Ok(sum)
+    }
+
+    /// Whether retention has pruned turns of the plan.
+    pub(super) async fn turns_pruned(&self, id: PlanId) -> Result<bool> {
         let filter = EventFilter {
             parent_id: Some(plan_event(id)),
             types: vec![USAGE_SNAPSHOT.to_owned()],
             limit: 1,
             ..EventFilter::default()
         };
-        let newest = self
-            .log
-            .events
-            .list_events(&filter)
-            .await?
-            .into_iter()
-            .next();
-        match newest.map(|e| e.kind.decode::<PlanEvent>()) {
-            Some(Some(Ok(PlanEvent::UsageSnapshot(snapshot)))) => Ok(Some(snapshot)),
-            Some(Some(Err(e))) => Err(e),
-            _ => Ok(None),
-        }
+        Ok(!self.log.events.list_events(&filter).await?.is_empty())
     }
 
     async fn task_keys(&self, who: &Principal, id: PlanId) -> Result<HashMap<TaskId, String>> {
@@ -101,8 +111,14 @@ impl Plans {
     }
 
     /// Every `turn.completed` `filter` selects, oldest first.
-    async fn all_turns(&self, mut filter: EventFilter) -> Result<Vec<Event>> {
-        filter.types = vec![crate::planning::events::TURN_COMPLETED.to_owned()];
+    async fn all_turns(&self, filter: EventFilter) -> Result<Vec<Event>> {
+        self.all_of(filter, crate::planning::events::TURN_COMPLETED)
+            .await
+    }
+
+    /// Every event of type `kind` that `filter` selects, oldest first.
+    async fn all_of(&self, mut filter: EventFilter, kind: &str) -> Result<Vec<Event>> {
+        filter.types = vec![kind.to_owned()];
         filter.limit = page::MAX_LIMIT;
         let mut all = Vec::new();
         loop {

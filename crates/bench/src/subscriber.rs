@@ -1,20 +1,19 @@
 //! Live-feed clients: a WebSocket (`GET /api/v1/ws`) or a server-sent-events
 //! stream (`GET /api/v1/events/stream`), each read as the text of one message
-//! after another.
+//! after another. The SSE client is as lean as the WebSocket one, a socket
+//! read in the subscriber's own task: a hyper client connection, with a task
+//! of its own driving it and a channel to its body, cost the harness twice
+//! as much per message, on the cores the server shares.
 
 use std::net::SocketAddr;
 
 use anyhow::{Context as _, bail};
-use bytes::Bytes;
 use futures::StreamExt as _;
-use http_body_util::{BodyExt as _, Empty};
-use hyper::body::Incoming;
-use hyper::header::{ACCEPT, AUTHORIZATION, HOST};
-use hyper_util::rt::TokioIo;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
-use tokio::task::JoinHandle;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 /// How a subscriber is served.
@@ -37,19 +36,39 @@ impl Transport {
 pub enum Subscriber {
     Ws(Box<WebSocketStream<MaybeTlsStream<TcpStream>>>),
     Sse {
-        body: Incoming,
-        buffer: String,
-        /// Drives the connection; it ends with the body.
-        driver: JoinHandle<()>,
+        stream: TcpStream,
+        /// Bytes read and not yet decoded (HTTP/1.1 chunks).
+        raw: Vec<u8>,
+        /// Decoded event-stream text not yet split into events.
+        text: String,
     },
 }
 
-impl Drop for Subscriber {
-    fn drop(&mut self) {
-        if let Self::Sse { driver, .. } = self {
-            driver.abort();
-        }
+/// What the start of `raw` holds of a chunked body.
+enum Chunk {
+    /// A chunk's data, and the bytes it took in all.
+    Data(std::ops::Range<usize>, usize),
+    /// The last chunk: the body is over.
+    End,
+    Incomplete,
+}
+
+fn chunk(raw: &[u8]) -> anyhow::Result<Chunk> {
+    let Some(line) = raw.windows(2).position(|w| w == b"\r\n") else {
+        return Ok(Chunk::Incomplete);
+    };
+    let size = std::str::from_utf8(&raw[..line])?;
+    let size = usize::from_str_radix(size.split(';').next().unwrap_or("").trim(), 16)
+        .with_context(|| format!("a chunk size: {size:?}"))?;
+    if size == 0 {
+        return Ok(Chunk::End);
     }
+    let start = line + 2;
+    let taken = start + size + 2;
+    if raw.len() < taken {
+        return Ok(Chunk::Incomplete);
+    }
+    Ok(Chunk::Data(start..start + size, taken))
 }
 
 impl Subscriber {
@@ -71,26 +90,37 @@ impl Subscriber {
                 Ok(Self::Ws(Box::new(socket)))
             }
             Transport::Sse => {
-                let stream = TcpStream::connect(addr).await?;
+                let mut stream = TcpStream::connect(addr).await?;
                 stream.set_nodelay(true)?;
-                let (mut sender, connection) =
-                    hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
-                let driver = tokio::spawn(async move {
-                    let _ = connection.await;
-                });
-                let request = hyper::Request::get(format!("/api/v1/events/stream?{query}"))
-                    .header(HOST, addr.to_string())
-                    .header(AUTHORIZATION, bearer)
-                    .header(ACCEPT, "text/event-stream")
-                    .body(Empty::<Bytes>::new())?;
-                let response = sender.send_request(request).await?;
-                if !response.status().is_success() {
-                    bail!("the event stream was refused: {}", response.status());
+                let request = format!(
+                    "GET /api/v1/events/stream?{query} HTTP/1.1\r\nHost: {addr}\r\n\
+                     Authorization: {bearer}\r\nAccept: text/event-stream\r\n\r\n"
+                );
+                stream.write_all(request.as_bytes()).await?;
+                let mut raw = Vec::with_capacity(4096);
+                let head = loop {
+                    if let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") {
+                        break end + 4;
+                    }
+                    if stream.read_buf(&mut raw).await? == 0 {
+                        bail!("the event stream closed before its headers");
+                    }
+                };
+                let headers = String::from_utf8_lossy(&raw[..head]).to_ascii_lowercase();
+                if !headers.starts_with("http/1.1 200") {
+                    bail!(
+                        "the event stream was refused: {}",
+                        headers.lines().next().unwrap_or("")
+                    );
                 }
+                if !headers.contains("transfer-encoding: chunked") {
+                    bail!("the event stream is not chunked: {headers}");
+                }
+                raw.drain(..head);
                 Ok(Self::Sse {
-                    body: response.into_body(),
-                    buffer: String::new(),
-                    driver,
+                    stream,
+                    raw,
+                    text: String::new(),
                 })
             }
         }
@@ -107,17 +137,25 @@ impl Subscriber {
                     Ok(_) => {}
                 }
             },
-            Self::Sse { body, buffer, .. } => loop {
-                if let Some(end) = buffer.find("\n\n") {
-                    let block: String = buffer.drain(..end + 2).collect();
+            Self::Sse { stream, raw, text } => loop {
+                if let Some(end) = text.find("\n\n") {
+                    let block: String = text.drain(..end + 2).collect();
                     if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data:")) {
                         return Some(data.trim_start().to_owned());
                     }
                     continue; // a keep-alive comment
                 }
-                let frame = body.frame().await?.ok()?;
-                if let Ok(data) = frame.into_data() {
-                    buffer.push_str(&String::from_utf8_lossy(&data));
+                match chunk(raw).ok()? {
+                    Chunk::Data(data, taken) => {
+                        text.push_str(&String::from_utf8_lossy(&raw[data]));
+                        raw.drain(..taken);
+                    }
+                    Chunk::End => return None,
+                    Chunk::Incomplete => {
+                        if stream.read_buf(raw).await.ok()? == 0 {
+                            return None;
+                        }
+                    }
                 }
             },
         }

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use super::{Plans, plan_event};
-use crate::Result;
 use crate::caller::Principal;
 use crate::event::Event;
 use crate::id::{PlanId, TaskId};
@@ -13,6 +12,7 @@ use crate::log::EventFilter;
 use crate::page;
 use crate::planning::USAGE_SNAPSHOT;
 use crate::planning::{PlanEvent, PlanUsage, UsageSnapshot};
+use crate::{Error, Result};
 
 impl Plans {
     /// Tokens (and, with prices configured, cost) per model, task and
@@ -21,24 +21,38 @@ impl Plans {
     /// # Errors
     /// `NotFound` for a plan the caller cannot see.
     pub async fn usage(&self, who: &Principal, id: PlanId) -> Result<PlanUsage> {
-        let mut usage = PlanUsage::default();
-        self.each_turn(who, id, |task, event| usage.add(task, event, &self.prices))
-            .await?;
-        let pruned = self.pruned_usage(id).await?;
-        if !pruned.lines.is_empty() {
-            let keys = self.task_keys(who, id).await?;
-            for line in &pruned.lines {
-                let key = line.task.and_then(|t| keys.get(&t)).map(String::as_str);
-                usage.add_pruned(key, line, &self.prices);
+        // The turns and the snapshots are read apart: a batch committing in
+        // between moves turns into a snapshot, and they would count twice or
+        // not at all. Snapshots only accumulate, so the same number of them
+        // before and after the turns means the turns were read against them.
+        let mut pruned = self.pruned_usage(id).await?;
+        for _ in 0..3 {
+            let mut usage = PlanUsage::default();
+            self.each_turn(who, id, |task, event| usage.add(task, event, &self.prices))
+                .await?;
+            let again = self.pruned_usage(id).await?;
+            if again.1 != pruned.1 {
+                pruned = again;
+                continue;
             }
+            if !pruned.0.lines.is_empty() {
+                let keys = self.task_keys(who, id).await?;
+                for line in &pruned.0.lines {
+                    let key = line.task.and_then(|t| keys.get(&t)).map(String::as_str);
+                    usage.add_pruned(key, line, &self.prices);
+                }
+            }
+            usage.finish();
+            return Ok(usage);
         }
-        usage.finish();
-        Ok(usage)
+        Err(Error::unavailable(
+            "retention kept pruning the plan's turns while its usage was read",
+        ))
     }
 
     /// What retention has pruned of the plan's turns: the sum of the
-    /// `usage.snapshot` events under its `plan_created`.
-    async fn pruned_usage(&self, id: PlanId) -> Result<UsageSnapshot> {
+    /// `usage.snapshot` events under its `plan_created`, and how many there are.
+    async fn pruned_usage(&self, id: PlanId) -> Result<(UsageSnapshot, usize)> {
         let filter = EventFilter {
             parent_id: Some(plan_event(id)),
             ..EventFilter::default()
@@ -47,14 +61,16 @@ impl Plans {
             plan: id,
             lines: Vec::new(),
         };
-        for event in self.all_of(filter, USAGE_SNAPSHOT).await? {
+        let snapshots = self.all_of(filter, USAGE_SNAPSHOT).await?;
+        let count = snapshots.len();
+        for event in snapshots {
             match event.kind.decode::<PlanEvent>() {
                 Some(Ok(PlanEvent::UsageSnapshot(snapshot))) => sum.absorb(snapshot),
                 Some(Err(e)) => return Err(e),
                 _ => {}
             }
         }
-        Ok(sum)
+        Ok((sum, count))
     }
 
     /// Whether retention has pruned turns of the plan.

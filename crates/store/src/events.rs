@@ -187,6 +187,26 @@ impl Store {
     }
 }
 
+/// The events of `ids` that exist, read within `conn` (a transaction's view).
+pub(crate) async fn by_ids(conn: &impl ConnectionTrait, ids: &[Uuid]) -> Result<Vec<Event>> {
+    let backend = conn.get_database_backend();
+    let mut events = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+        let mut params = Params::new(backend);
+        let list: Vec<String> = chunk.iter().map(|id| params.push(*id)).collect();
+        let sql = format!(
+            "SELECT {COLUMNS} FROM events WHERE id IN ({})",
+            list.join(", ")
+        );
+        let statement = Statement::from_sql_and_values(backend, sql, params.values);
+        let rows = conn.query_all_raw(statement).await.map_err(db_error)?;
+        for row in &rows {
+            events.push(from_row(row)?);
+        }
+    }
+    Ok(events)
+}
+
 /// One index range of a feed, newest first.
 fn range(filter: &EventFilter, kind: Option<&str>, limit: u64, params: &mut Params) -> String {
     let mut conditions = Vec::new();

@@ -7,11 +7,13 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
-use agentry_domain::event::{Event, EventKind};
+use agentry_domain::event::Event;
 use agentry_domain::id::{EventId, PlanId, TaskId};
 use agentry_domain::operations::retention::{PruneBatch, Pruned};
 use agentry_domain::operations::{EventsPruned, RetentionEvent};
-use agentry_domain::planning::{AgentEvent, PlanStatus, TURN_COMPLETED, UsageSnapshot};
+use agentry_domain::planning::{
+    AgentEvent, PlanStatus, TURN_COMPLETED, TurnCompleted, UsageSnapshot,
+};
 use agentry_domain::tracker::TaskStatus;
 use agentry_domain::{Error, Result};
 use chrono::{DateTime, Utc};
@@ -370,67 +372,42 @@ impl Needed {
     }
 }
 
-/// Each finished plan whose turns go: its new usage snapshot, the previous
-/// one plus these turns.
+/// The `usage.snapshot` events of the finished plans whose turns go: each
+/// plan's turns of this batch, summed.
 async fn snapshots(
     txn: &DatabaseTransaction,
     b: &PruneBatch,
     doomed: &[Thread],
     needed: &Needed,
 ) -> Result<Vec<Event>> {
-    let mut by_plan: BTreeMap<Uuid, Vec<(Uuid, Option<Uuid>)>> = BTreeMap::new();
+    let mut owner: HashMap<Uuid, (Option<Uuid>, Uuid)> = HashMap::new();
     for (turn, task) in doomed.iter().flat_map(|t| t.turns.iter()) {
         if let Some(plan) = task.and_then(|t| needed.plan_of.get(&t)) {
-            by_plan.entry(*plan).or_default().push((*turn, *task));
+            owner.insert(*turn, (*task, *plan));
+        }
+    }
+    let ids: Vec<Uuid> = owner.keys().copied().collect();
+    let mut by_plan: BTreeMap<Uuid, Vec<(Option<TaskId>, TurnCompleted)>> = BTreeMap::new();
+    for event in crate::events::by_ids(txn, &ids).await? {
+        let Some((task, plan)) = owner.get(&event.id.0) else {
+            continue;
+        };
+        if let Some(AgentEvent::TurnCompleted(turn)) =
+            event.kind.decode::<AgentEvent>().transpose()?
+        {
+            by_plan
+                .entry(*plan)
+                .or_default()
+                .push((task.map(TaskId), turn));
         }
     }
     let mut recorded = Vec::with_capacity(by_plan.len());
     for (plan, turns) in by_plan {
-        let ids: Vec<Uuid> = turns.iter().map(|(id, _)| *id).collect();
-        let mut payloads: HashMap<Uuid, String> = HashMap::new();
-        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
-            payloads
-                .extend(payloads_of(txn, events::Column::Id.is_in(chunk.iter().copied())).await?);
-        }
-        let mut decoded = Vec::with_capacity(turns.len());
-        for (id, task) in &turns {
-            let Some(payload) = payloads.remove(id) else {
-                continue;
-            };
-            if let Some(AgentEvent::TurnCompleted(turn)) = decode(TURN_COMPLETED, &payload)? {
-                decoded.push((task.map(TaskId), turn));
-            }
-        }
-        let snapshot = UsageSnapshot::fold(
-            PlanId(plan),
-            decoded.iter().map(|(task, turn)| (*task, turn)),
-        );
+        let snapshot =
+            UsageSnapshot::fold(PlanId(plan), turns.iter().map(|(task, turn)| (*task, turn)));
         recorded.extend(snapshot.into_events(b.project, b.now)?);
     }
     Ok(recorded)
-}
-
-async fn payloads_of(
-    txn: &DatabaseTransaction,
-    condition: impl sea_orm::sea_query::IntoCondition,
-) -> Result<Vec<(Uuid, String)>> {
-    events::Entity::find()
-        .select_only()
-        .column(events::Column::Id)
-        .column_as(Expr::cust("CAST(payload AS TEXT)"), "payload")
-        .filter(condition)
-        .into_tuple()
-        .all(txn)
-        .await
-        .map_err(db_error)
-}
-
-fn decode<K: agentry_domain::event::Kinds>(kind: &str, payload: &str) -> Result<Option<K>> {
-    let payload = serde_json::from_str(payload)
-        .map_err(|e| crate::error::corrupt("event payload", e.to_string()))?;
-    EventKind::stored(kind.to_owned(), payload)
-        .decode::<K>()
-        .transpose()
 }
 
 /// Deletes the attachments of `ids` and empties the inbox rows that name

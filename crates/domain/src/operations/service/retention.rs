@@ -13,14 +13,13 @@ use crate::event::Event;
 use crate::id::ProjectId;
 use crate::log::BlobStore;
 use crate::operations::retention::{BATCH_MAX, PruneBatch, PruneReport, check_max_age};
-use crate::operations::{Ports, RetentionEvent, RetentionRepo, RetentionSet};
+use crate::operations::{Ports, RetentionEvent, RetentionSet};
 use crate::workspace::{self, access};
 use crate::{Error, Result};
 
 /// The retention use cases.
 #[derive(Clone)]
 pub struct Retention {
-    retention: Arc<dyn RetentionRepo>,
     blobs: Arc<dyn BlobStore>,
     ports: Ports,
     workspace: workspace::Ports,
@@ -41,7 +40,6 @@ impl Retention {
         batch: u32,
     ) -> Self {
         Self {
-            retention: ports.retention.clone(),
             blobs,
             ports,
             workspace,
@@ -55,7 +53,7 @@ impl Retention {
     /// `NotFound` for a project the caller cannot see.
     pub async fn get(&self, who: &Principal, project: ProjectId) -> Result<Option<u32>> {
         access::project(&self.workspace, who, project).await?;
-        self.retention.retention(project).await
+        self.ports.retention.retention(project).await
     }
 
     /// Sets how many days the project keeps its events (`None`: all). Only an
@@ -80,7 +78,8 @@ impl Retention {
             RetentionEvent::RetentionSet(RetentionSet { max_age_days }),
             self.ports.clock.now(),
         )?;
-        self.retention
+        self.ports
+            .retention
             .set_retention(project, max_age_days, &[event])
             .await?;
         Ok(max_age_days)
@@ -94,7 +93,7 @@ impl Retention {
     pub async fn prune_now(&self, who: &Principal, project: ProjectId) -> Result<PruneReport> {
         access::project(&self.workspace, who, project).await?;
         who.require_admin()?;
-        let Some(days) = self.retention.retention(project).await? else {
+        let Some(days) = self.ports.retention.retention(project).await? else {
             return Err(Error::Conflict(
                 "the project keeps every event: set max_age_days first".into(),
             ));
@@ -109,7 +108,7 @@ impl Retention {
     /// # Errors
     /// The store's, listing the projects.
     pub async fn prune_all(&self) -> Result<Vec<(ProjectId, Result<PruneReport>)>> {
-        let projects = self.retention.projects_with_retention().await?;
+        let projects = self.ports.retention.projects_with_retention().await?;
         let mut done = Vec::with_capacity(projects.len());
         for (project, days) in projects {
             done.push((project, self.prune(project, days).await));
@@ -129,6 +128,7 @@ impl Retention {
         let mut after = None;
         loop {
             let pruned = self
+                .ports
                 .retention
                 .prune_batch(&PruneBatch {
                     project,
@@ -148,7 +148,7 @@ impl Retention {
                 None => return Ok(report),
             }
             // After the blobs: a pass dropped while it rests leaves none behind.
-            self.retention.rest(pruned.held).await;
+            self.ports.retention.rest(pruned.held).await;
         }
     }
 }

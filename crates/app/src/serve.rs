@@ -11,23 +11,26 @@ use std::pin::{Pin, pin};
 use std::sync::Arc;
 use std::time::Duration;
 
-use agentry_http::live::ConnectionSlot;
+use agentry_http::live::{ConnectionSlot, OwnsConnection};
 use bytes::Bytes;
 use hyper::body::Incoming;
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use poem::endpoint::BoxEndpoint;
 use poem::http::uri::Scheme;
-use poem::http::{Request, Response as HttpResponse};
+use poem::http::{Request, Response as HttpResponse, Version};
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint as _, Response};
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
+use self::detach::{Detach, Detachable};
 use self::idle::Tracked;
 
+mod detach;
 mod idle;
+mod owned;
 
 /// What one client may hold of the server.
 #[derive(Clone, Copy, Debug)]
@@ -125,8 +128,8 @@ async fn connection(
         slot,
         stop: shared.stop.clone(),
     };
-    let service = service(shared, remote, held);
     if http2 {
+        let service = service(shared, remote, held, None);
         let (stream, idle) = Tracked::new(stream);
         let connection = http2::Builder::new(TokioExecutor::new())
             .timer(TokioTimer::new())
@@ -134,6 +137,8 @@ async fn connection(
         let close = |c: Pin<&mut _>| http2::Connection::graceful_shutdown(c);
         drive(connection, close, stop, idle.expired(timeout), timeout).await;
     } else {
+        let (stream, detach) = Detachable::new(stream);
+        let service = service(shared, remote, held, Some(detach));
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(timeout)
@@ -200,10 +205,15 @@ async fn drive<C, E>(
     }
 }
 
+/// Serves each request through the endpoint. A response that owns its
+/// connection (a live feed) on HTTP/1.1 takes the socket from hyper and is
+/// written by a task of its own; hyper, answered with an empty response that
+/// goes nowhere, finds its connection closed.
 fn service(
     shared: Arc<Shared>,
     remote: SocketAddr,
     held: ConnectionSlot,
+    detach: Option<Detach>,
 ) -> impl hyper::service::Service<
     Request<Incoming>,
     Response = HttpResponse<Body>,
@@ -213,10 +223,24 @@ fn service(
     let remote = RemoteAddr(Addr::SocketAddr(remote));
     hyper::service::service_fn(move |request: Request<Incoming>| {
         let local = shared.local.clone();
+        let detach = (request.version() == Version::HTTP_11)
+            .then(|| detach.clone())
+            .flatten();
         let mut request = poem::Request::from((request, local, remote.clone(), Scheme::HTTP));
         request.extensions_mut().insert(held.clone());
         let shared = shared.clone();
-        async move { Ok(shared.endpoint.get_response(request).await.into()) }
+        let held = held.clone();
+        async move {
+            let response: HttpResponse<Body> = shared.endpoint.get_response(request).await.into();
+            if response.extensions().get::<OwnsConnection>().is_none() {
+                return Ok(response);
+            }
+            let Some(socket) = detach.and_then(|d| d.take()) else {
+                return Ok(response);
+            };
+            tokio::spawn(owned::serve(socket, response, held));
+            Ok(HttpResponse::new(Body::default()))
+        }
     })
 }
 

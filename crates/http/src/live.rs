@@ -27,7 +27,7 @@ pub use hub::{Hub, QUEUE, Wants};
 
 /// What a stream delta is called on a live feed, and in `types=`.
 pub const DELTA_TYPE: &str = "agent.stream.delta";
-pub use sse::stream;
+pub use sse::{OwnsConnection, stream};
 pub use tickets::{TICKET_TTL, Tickets, TicketsApi};
 pub use ws::socket;
 

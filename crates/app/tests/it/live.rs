@@ -90,7 +90,7 @@ impl TestApp {
         })
     }
 
-    async fn say(&self, project: &str, content: &str) -> String {
+    pub(crate) async fn say(&self, project: &str, content: &str) -> String {
         let body = json!({"project_id": project, "type": "chat_message",
                           "payload": {"content": content}});
         let reply = self.post("/api/v1/events", &self.admin, body).await;

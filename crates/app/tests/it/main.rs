@@ -17,6 +17,7 @@ mod generate;
 mod hostile;
 mod limits;
 mod live;
+mod live_served;
 mod metrics;
 mod openapi;
 mod plans;

@@ -1,0 +1,116 @@
+//! An HTTP/1.1 connection's socket, which hyper reads and writes until a
+//! response that owns the connection (a live feed) takes it. Hyper then finds
+//! it closed: what it still writes goes nowhere, and it reads the end.
+
+use std::io;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use tokio::net::TcpStream;
+
+struct Socket {
+    stream: Option<TcpStream>,
+    /// Hyper has written since it last flushed: part of an earlier response
+    /// (pipelined requests) may still be in its buffers, so the socket stays.
+    unflushed: bool,
+}
+
+/// The socket as hyper sees it.
+pub(super) struct Detachable(Arc<Mutex<Socket>>);
+
+/// The hand that takes the socket from hyper.
+#[derive(Clone)]
+pub(super) struct Detach(Arc<Mutex<Socket>>);
+
+fn lock(socket: &Mutex<Socket>) -> MutexGuard<'_, Socket> {
+    socket.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+impl Detachable {
+    pub(super) fn new(stream: TcpStream) -> (Self, Detach) {
+        let socket = Arc::new(Mutex::new(Socket {
+            stream: Some(stream),
+            unflushed: false,
+        }));
+        (Self(socket.clone()), Detach(socket))
+    }
+}
+
+impl Detach {
+    /// The socket, unless hyper may still have bytes of its own to send on it
+    /// (or it was taken already).
+    pub(super) fn take(&self) -> Option<TcpStream> {
+        let mut socket = lock(&self.0);
+        if socket.unflushed {
+            return None;
+        }
+        socket.stream.take()
+    }
+}
+
+impl AsyncRead for Detachable {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        match &mut lock(&self.0).stream {
+            Some(stream) => Pin::new(stream).poll_read(cx, buf),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+}
+
+impl AsyncWrite for Detachable {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let mut socket = lock(&self.0);
+        socket.unflushed = true;
+        match &mut socket.stream {
+            Some(stream) => Pin::new(stream).poll_write(cx, buf),
+            None => Poll::Ready(Ok(buf.len())),
+        }
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let mut socket = lock(&self.0);
+        socket.unflushed = true;
+        match &mut socket.stream {
+            Some(stream) => Pin::new(stream).poll_write_vectored(cx, bufs),
+            None => Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum())),
+        }
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    /// Hyper flushes the socket only once its own buffers are empty.
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut socket = lock(&self.0);
+        let flushed = match &mut socket.stream {
+            Some(stream) => Pin::new(stream).poll_flush(cx),
+            None => Poll::Ready(Ok(())),
+        };
+        if matches!(flushed, Poll::Ready(Ok(()))) {
+            socket.unflushed = false;
+        }
+        flushed
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        match &mut lock(&self.0).stream {
+            Some(stream) => Pin::new(stream).poll_shutdown(cx),
+            None => Poll::Ready(Ok(())),
+        }
+    }
+}

@@ -1,0 +1,168 @@
+//! Server-sent events on a served port, as `agentry-api` serves them: on
+//! HTTP/1.1 the stream takes its connection from hyper (after a request
+//! answered on the same connection, too) and is written chunked on the bare
+//! socket; a client that closes its socket is no longer a subscriber; a
+//! stopping server ends the stream with its last chunk and closes.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio::net::TcpStream;
+
+use agentry_app::{ApiConfig, App, Secret};
+
+use crate::helpers::{ADMIN_TOKEN, TestApp, api_test};
+
+api_test!(a_stream_on_http1_owns_its_connection_until_the_client_or_the_server_goes);
+
+/// Reads from `stream` into `seen` until it holds `wanted`.
+async fn read_until(stream: &mut TcpStream, seen: &mut Vec<u8>, wanted: &str) {
+    let found = tokio::time::timeout(Duration::from_secs(10), async {
+        while !String::from_utf8_lossy(seen).contains(wanted) {
+            let mut buf = [0_u8; 4096];
+            let read = stream.read(&mut buf).await.unwrap();
+            assert!(
+                read > 0,
+                "closed before {wanted:?}: {}",
+                String::from_utf8_lossy(seen)
+            );
+            seen.extend_from_slice(&buf[..read]);
+        }
+    })
+    .await;
+    assert!(
+        found.is_ok(),
+        "no {wanted:?} within 10 s: {}",
+        String::from_utf8_lossy(seen)
+    );
+}
+
+/// The server's count of live subscribers, from `/metrics`.
+async fn subscribers(address: SocketAddr) -> String {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "GET /metrics HTTP/1.1\r\nHost: {address}\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n\
+         Connection: close\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    response
+        .lines()
+        .find(|l| l.starts_with("agentry_live_subscribers "))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+async fn subscribers_become(address: SocketAddr, wanted: usize) {
+    let line = format!("agentry_live_subscribers {wanted}");
+    for _ in 0..100 {
+        if subscribers(address).await == line {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("never {line}: {}", subscribers(address).await);
+}
+
+/// Opens a stream of `project`'s chat on a connection that first answers
+/// `/healthz`, and returns the socket with the stream's head read.
+async fn open(address: SocketAddr, project: &str) -> (TcpStream, String) {
+    let mut stream = TcpStream::connect(address).await.unwrap();
+    let health = format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\n\r\n");
+    stream.write_all(health.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    read_until(&mut stream, &mut seen, "\r\n\r\n").await;
+    let head = String::from_utf8_lossy(&seen).into_owned();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let length: usize = head
+        .lines()
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length: ")
+                .map(str::to_owned)
+        })
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
+    let body_starts = head.find("\r\n\r\n").unwrap() + 4;
+    while seen.len() < body_starts + length {
+        let mut buf = [0_u8; 256];
+        let read = stream.read(&mut buf).await.unwrap();
+        seen.extend_from_slice(&buf[..read]);
+    }
+    assert_eq!(seen.len(), body_starts + length, "nothing more was sent");
+
+    let request = format!(
+        "GET /api/v1/events/stream?project_id={project}&types=chat_message HTTP/1.1\r\n\
+         Host: {address}\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n\r\n"
+    );
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut seen = Vec::new();
+    read_until(&mut stream, &mut seen, "\r\n\r\n").await;
+    (stream, String::from_utf8(seen).unwrap())
+}
+
+async fn a_stream_on_http1_owns_its_connection_until_the_client_or_the_server_goes(app: TestApp) {
+    let (project, _) = app.project(&app.admin, "SV").await;
+    let blobs = tempfile::tempdir().unwrap();
+    let mut config = ApiConfig::for_database(&app.database_url);
+    config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
+    config.blob_dir = blobs.path().to_owned();
+    let served = App::build(config).await.unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let address = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(served.serve(listener, async move {
+        let _ = stopped.await;
+    }));
+
+    let (mut stream, head) = open(address, &project).await;
+    let lower = head.to_ascii_lowercase();
+    assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
+    for header in [
+        "content-type: text/event-stream",
+        "cache-control: no-cache",
+        "transfer-encoding: chunked",
+        "connection: close",
+        "date: ",
+    ] {
+        assert!(lower.contains(header), "no {header:?} in {head}");
+    }
+    assert!(!lower.contains("content-length"), "{head}");
+    subscribers_become(address, 1).await;
+
+    let said = app.say(&project, "on the bare socket").await;
+    let mut seen = Vec::new();
+    read_until(&mut stream, &mut seen, "on the bare socket").await;
+    read_until(&mut stream, &mut seen, "\n\n\r\n").await;
+    let text = String::from_utf8(seen).unwrap();
+    let (size, rest) = text.split_once("\r\n").unwrap();
+    let size = usize::from_str_radix(size, 16).unwrap();
+    assert!(
+        rest[..size].starts_with(&format!("event: event.new\nid: {said}\ndata: {{")),
+        "one chunk, one event: {text:?}"
+    );
+    assert_eq!(&rest[size..size + 2], "\r\n", "{text:?}");
+
+    drop(stream);
+    subscribers_become(address, 0).await;
+
+    let (mut stream, _) = open(address, &project).await;
+    subscribers_become(address, 1).await;
+    stop.send(()).unwrap();
+    let mut rest = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut rest)).await;
+    assert!(ended.is_ok(), "still open after the server stopped");
+    assert!(
+        String::from_utf8_lossy(&rest).ends_with("0\r\n\r\n"),
+        "the body ends with its last chunk: {rest:?}"
+    );
+    tokio::time::timeout(Duration::from_secs(10), server)
+        .await
+        .expect("the server stops once its streams end")
+        .unwrap()
+        .unwrap();
+}

@@ -107,40 +107,14 @@ pub async fn measure(
         .into_iter()
         .map(|subscriber| tokio::spawn(receive(subscriber, start, total.clone())))
         .collect();
-    let path = "/api/v1/events";
-    let writers: Vec<_> = (0..WRITERS)
-        .map(|n| {
-            let (api, admin) = (writer.api.clone(), admin.clone());
-            tokio::spawn(async move {
-                let mut conn = api.connect(&admin).await?;
-                // Writers start spread over their period.
-                tokio::time::sleep(Duration::from_micros(
-                    u64::from(n) * 1_000_000 / u64::from(RATE),
-                ))
-                .await;
-                let mut tick = tokio::time::interval(Duration::from_millis(u64::from(WRITERS)));
-                let (mut count, mut took) = (0usize, Vec::new());
-                while start.elapsed() < WARM_UP + window {
-                    tick.tick().await;
-                    let sent = start.elapsed();
-                    let body = json!({"project_id": project, "type": "chat_message",
-                                      "payload": {"content": format!("t{}", micros(sent))}});
-                    conn.send(&Call::post(path, &body)?).await?;
-                    count += 1;
-                    if sent >= WARM_UP {
-                        took.push((micros(sent), start.elapsed() - sent));
-                    }
-                }
-                anyhow::Ok((count, took))
-            })
-        })
-        .collect();
-    let (mut count, mut answered) = (0, HashMap::new());
-    for writer in writers {
-        let (written, took) = writer.await??;
-        count += written;
-        answered.extend(took);
-    }
+    let api = writer.api.clone();
+    let (count, answered) = tokio::task::spawn_blocking(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()?
+            .block_on(write(api, admin, project, start, window))
+    })
+    .await??;
     let mut writes: Vec<Duration> = answered.values().copied().collect();
     writes.sort_unstable();
     let elapsed = start.elapsed();
@@ -177,6 +151,56 @@ pub async fn measure(
         write_p50: percentile(&writes, 50),
         write_p99: percentile(&writes, 99),
     })
+}
+
+/// The writers: [`WRITERS`] connections posting at [`RATE`] in all until
+/// `window` has passed after the warm-up. They run on a thread of their own,
+/// as clients apart from the subscribers: on the subscribers' thread a write's
+/// answer waited behind the reading of 100 sockets, and counted as the
+/// write's latency. Returns the events written, and each counted write's
+/// latency by when it was sent (µs).
+async fn write(
+    api: crate::api::Api,
+    admin: String,
+    project: uuid::Uuid,
+    start: Instant,
+    window: Duration,
+) -> anyhow::Result<(usize, HashMap<u64, Duration>)> {
+    let path = "/api/v1/events";
+    let writers: Vec<_> = (0..WRITERS)
+        .map(|n| {
+            let (api, admin) = (api.clone(), admin.clone());
+            tokio::spawn(async move {
+                let mut conn = api.connect(&admin).await?;
+                // Writers start spread over their period.
+                tokio::time::sleep(Duration::from_micros(
+                    u64::from(n) * 1_000_000 / u64::from(RATE),
+                ))
+                .await;
+                let mut tick = tokio::time::interval(Duration::from_millis(u64::from(WRITERS)));
+                let (mut count, mut took) = (0usize, Vec::new());
+                while start.elapsed() < WARM_UP + window {
+                    tick.tick().await;
+                    let sent = start.elapsed();
+                    let body = json!({"project_id": project, "type": "chat_message",
+                                      "payload": {"content": format!("t{}", micros(sent))}});
+                    conn.send(&Call::post(path, &body)?).await?;
+                    count += 1;
+                    if sent >= WARM_UP {
+                        took.push((micros(sent), start.elapsed() - sent));
+                    }
+                }
+                anyhow::Ok((count, took))
+            })
+        })
+        .collect();
+    let (mut count, mut answered) = (0, HashMap::new());
+    for writer in writers {
+        let (written, took) = writer.await??;
+        count += written;
+        answered.extend(took);
+    }
+    Ok((count, answered))
 }
 
 /// What one subscriber received: when each was sent, and how long it took

@@ -13,6 +13,7 @@ use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 use tokio_tungstenite::tungstenite::http::header::AUTHORIZATION;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
@@ -39,8 +40,8 @@ pub enum Subscriber {
         stream: TcpStream,
         /// Bytes read and not yet decoded (HTTP/1.1 chunks).
         raw: Vec<u8>,
-        /// Decoded event-stream text not yet split into events.
-        text: String,
+        /// Decoded event-stream bytes not yet split into events.
+        text: Vec<u8>,
     },
 }
 
@@ -84,9 +85,13 @@ impl Subscriber {
             Transport::WebSocket => {
                 let mut request = format!("ws://{addr}/api/v1/ws?{query}").into_client_request()?;
                 request.headers_mut().insert(AUTHORIZATION, bearer.parse()?);
-                let (socket, _) = tokio_tungstenite::connect_async(request)
-                    .await
-                    .context("opening a WebSocket")?;
+                // Messages are small: tungstenite's default 128 KiB read buffer,
+                // zeroed for each read, cost the harness more than the reading.
+                let config = WebSocketConfig::default().read_buffer_size(8 * 1024);
+                let (socket, _) =
+                    tokio_tungstenite::connect_async_with_config(request, Some(config), true)
+                        .await
+                        .context("opening a WebSocket")?;
                 Ok(Self::Ws(Box::new(socket)))
             }
             Transport::Sse => {
@@ -120,7 +125,7 @@ impl Subscriber {
                 Ok(Self::Sse {
                     stream,
                     raw,
-                    text: String::new(),
+                    text: Vec::new(),
                 })
             }
         }
@@ -138,16 +143,20 @@ impl Subscriber {
                 }
             },
             Self::Sse { stream, raw, text } => loop {
-                if let Some(end) = text.find("\n\n") {
-                    let block: String = text.drain(..end + 2).collect();
-                    if let Some(data) = block.lines().find_map(|l| l.strip_prefix("data:")) {
-                        return Some(data.trim_start().to_owned());
+                if let Some(end) = text.windows(2).position(|w| w == b"\n\n") {
+                    let data = text[..end]
+                        .split(|b| *b == b'\n')
+                        .find_map(|l| l.strip_prefix(b"data:"))
+                        .map(|d| String::from_utf8_lossy(d.trim_ascii_start()).into_owned());
+                    text.drain(..end + 2);
+                    match data {
+                        Some(data) => return Some(data),
+                        None => continue, // a keep-alive comment
                     }
-                    continue; // a keep-alive comment
                 }
                 match chunk(raw).ok()? {
                     Chunk::Data(data, taken) => {
-                        text.push_str(&String::from_utf8_lossy(&raw[data]));
+                        text.extend_from_slice(&raw[data]);
                         raw.drain(..taken);
                     }
                     Chunk::End => return None,

@@ -18,7 +18,7 @@ use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use poem::endpoint::BoxEndpoint;
 use poem::http::uri::Scheme;
-use poem::http::{Request, Response as HttpResponse, Version};
+use poem::http::{Method, Request, Response as HttpResponse, Version};
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint as _, Response};
 use tokio::io::AsyncWriteExt as _;
@@ -223,7 +223,8 @@ fn service(
     let remote = RemoteAddr(Addr::SocketAddr(remote));
     hyper::service::service_fn(move |request: Request<Incoming>| {
         let local = shared.local.clone();
-        let detach = (request.version() == Version::HTTP_11)
+        // A HEAD request's answer has no body to stream.
+        let detach = (request.version() == Version::HTTP_11 && request.method() == Method::GET)
             .then(|| detach.clone())
             .flatten();
         let mut request = poem::Request::from((request, local, remote.clone(), Scheme::HTTP));

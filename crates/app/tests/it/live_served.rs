@@ -1,8 +1,9 @@
 //! Server-sent events on a served port, as `agentry-api` serves them: on
 //! HTTP/1.1 the stream takes its connection from hyper (after a request
 //! answered on the same connection, too) and is written chunked on the bare
-//! socket; a client that closes its socket is no longer a subscriber; a
-//! stopping server ends the stream with its last chunk and closes.
+//! socket; a client that closes its socket is no longer a subscriber; HEAD
+//! gets the head alone; a stopping server ends the stream with its last
+//! chunk and closes.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -148,6 +149,23 @@ async fn a_stream_on_http1_owns_its_connection_until_the_client_or_the_server_go
     assert_eq!(&rest[size..size + 2], "\r\n", "{text:?}");
 
     drop(stream);
+    subscribers_become(address, 0).await;
+
+    // HEAD gets the head alone, from hyper.
+    let mut head_only = TcpStream::connect(address).await.unwrap();
+    let request = format!(
+        "HEAD /api/v1/events/stream?project_id={project} HTTP/1.1\r\nHost: {address}\r\n\
+         Authorization: Bearer {ADMIN_TOKEN}\r\nConnection: close\r\n\r\n"
+    );
+    head_only.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    tokio::time::timeout(Duration::from_secs(10), head_only.read_to_end(&mut answer))
+        .await
+        .expect("the answer to HEAD ends")
+        .unwrap();
+    let answer = String::from_utf8(answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(answer.ends_with("\r\n\r\n"), "no body: {answer:?}");
     subscribers_become(address, 0).await;
 
     let (mut stream, _) = open(address, &project).await;

@@ -169,7 +169,7 @@ async fn load(
 /// the load's WAL triggered spreads its writes over the next quarter minute or so;
 /// SQLite's WAL holds the last pages written. Done now, none of it lands in the
 /// middle of the samples, which then read the log as it stands in steady state.
-async fn settle(target: &Target) -> anyhow::Result<()> {
+pub(crate) async fn settle(target: &Target) -> anyhow::Result<()> {
     let conn = target.direct.connection();
     if conn.get_database_backend() == DbBackend::Postgres {
         conn.execute_unprepared("VACUUM (ANALYZE) events").await?;

@@ -177,6 +177,9 @@ async fn live_feeds(backend: Backend, args: &Args) -> anyhow::Result<Vec<live::L
     // The servers are stopped whatever happened: a runtime cannot be dropped here.
     let mut outcome = async {
         for (key, transport) in [("LIVEWS", WebSocket), ("LIVESSE", Sse)] {
+            // Each measurement meets a database at rest, not the vacuum and
+            // checkpoint the one before left due.
+            feed::settle(&server).await?;
             figures.push(live::measure(&server, &server, transport, key, window).await?);
         }
         anyhow::Ok(())
@@ -186,6 +189,7 @@ async fn live_feeds(backend: Backend, args: &Args) -> anyhow::Result<Vec<live::L
         let replica = server.replica(true).await?;
         outcome = async {
             for (key, transport) in [("CROSSWS", WebSocket), ("CROSSSSE", Sse)] {
+                feed::settle(&server).await?;
                 figures.push(live::measure(&server, &replica, transport, key, window).await?);
             }
             anyhow::Ok(())

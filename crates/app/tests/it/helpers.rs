@@ -18,6 +18,32 @@ pub struct TestApp {
     _blobs: tempfile::TempDir,
 }
 
+/// The test's database served as `agentry-api` serves it (its own connection
+/// handling, upgrades and streams that own their connections), on a port of
+/// its own, until the future given to [`TestApp::served`] completes.
+pub struct Served {
+    pub address: std::net::SocketAddr,
+    pub task: tokio::task::JoinHandle<anyhow::Result<()>>,
+    _blobs: tempfile::TempDir,
+}
+
+impl TestApp {
+    pub async fn served(&self, stop: impl Future<Output = ()> + Send + 'static) -> Served {
+        let blobs = tempfile::tempdir().unwrap();
+        let mut config = ApiConfig::for_database(&self.database_url);
+        config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
+        config.blob_dir = blobs.path().to_owned();
+        let app = App::build(config).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        Served {
+            address,
+            task: tokio::spawn(app.serve(listener, stop)),
+            _blobs: blobs,
+        }
+    }
+}
+
 /// Runs a test on the app over a fresh database.
 pub async fn with_app<F: Future<Output = ()>>(db: TestDatabase, test: impl FnOnce(TestApp) -> F) {
     test(spawn_app(db).await).await;

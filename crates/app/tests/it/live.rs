@@ -12,8 +12,6 @@ use futures::{Stream, StreamExt as _};
 use poem::http::StatusCode;
 use serde_json::{Value, json};
 
-use agentry_app::{ApiConfig, App, Secret};
-
 use crate::helpers::{ADMIN_TOKEN, TestApp, api_test, assert_problem};
 
 api_test!(
@@ -279,15 +277,8 @@ async fn a_websocket_gets_new_events_as_text_messages(app: TestApp) {
     use tokio_tungstenite::tungstenite::Message;
 
     let (project, _) = app.project(&app.admin, "WS").await;
-    // Served as `agentry-api` serves: its own connection handling, upgrades included.
-    let blobs = tempfile::tempdir().unwrap();
-    let mut config = ApiConfig::for_database(&app.database_url);
-    config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
-    config.blob_dir = blobs.path().to_owned();
-    let served = App::build(config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
-    tokio::spawn(served.serve(listener, std::future::pending()));
+    let served = app.served(std::future::pending()).await;
+    let address = served.address;
     let ticket = ticket(address).await;
     let url =
         format!("ws://{address}/api/v1/ws?project_id={project}&types=chat_message&ticket={ticket}");

@@ -11,8 +11,6 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
-use agentry_app::{ApiConfig, App, Secret};
-
 use crate::helpers::{ADMIN_TOKEN, TestApp, api_test};
 
 api_test!(a_stream_on_http1_owns_its_connection_until_the_client_or_the_server_goes);
@@ -108,17 +106,13 @@ async fn open(address: SocketAddr, project: &str) -> (TcpStream, String) {
 
 async fn a_stream_on_http1_owns_its_connection_until_the_client_or_the_server_goes(app: TestApp) {
     let (project, _) = app.project(&app.admin, "SV").await;
-    let blobs = tempfile::tempdir().unwrap();
-    let mut config = ApiConfig::for_database(&app.database_url);
-    config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
-    config.blob_dir = blobs.path().to_owned();
-    let served = App::build(config).await.unwrap();
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let address = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(served.serve(listener, async move {
-        let _ = stopped.await;
-    }));
+    let served = app
+        .served(async move {
+            let _ = stopped.await;
+        })
+        .await;
+    let address = served.address;
 
     let (mut stream, head) = open(address, &project).await;
     let lower = head.to_ascii_lowercase();
@@ -178,7 +172,7 @@ async fn a_stream_on_http1_owns_its_connection_until_the_client_or_the_server_go
         String::from_utf8_lossy(&rest).ends_with("0\r\n\r\n"),
         "the body ends with its last chunk: {rest:?}"
     );
-    tokio::time::timeout(Duration::from_secs(10), server)
+    tokio::time::timeout(Duration::from_secs(10), served.task)
         .await
         .expect("the server stops once its streams end")
         .unwrap()

@@ -17,8 +17,9 @@ use hyper::body::Incoming;
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use poem::endpoint::BoxEndpoint;
+use poem::http::header::CONNECTION;
 use poem::http::uri::Scheme;
-use poem::http::{Method, Request, Response as HttpResponse, Version};
+use poem::http::{HeaderValue, Method, Request, Response as HttpResponse, StatusCode, Version};
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint as _, Response};
 use tokio::io::AsyncWriteExt as _;
@@ -139,6 +140,8 @@ async fn connection(
     } else {
         let (stream, detach) = Detachable::new(stream);
         let service = service(shared, remote, held, Some(detach));
+        // `pipeline_flush` stays off: a response is flushed before the next
+        // request is read, which `Detach::take` relies on.
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(timeout)
@@ -233,14 +236,23 @@ fn service(
         let held = held.clone();
         async move {
             let response: HttpResponse<Body> = shared.endpoint.get_response(request).await.into();
-            if response.extensions().get::<OwnsConnection>().is_none() {
+            let status = response.status();
+            let has_body = !(status.is_informational()
+                || status == StatusCode::NO_CONTENT
+                || status == StatusCode::NOT_MODIFIED);
+            if !has_body || response.extensions().get::<OwnsConnection>().is_none() {
                 return Ok(response);
             }
             let Some(socket) = detach.and_then(|d| d.take()) else {
                 return Ok(response);
             };
             tokio::spawn(owned::serve(socket, response, held));
-            Ok(HttpResponse::new(Body::default()))
+            // The connection's last answer, so hyper reads no request the
+            // client pipelined behind this one.
+            let mut last = HttpResponse::new(Body::default());
+            last.headers_mut()
+                .insert(CONNECTION, HeaderValue::from_static("close"));
+            Ok(last)
         }
     })
 }

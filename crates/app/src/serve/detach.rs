@@ -1,6 +1,6 @@
 //! An HTTP/1.1 connection's socket, which hyper reads and writes until a
 //! response that owns the connection (a live feed) takes it. Hyper then finds
-//! it closed: what it still writes goes nowhere, and it reads the end.
+//! it closed: it reads the end, and a write fails with a broken pipe.
 
 use std::io;
 use std::pin::Pin;
@@ -14,6 +14,9 @@ struct Socket {
     stream: Option<TcpStream>,
     /// Hyper has written since it last flushed: part of an earlier response
     /// (pipelined requests) may still be in its buffers, so the socket stays.
+    /// Hyper flushes the socket only once its own buffers are empty, and
+    /// flushes each response before it reads the next request (unless
+    /// `pipeline_flush` is on, which the server leaves off).
     unflushed: bool,
 }
 
@@ -23,6 +26,13 @@ pub(super) struct Detachable(Arc<Mutex<Socket>>);
 /// The hand that takes the socket from hyper.
 #[derive(Clone)]
 pub(super) struct Detach(Arc<Mutex<Socket>>);
+
+fn taken() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::BrokenPipe,
+        "the socket was taken by a stream",
+    )
+}
 
 fn lock(socket: &Mutex<Socket>) -> MutexGuard<'_, Socket> {
     socket.lock().unwrap_or_else(PoisonError::into_inner)
@@ -73,7 +83,7 @@ impl AsyncWrite for Detachable {
         socket.unflushed = true;
         match &mut socket.stream {
             Some(stream) => Pin::new(stream).poll_write(cx, buf),
-            None => Poll::Ready(Ok(buf.len())),
+            None => Poll::Ready(Err(taken())),
         }
     }
 
@@ -86,7 +96,7 @@ impl AsyncWrite for Detachable {
         socket.unflushed = true;
         match &mut socket.stream {
             Some(stream) => Pin::new(stream).poll_write_vectored(cx, bufs),
-            None => Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum())),
+            None => Poll::Ready(Err(taken())),
         }
     }
 
@@ -94,7 +104,6 @@ impl AsyncWrite for Detachable {
         true
     }
 
-    /// Hyper flushes the socket only once its own buffers are empty.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut socket = lock(&self.0);
         let flushed = match &mut socket.stream {

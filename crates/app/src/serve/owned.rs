@@ -13,7 +13,6 @@ use bytes::Bytes;
 use futures::FutureExt as _;
 use http_body_util::BodyExt as _;
 use poem::http::Response;
-use poem::http::header::{CONNECTION, CONTENT_LENGTH, DATE, TRANSFER_ENCODING};
 use tokio::io::{AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
@@ -28,10 +27,31 @@ const BATCH: usize = 64;
 /// The end of a chunked body.
 const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
 
+/// How long the last words of a closing stream may take: its last chunk,
+/// and the client's close after it.
+const CLOSING: Duration = Duration::from_secs(1);
+
+/// Headers about the connection rather than the response: the head written
+/// here says its own.
+const HOP_BY_HOP: [&str; 9] = [
+    "connection",
+    "content-length",
+    "date",
+    "keep-alive",
+    "proxy-connection",
+    "te",
+    "trailer",
+    "transfer-encoding",
+    "upgrade",
+];
+
 /// Serves `response` on `socket` until its body ends, the client closes, a
 /// write stalls past the deadline, or the server stops; then closes.
 pub(super) async fn serve(mut socket: TcpStream, response: Response<Body>, held: ConnectionSlot) {
     let (parts, mut body) = response.into_parts();
+    let head = head(&parts);
+    // Headers and extensions are not kept for the stream's life.
+    drop(parts);
     let (mut from_client, mut to_client) = socket.split();
     // The client has nothing more to say; what it sends anyway is dropped
     // until it closes.
@@ -39,19 +59,24 @@ pub(super) async fn serve(mut socket: TcpStream, response: Response<Body>, held:
         let mut ignored = [0_u8; 64];
         while from_client.read(&mut ignored).await.is_ok_and(|n| n > 0) {}
     };
+    let mut gone = std::pin::pin!(gone);
     let mut stop = held.stop.clone();
     let stopping = async move {
         let _ = stop.wait_for(|stopping| *stopping).await;
     };
     let send = async {
-        if write(&mut to_client, &head(&parts)).await {
+        if write(&mut to_client, &head, WRITE_DEADLINE).await {
             send(&mut body, &mut to_client, stopping).await;
         }
-        let _ = tokio::time::timeout(WRITE_DEADLINE, to_client.shutdown()).await;
+        let _ = tokio::time::timeout(CLOSING, to_client.shutdown()).await;
     };
     tokio::select! {
-        () = gone => {}
-        () = send => {}
+        () = &mut gone => {}
+        () = send => {
+            // Closing with unread bytes would reset the connection, and the
+            // client could lose the end: read until it closes too, briefly.
+            let _ = tokio::time::timeout(CLOSING, gone).await;
+        }
     }
     // The connection's slot of the server's limit goes back now.
     drop(held);
@@ -64,7 +89,7 @@ fn head(parts: &poem::http::response::Parts) -> Vec<u8> {
     let reason = parts.status.canonical_reason().unwrap_or("");
     let _ = write!(head, "HTTP/1.1 {} {reason}\r\n", parts.status.as_u16());
     for (name, value) in &parts.headers {
-        if [CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION, DATE].contains(name) {
+        if HOP_BY_HOP.contains(&name.as_str()) {
             continue;
         }
         head.extend_from_slice(name.as_str().as_bytes());
@@ -81,8 +106,9 @@ fn head(parts: &poem::http::response::Parts) -> Vec<u8> {
 }
 
 /// Writes the body's frames as chunks, what is ready at once in one write,
-/// until it ends, a write fails or stalls, or `stopping` completes (then the
-/// body ends early, with its last chunk).
+/// until it ends, a write fails or stalls, or `stopping` completes: then the
+/// body ends early with its last chunk, or at once if a write is stalled (a
+/// client that stopped reading does not hold the server's stop up).
 async fn send(
     body: &mut Body,
     to_client: &mut (impl AsyncWrite + Unpin),
@@ -93,7 +119,7 @@ async fn send(
         let first = tokio::select! {
             frame = body.frame() => frame,
             () = &mut stopping => {
-                write(to_client, LAST_CHUNK).await;
+                write(to_client, LAST_CHUNK, CLOSING).await;
                 return;
             }
         };
@@ -110,7 +136,7 @@ async fn send(
                 }
                 Some(Err(e)) => {
                     tracing::debug!(error = %e, "a streamed body failed");
-                    let _ = write(to_client, &out).await;
+                    write(to_client, &out, CLOSING).await;
                     return;
                 }
                 None => {
@@ -124,7 +150,11 @@ async fn send(
                 next = body.frame().now_or_never();
             }
         }
-        if !write(to_client, &out).await || ended {
+        let written = tokio::select! {
+            written = write(to_client, &out, WRITE_DEADLINE) => written,
+            () = &mut stopping => return,
+        };
+        if !written || ended {
             return;
         }
     }
@@ -140,9 +170,13 @@ fn chunk(out: &mut Vec<u8>, data: &Bytes) {
     out.extend_from_slice(b"\r\n");
 }
 
-/// Whether `bytes` went out within the deadline.
-async fn write(to_client: &mut (impl AsyncWrite + Unpin), bytes: &[u8]) -> bool {
-    let written = tokio::time::timeout(WRITE_DEADLINE, to_client.write_all(bytes)).await;
+/// Whether `bytes` went out within `deadline`.
+async fn write(
+    to_client: &mut (impl AsyncWrite + Unpin),
+    bytes: &[u8],
+    deadline: Duration,
+) -> bool {
+    let written = tokio::time::timeout(deadline, to_client.write_all(bytes)).await;
     matches!(written, Ok(Ok(())))
 }
 
@@ -203,6 +237,19 @@ mod tests {
             String::from_utf8(out).unwrap(),
             "9\r\ndata: a\n\n\r\na\r\ndata: bc\n\n\r\n0\r\n\r\n"
         );
+    }
+
+    #[tokio::test]
+    async fn a_stopping_server_does_not_wait_for_a_client_that_reads_nothing() {
+        let (mut to_client, _client) = tokio::io::duplex(16);
+        let mut body = body(&["data: more than the sixteen bytes the client takes\n\n"]);
+        let stop = tokio::time::sleep(std::time::Duration::from_millis(50));
+        let sent = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            send(&mut body, &mut to_client, stop),
+        )
+        .await;
+        assert!(sent.is_ok(), "the stop waited for the stalled write");
     }
 
     #[tokio::test]

@@ -29,10 +29,20 @@ pub struct Served {
 
 impl TestApp {
     pub async fn served(&self, stop: impl Future<Output = ()> + Send + 'static) -> Served {
+        self.served_with(|_| {}, stop).await
+    }
+
+    /// As [`TestApp::served`], with `configure` applied to the config.
+    pub async fn served_with(
+        &self,
+        configure: impl FnOnce(&mut ApiConfig),
+        stop: impl Future<Output = ()> + Send + 'static,
+    ) -> Served {
         let blobs = tempfile::tempdir().unwrap();
         let mut config = ApiConfig::for_database(&self.database_url);
         config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
         config.blob_dir = blobs.path().to_owned();
+        configure(&mut config);
         let app = App::build(config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();

@@ -1,9 +1,10 @@
 //! Server-sent events on a served port, as `agentry-api` serves them: on
-//! HTTP/1.1 the stream takes its connection from hyper (after a request
-//! answered on the same connection, too) and is written chunked on the bare
-//! socket; a client that closes its socket is no longer a subscriber; HEAD
-//! gets the head alone; a stopping server ends the stream with its last
-//! chunk and closes.
+//! HTTP/1.1 the stream takes its connection from hyper (behind a request
+//! pipelined on the same connection, too) and is written chunked on the bare
+//! socket; a client that closes its socket is no longer a subscriber, even
+//! with requests pipelined behind the stream, which are not served; HEAD gets
+//! the head alone; the stream keeps its slot of the connection limit while it
+//! lasts; a stopping server ends it with its last chunk and closes.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -13,7 +14,10 @@ use tokio::net::TcpStream;
 
 use crate::helpers::{ADMIN_TOKEN, TestApp, api_test};
 
-api_test!(a_stream_on_http1_owns_its_connection_until_the_client_or_the_server_goes);
+api_test!(
+    a_stream_on_http1_owns_its_connection_until_the_client_or_the_server_goes,
+    a_stream_holds_its_slot_of_the_connection_limit_until_it_ends,
+);
 
 /// Reads from `stream` into `seen` until it holds `wanted`.
 async fn read_until(stream: &mut TcpStream, seen: &mut Vec<u8>, wanted: &str) {
@@ -66,11 +70,16 @@ async fn subscribers_become(address: SocketAddr, wanted: usize) {
 }
 
 /// Opens a stream of `project`'s chat on a connection that first answers
-/// `/healthz`, and returns the socket with the stream's head read.
-async fn open(address: SocketAddr, project: &str) -> (TcpStream, String) {
+/// `/healthz`, asked in the same write (pipelined), and `behind` after it;
+/// returns the socket with the stream's head read.
+async fn open(address: SocketAddr, project: &str, behind: &str) -> (TcpStream, String) {
     let mut stream = TcpStream::connect(address).await.unwrap();
-    let health = format!("GET /healthz HTTP/1.1\r\nHost: {address}\r\n\r\n");
-    stream.write_all(health.as_bytes()).await.unwrap();
+    let requests = format!(
+        "GET /healthz HTTP/1.1\r\nHost: {address}\r\n\r\n\
+         GET /api/v1/events/stream?project_id={project}&types=chat_message HTTP/1.1\r\n\
+         Host: {address}\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n\r\n{behind}"
+    );
+    stream.write_all(requests.as_bytes()).await.unwrap();
     let mut seen = Vec::new();
     read_until(&mut stream, &mut seen, "\r\n\r\n").await;
     let head = String::from_utf8_lossy(&seen).into_owned();
@@ -86,22 +95,16 @@ async fn open(address: SocketAddr, project: &str) -> (TcpStream, String) {
         .trim()
         .parse()
         .unwrap();
-    let body_starts = head.find("\r\n\r\n").unwrap() + 4;
-    while seen.len() < body_starts + length {
-        let mut buf = [0_u8; 256];
+    let stream_starts = head.find("\r\n\r\n").unwrap() + 4 + length;
+    while seen.len() < stream_starts {
+        let mut buf = [0_u8; 4096];
         let read = stream.read(&mut buf).await.unwrap();
+        assert!(read > 0, "closed within /healthz's answer");
         seen.extend_from_slice(&buf[..read]);
     }
-    assert_eq!(seen.len(), body_starts + length, "nothing more was sent");
-
-    let request = format!(
-        "GET /api/v1/events/stream?project_id={project}&types=chat_message HTTP/1.1\r\n\
-         Host: {address}\r\nAuthorization: Bearer {ADMIN_TOKEN}\r\n\r\n"
-    );
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut seen = Vec::new();
-    read_until(&mut stream, &mut seen, "\r\n\r\n").await;
-    (stream, String::from_utf8(seen).unwrap())
+    let mut rest = seen.split_off(stream_starts);
+    read_until(&mut stream, &mut rest, "\r\n\r\n").await;
+    (stream, String::from_utf8(rest).unwrap())
 }
 
 async fn a_stream_on_http1_owns_its_connection_until_the_client_or_the_server_goes(app: TestApp) {
@@ -114,7 +117,7 @@ async fn a_stream_on_http1_owns_its_connection_until_the_client_or_the_server_go
         .await;
     let address = served.address;
 
-    let (mut stream, head) = open(address, &project).await;
+    let (mut stream, head) = open(address, &project, "").await;
     let lower = head.to_ascii_lowercase();
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n"), "{head}");
     for header in [
@@ -162,7 +165,18 @@ async fn a_stream_on_http1_owns_its_connection_until_the_client_or_the_server_go
     assert!(answer.ends_with("\r\n\r\n"), "no body: {answer:?}");
     subscribers_become(address, 0).await;
 
-    let (mut stream, _) = open(address, &project).await;
+    // What is pipelined behind a stream is not served: a second stream there
+    // would stay a subscriber after the client left.
+    let behind = format!(
+        "GET /api/v1/events/stream?project_id={project} HTTP/1.1\r\nHost: {address}\r\n\
+         Authorization: Bearer {ADMIN_TOKEN}\r\n\r\nGET /healthz HTTP/1.1\r\n\r\n"
+    );
+    let (piped, _) = open(address, &project, &behind).await;
+    subscribers_become(address, 1).await;
+    drop(piped);
+    subscribers_become(address, 0).await;
+
+    let (mut stream, _) = open(address, &project, "").await;
     subscribers_become(address, 1).await;
     stop.send(()).unwrap();
     let mut rest = Vec::new();
@@ -177,4 +191,41 @@ async fn a_stream_on_http1_owns_its_connection_until_the_client_or_the_server_go
         .expect("the server stops once its streams end")
         .unwrap()
         .unwrap();
+}
+
+async fn a_stream_holds_its_slot_of_the_connection_limit_until_it_ends(app: TestApp) {
+    let (project, _) = app.project(&app.admin, "SL").await;
+    let served = app
+        .served_with(
+            |config| config.max_client_connections = 1,
+            std::future::pending(),
+        )
+        .await;
+    let address = served.address;
+    let (stream, _) = open(address, &project, "").await;
+    let mut refused = TcpStream::connect(address).await.unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(10), refused.read_to_string(&mut answer))
+        .await
+        .expect("refused within 10 s")
+        .unwrap();
+    assert!(
+        answer.starts_with("HTTP/1.1 503"),
+        "the stream holds the one slot: {answer}"
+    );
+
+    drop(stream);
+    for _ in 0..100 {
+        let mut next = TcpStream::connect(address).await.unwrap();
+        let _ = next
+            .write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            .await;
+        let mut answer = String::new();
+        let _ = next.read_to_string(&mut answer).await;
+        if answer.starts_with("HTTP/1.1 200") {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("the stream's slot never came back after its client left");
 }

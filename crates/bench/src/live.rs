@@ -155,10 +155,9 @@ pub async fn measure(
 
 /// The writers: [`WRITERS`] connections posting at [`RATE`] in all until
 /// `window` has passed after the warm-up. They run on a thread of their own,
-/// as clients apart from the subscribers: on the subscribers' thread a write's
-/// answer waited behind the reading of 100 sockets, and counted as the
-/// write's latency. Returns the events written, and each counted write's
-/// latency by when it was sent (µs).
+/// as clients apart from the subscribers, so that a write's answer is not
+/// read only after the subscribers' messages. Returns the events written,
+/// and each counted write's latency by when it was sent (µs).
 async fn write(
     api: crate::api::Api,
     admin: String,

@@ -46,6 +46,22 @@ impl Detachable {
         }));
         (Self(socket.clone()), Detach(socket))
     }
+
+    /// `io` on the socket, or `taken`'s answer once a stream has it; a write
+    /// notes that hyper has bytes out since its last flush.
+    fn on<T>(
+        &self,
+        write: bool,
+        taken: impl FnOnce() -> io::Result<T>,
+        io: impl FnOnce(Pin<&mut TcpStream>) -> Poll<io::Result<T>>,
+    ) -> Poll<io::Result<T>> {
+        let mut socket = lock(&self.0);
+        socket.unflushed |= write;
+        match &mut socket.stream {
+            Some(stream) => io(Pin::new(stream)),
+            None => Poll::Ready(taken()),
+        }
+    }
 }
 
 impl Detach {
@@ -66,10 +82,8 @@ impl AsyncRead for Detachable {
         cx: &mut Context<'_>,
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
-        match &mut lock(&self.0).stream {
-            Some(stream) => Pin::new(stream).poll_read(cx, buf),
-            None => Poll::Ready(Ok(())),
-        }
+        // A taken socket reads as closed.
+        self.on(false, || Ok(()), |s| s.poll_read(cx, buf))
     }
 }
 
@@ -79,12 +93,7 @@ impl AsyncWrite for Detachable {
         cx: &mut Context<'_>,
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
-        let mut socket = lock(&self.0);
-        socket.unflushed = true;
-        match &mut socket.stream {
-            Some(stream) => Pin::new(stream).poll_write(cx, buf),
-            None => Poll::Ready(Err(taken())),
-        }
+        self.on(true, || Err(taken()), |s| s.poll_write(cx, buf))
     }
 
     fn poll_write_vectored(
@@ -92,12 +101,7 @@ impl AsyncWrite for Detachable {
         cx: &mut Context<'_>,
         bufs: &[io::IoSlice<'_>],
     ) -> Poll<io::Result<usize>> {
-        let mut socket = lock(&self.0);
-        socket.unflushed = true;
-        match &mut socket.stream {
-            Some(stream) => Pin::new(stream).poll_write_vectored(cx, bufs),
-            None => Poll::Ready(Err(taken())),
-        }
+        self.on(true, || Err(taken()), |s| s.poll_write_vectored(cx, bufs))
     }
 
     fn is_write_vectored(&self) -> bool {
@@ -105,21 +109,14 @@ impl AsyncWrite for Detachable {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let mut socket = lock(&self.0);
-        let flushed = match &mut socket.stream {
-            Some(stream) => Pin::new(stream).poll_flush(cx),
-            None => Poll::Ready(Ok(())),
-        };
+        let flushed = self.on(false, || Ok(()), |s| s.poll_flush(cx));
         if matches!(flushed, Poll::Ready(Ok(()))) {
-            socket.unflushed = false;
+            lock(&self.0).unflushed = false;
         }
         flushed
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        match &mut lock(&self.0).stream {
-            Some(stream) => Pin::new(stream).poll_shutdown(cx),
-            None => Poll::Ready(Ok(())),
-        }
+        self.on(false, || Ok(()), |s| s.poll_shutdown(cx))
     }
 }

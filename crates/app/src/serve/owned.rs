@@ -8,7 +8,7 @@
 use std::io::Write as _;
 use std::time::Duration;
 
-use agentry_http::live::ConnectionSlot;
+use agentry_http::live::{ConnectionSlot, WRITE_BATCH, WRITE_DEADLINE};
 use bytes::Bytes;
 use futures::FutureExt as _;
 use http_body_util::BodyExt as _;
@@ -17,12 +17,6 @@ use tokio::io::{AsyncReadExt as _, AsyncWrite, AsyncWriteExt as _};
 use tokio::net::TcpStream;
 
 use super::Body;
-
-/// How long a write may take before the client is given up on.
-const WRITE_DEADLINE: Duration = Duration::from_secs(30);
-
-/// Body frames gathered into one write, when several are ready.
-const BATCH: usize = 64;
 
 /// The end of a chunked body.
 const LAST_CHUNK: &[u8] = b"0\r\n\r\n";
@@ -146,7 +140,7 @@ async fn send(
                 }
             }
             gathered += 1;
-            if gathered < BATCH {
+            if gathered < WRITE_BATCH {
                 next = body.frame().now_or_never();
             }
         }

@@ -10,7 +10,7 @@ use poem::web::websocket::{CloseCode, Message, WebSocket, WebSocketConfig};
 use poem::{IntoResponse, Request, Response, handler};
 
 use super::feed::{Feed, Next};
-use super::{ConnectionSlot, Params, open};
+use super::{ConnectionSlot, Params, WRITE_BATCH, WRITE_DEADLINE, open};
 
 /// The close code of a subscriber dropped for falling behind.
 pub const OVERFLOW_CLOSE: u16 = 4008;
@@ -26,9 +26,6 @@ const CLIENT_MESSAGE_MAX: usize = 4096;
 /// buffer is allocated once something is sent).
 const WRITE_BUFFER: usize = 16 * 1024;
 
-/// Messages written before one flush, when several are ready.
-const BATCH: usize = 64;
-
 fn config() -> WebSocketConfig {
     WebSocketConfig::default()
         .read_buffer_size(CLIENT_MESSAGE_MAX)
@@ -36,9 +33,6 @@ fn config() -> WebSocketConfig {
         .max_message_size(Some(CLIENT_MESSAGE_MAX))
         .max_frame_size(Some(CLIENT_MESSAGE_MAX))
 }
-
-/// How long a message may take to go out before the client is given up on.
-const WRITE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// The close code when the server stops.
 const GOING_AWAY: u16 = 1001;
@@ -146,7 +140,7 @@ async fn send(
                     return false;
                 }
                 fed += 1;
-                if fed < BATCH {
+                if fed < WRITE_BATCH {
                     next = feed.try_next().map(|n| Ok(Some(n)));
                 }
             }

@@ -28,6 +28,7 @@ pub mod page;
 pub mod planning;
 pub mod ports;
 pub mod registry;
+pub mod retry;
 mod services;
 pub mod shape;
 mod text;

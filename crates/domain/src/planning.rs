@@ -10,6 +10,7 @@ mod events;
 mod model;
 mod plan;
 mod ports;
+pub mod schedule;
 mod script;
 mod service;
 mod snapshot;

@@ -1,7 +1,8 @@
-//! The tools every agent has (seed 000, stage 4): `send_message` (a comment on
-//! its task, as its agent member), `list_messages` (its task's feed),
-//! `report_progress` and, for the task's own assistant, `complete_task`. A
-//! registry tool of the same name is shadowed by these.
+//! The tools every agent has (docs/engine.md, "Built-in tools"):
+//! `send_message` (a comment on its task, as its agent member),
+//! `list_messages` (its task's feed), `report_progress` and, for the task's
+//! own assistant, `complete_task`. A registry tool of the same name is
+//! shadowed by these.
 
 use agentry_domain::event::Event;
 use agentry_domain::id::EventId;
@@ -10,7 +11,7 @@ use agentry_domain::planning::{AgentEvent, AgentProgress, ToolSpec, bounded_json
 use agentry_domain::tracker::TaskResult;
 use serde_json::{Value, json};
 
-use crate::run::{Run, Stop};
+use crate::run::{Attempt, Conversation, ToolAnswer, Unfinished};
 
 const SEND_MESSAGE: &str = "send_message";
 const LIST_MESSAGES: &str = "list_messages";
@@ -21,7 +22,7 @@ const MESSAGE_MAX: usize = 32_000;
 const LIST_MAX: u64 = 50;
 
 /// The built-in tools' descriptions, as the model sees them.
-pub(crate) fn specs(main: bool) -> Vec<ToolSpec> {
+pub(crate) fn specs(conversation: Conversation) -> Vec<ToolSpec> {
     let mut specs = vec![
         ToolSpec {
             name: SEND_MESSAGE.into(),
@@ -53,7 +54,7 @@ pub(crate) fn specs(main: bool) -> Vec<ToolSpec> {
             }),
         },
     ];
-    if main {
+    if conversation == Conversation::Task {
         specs.push(ToolSpec {
             name: COMPLETE_TASK.into(),
             description: "Finish the task with its result.".into(),
@@ -70,26 +71,29 @@ pub(crate) fn specs(main: bool) -> Vec<ToolSpec> {
     specs
 }
 
-impl Run<'_> {
+impl Attempt<'_> {
     /// Runs `name` if it is a built-in; `None` otherwise.
     pub(crate) async fn builtin(
         &mut self,
         name: &str,
         input: &Value,
         called: EventId,
-        main: bool,
-    ) -> Result<Option<Result<Value, String>>, Stop> {
+        conversation: Conversation,
+    ) -> Result<Option<ToolAnswer>, Unfinished> {
         let answer = match name {
             SEND_MESSAGE => self.send_message(input).await?,
             LIST_MESSAGES => self.list_messages(input).await?,
             REPORT_PROGRESS => self.report_progress(input, called).await?,
-            COMPLETE_TASK if main => self.complete_task(input),
+            COMPLETE_TASK if conversation == Conversation::Task => self.complete_task(input),
             _ => return Ok(None),
         };
-        Ok(Some(answer))
+        Ok(Some(match answer {
+            Ok(output) => ToolAnswer::Output(output),
+            Err(message) => ToolAnswer::Error(message),
+        }))
     }
 
-    async fn send_message(&mut self, input: &Value) -> Result<Result<Value, String>, Stop> {
+    async fn send_message(&mut self, input: &Value) -> Result<Result<Value, String>, Unfinished> {
         let Some(content) = input.get("content").and_then(Value::as_str) else {
             return Ok(Err("send_message needs a string 'content'".into()));
         };
@@ -109,14 +113,14 @@ impl Run<'_> {
                 thinking: None,
                 tool_log: None,
             }),
-            self.deps.ports.planning.clock.now(),
+            self.context.ports.planning.clock.now(),
         )?;
         let id = event.id;
         self.append(&[event]).await?;
         Ok(Ok(json!({"event_id": id.0})))
     }
 
-    async fn list_messages(&mut self, input: &Value) -> Result<Result<Value, String>, Stop> {
+    async fn list_messages(&mut self, input: &Value) -> Result<Result<Value, String>, Unfinished> {
         let limit = input
             .get("limit")
             .and_then(Value::as_u64)
@@ -127,7 +131,7 @@ impl Run<'_> {
             limit: u32::try_from(limit).unwrap_or(20),
             ..EventFilter::default()
         };
-        let events = self.deps.ports.log.events.list_events(&filter).await?;
+        let events = self.context.ports.log.events.list_events(&filter).await?;
         let listed: Vec<Value> = events
             .iter()
             .map(|e| {
@@ -147,7 +151,7 @@ impl Run<'_> {
         &mut self,
         input: &Value,
         called: EventId,
-    ) -> Result<Result<Value, String>, Stop> {
+    ) -> Result<Result<Value, String>, Unfinished> {
         let Some(progress) = input.get("progress").and_then(Value::as_i64) else {
             return Ok(Err("report_progress needs an integer 'progress'".into()));
         };
@@ -155,7 +159,7 @@ impl Run<'_> {
             .get("message")
             .and_then(Value::as_str)
             .map(agentry_domain::planning::recorded_text);
-        let now = self.deps.ports.planning.clock.now();
+        let now = self.context.ports.planning.clock.now();
         let before = self.task.clone();
         if let Err(e) = self.task.report_progress(progress, now) {
             return Ok(Err(e.to_string()));
@@ -167,7 +171,7 @@ impl Run<'_> {
         )?;
         if self.settle(vec![event], None).await.is_err() {
             self.task = before;
-            return Err(Stop::Lost);
+            return Err(Unfinished::LeaseLost);
         }
         Ok(Ok(json!({"progress": progress})))
     }

@@ -1,41 +1,42 @@
-//! A worker's loop: reap expired leases, keep its own alive, claim what is
-//! ready up to its concurrency, run each claim (and those its settlements
-//! claim for it), and sleep until woken.
+//! A worker: the shell around its state machine ([`state`]). It performs
+//! what the machine decides (reap, renew, check, claim, start and signal
+//! runs, wait) and feeds back what happened; every decision is the
+//! machine's.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use agentry_domain::id::TaskId;
 use agentry_domain::log::DeltaBus;
 use agentry_domain::planning::{Claim, ModelClient, Settlement, ToolExecutor};
 use agentry_domain::{Ports, Services};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc, watch};
+use tokio::sync::{mpsc, watch};
 use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
 
 use crate::EngineConfig;
-use crate::run::{Deps, Signal, attempt};
+use crate::run::{WorkerContext, attempt};
 use crate::settler::{Claims, Handover, Settler};
+use crate::slot::Slot;
 
-/// How often held leases are checked against the store, so an aborted plan's
-/// turns stop within about this long.
-const HELD_CHECK: Duration = Duration::from_millis(250);
+pub(crate) mod state;
 
-/// How long a stopping worker lets its runs give their tasks back.
-const STOP_GRACE: Duration = Duration::from_secs(5);
+use state::{Event, Lease, Limits, Next, Order, RunSignal, WorkerState};
 
 /// A worker, ready to start.
 pub struct Engine {
-    deps: Arc<Deps>,
+    context: Arc<WorkerContext>,
     handovers: mpsc::UnboundedReceiver<Handover>,
+    freed: (mpsc::UnboundedSender<()>, mpsc::UnboundedReceiver<()>),
     stopping: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Engine {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Engine")
-            .field("config", &self.deps.config)
+            .field("config", &self.context.config)
             .finish_non_exhaustive()
     }
 }
@@ -43,7 +44,7 @@ impl std::fmt::Debug for Engine {
 /// A running worker.
 #[derive(Debug)]
 pub struct EngineHandle {
-    stop: watch::Sender<bool>,
+    stop: CancellationToken,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -51,45 +52,54 @@ impl EngineHandle {
     /// Stops claiming, stops the runs in flight (their leases expire and the
     /// tasks are retried elsewhere) and returns once the worker is gone.
     pub async fn stop(self) {
-        let _ = self.stop.send(true);
+        self.stop.cancel();
         let _ = self.task.await;
     }
 }
 
-/// The runs in flight: each task's fence and the sender that stops its run.
+/// The runs in flight: the sender that signals each task's run.
 struct Runs {
-    deps: Arc<Deps>,
+    context: Arc<WorkerContext>,
     set: JoinSet<TaskId>,
-    held: HashMap<TaskId, (i64, watch::Sender<Signal>)>,
-    by_run: HashMap<tokio::task::Id, TaskId>,
+    signals: HashMap<TaskId, watch::Sender<RunSignal>>,
+    task_of_run: HashMap<tokio::task::Id, TaskId>,
 }
 
 impl Runs {
-    fn start(&mut self, claim: Claim, slot: OwnedSemaphorePermit, signal: Signal) {
-        let (cancel, cancelled) = watch::channel(signal);
+    fn start(&mut self, claim: Claim, slot: Slot, signal: RunSignal) {
+        let (sender, receiver) = watch::channel(signal);
         let task = claim.task.id();
-        self.held.insert(task, (claim.fence, cancel));
-        let deps = self.deps.clone();
+        self.signals.insert(task, sender);
+        let context = self.context.clone();
         let run = self.set.spawn(async move {
-            attempt(&deps, claim, slot, cancelled).await;
+            attempt(&context, claim, slot, receiver).await;
             task
         });
-        self.by_run.insert(run.id(), task);
+        self.task_of_run.insert(run.id(), task);
     }
 
-    /// Forgets a run that ended. A run that panicked ends too: its lease is
-    /// let go (it expires, and the task is retried), never renewed.
-    fn ended(&mut self, done: Result<(tokio::task::Id, TaskId), tokio::task::JoinError>) {
+    fn signal(&mut self, task: TaskId, signal: RunSignal) {
+        if let Some(sender) = self.signals.get(&task) {
+            let _ = sender.send(signal);
+        }
+    }
+
+    /// The task of a run that ended. A run that panicked ends too: its lease
+    /// is let go (it expires, and the task is retried), never renewed.
+    fn ended(
+        &mut self,
+        done: Result<(tokio::task::Id, TaskId), tokio::task::JoinError>,
+    ) -> Option<TaskId> {
         let id = match &done {
             Ok((id, _)) => *id,
             Err(e) => e.id(),
         };
-        if let Some(task) = self.by_run.remove(&id) {
-            self.held.remove(&task);
-        }
         if let Err(e) = done {
             tracing::error!(error = %e, "a run ended abnormally");
         }
+        let task = self.task_of_run.remove(&id)?;
+        self.signals.remove(&task);
+        Some(task)
     }
 }
 
@@ -118,18 +128,11 @@ impl Engine {
             },
         );
         Self {
-            deps: Arc::new(Deps {
-                services,
-                model,
-                tools,
-                config,
-                by_name: Mutex::new((i64::MIN, HashMap::new())),
-                actors: crate::actors::Actors::default(),
-                settler,
-                ports,
-                deltas,
-            }),
+            context: Arc::new(WorkerContext::new(
+                ports, services, model, tools, config, settler, deltas,
+            )),
             handovers,
+            freed: mpsc::unbounded_channel(),
             stopping,
         }
     }
@@ -137,164 +140,181 @@ impl Engine {
     /// Starts the worker on the current runtime.
     #[must_use]
     pub fn start(self) -> EngineHandle {
-        let (stop, stopped) = watch::channel(false);
-        let task = tokio::spawn(self.dispatch(stopped));
+        let stop = CancellationToken::new();
+        let task = tokio::spawn(self.dispatch(stop.clone()));
         EngineHandle { stop, task }
     }
 
-    async fn dispatch(self, mut stopped: watch::Receiver<bool>) {
+    async fn dispatch(self, stop: CancellationToken) {
         let Self {
-            deps,
+            context,
             mut handovers,
+            freed: (freed, mut slots_freed),
             stopping,
         } = self;
-        let config = deps.config.clone();
-        let queue = deps.ports.planning.queue.clone();
-        let clock = deps.ports.planning.clock.clone();
-        let slots = Arc::new(Semaphore::new(config.concurrency));
+        let config = &context.config;
+        let queue = context.ports.planning.queue.clone();
+        let clock = context.ports.planning.clock.clone();
+        let mut worker = WorkerState::new(Limits {
+            concurrency: config.concurrency,
+            lease: config.lease,
+            poll: config.poll,
+        });
         let mut runs = Runs {
-            deps: deps.clone(),
+            context: context.clone(),
             set: JoinSet::new(),
-            held: HashMap::new(),
-            by_run: HashMap::new(),
+            signals: HashMap::new(),
+            task_of_run: HashMap::new(),
         };
-        let mut last_beat = Instant::now();
-        let mut last_check = Instant::now();
-        let mut last_reap: Option<Instant> = None;
-        // Whether to look for work: at the start, when woken, on a timeout;
-        // not when a run ends or its settlement hands over the next claim.
-        let mut look = true;
-        // Whether the last claim filled every free slot: more may be ready,
-        // so look again when a run ends.
-        let mut more = false;
-        let mut due = None;
+        // Claims waiting for the machine's word to start them.
+        let mut claimed: HashMap<TaskId, (Claim, Slot)> = HashMap::new();
+        let mut event = Event::Started;
         loop {
-            if *stopped.borrow() {
-                break;
-            }
-            let now = clock.now();
-            if last_reap.is_none_or(|at| at.elapsed() >= config.lease / 4) {
-                last_reap = Some(Instant::now());
-                if let Err(e) = reap(&deps, now).await {
-                    tracing::warn!(error = %e, "could not reap expired leases");
-                }
-            }
-            if !runs.held.is_empty() {
-                let pairs: Vec<(TaskId, i64)> =
-                    runs.held.iter().map(|(t, (f, _))| (*t, *f)).collect();
-                let lost = if last_beat.elapsed() >= config.lease / 3 {
-                    last_beat = Instant::now();
-                    queue.heartbeat(&pairs, now, now + config.lease).await
-                } else if last_check.elapsed() >= HELD_CHECK {
-                    last_check = Instant::now();
-                    queue.still_held(&pairs, now).await
-                } else {
-                    Ok(Vec::new())
-                };
-                match lost {
-                    Ok(lost) => {
-                        for task in lost {
-                            if let Some((_, cancel)) = runs.held.remove(&task) {
-                                let _ = cancel.send(Signal::Lost);
-                            }
+            let actions = worker.on(event, Instant::now());
+            for order in actions.orders {
+                match order {
+                    Order::Start { lease, signal } => {
+                        if let Some((claim, slot)) = claimed.remove(&lease.task) {
+                            runs.start(claim, slot, signal);
                         }
                     }
-                    Err(e) => tracing::warn!(error = %e, "could not renew leases"),
+                    Order::Signal { task, signal } => runs.signal(task, signal),
                 }
             }
-            let free = slots.available_permits();
-            let mut claimed = 0;
-            // Claims come in batches: one transaction hands out half the slots
-            // rather than one per finished run (each claim is a write). Most
-            // work arrives with settlements, which claim for the slots they free.
-            let batch = (config.concurrency / 2).max(1);
-            if look && (free >= batch || runs.set.is_empty()) {
-                // A wake-up that arrived meanwhile is answered by this very claim:
-                // take it, or the next wait would end at once for an empty claim.
-                queue.wait_for_work(Duration::ZERO).await;
-                // Read now, not at the top of the loop: a task made ready by a
-                // settlement committed meanwhile must not start before it ended.
-                let now = clock.now();
-                let taken = u32::try_from(free)
-                    .ok()
-                    .and_then(|n| slots.clone().try_acquire_many_owned(n).ok());
-                if let Some(mut taken) = taken {
+            event = match actions.next {
+                Next::Reap => {
+                    if let Err(e) = reap(&context, clock.now()).await {
+                        tracing::warn!(error = %e, "could not reap expired leases");
+                    }
+                    Event::Reaped
+                }
+                Next::Renew(leases) => {
+                    let now = clock.now();
                     match queue
-                        .claim(&config.worker, free, now, now + config.lease)
+                        .heartbeat(&pairs(&leases), now, now + config.lease)
                         .await
                     {
-                        Ok(claims) => {
-                            claimed = claims.len();
-                            more = claimed > 0 && claimed == free;
-                            for claim in claims {
-                                let Some(slot) = taken.split(1) else { break };
-                                runs.start(claim, slot, Signal::Run);
-                            }
+                        Ok(lost) => Event::Renewed { lost },
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not renew leases");
+                            Event::RenewalFailed
                         }
-                        Err(e) => tracing::warn!(error = %e, "could not claim work"),
                     }
                 }
-            }
-            let saturated = free < batch || claimed == free;
-            // A retry falling due matters only with room to run it: a saturated
-            // worker wakes when a run ends anyway. A settlement that schedules
-            // a retry wakes this worker, which then reads it here.
-            if look && !saturated {
-                due = queue.next_due().await.ok().flatten();
-            }
-            let mut wait = config.poll;
-            if !saturated && let Some(due) = due {
-                let until = (due - clock.now()).to_std().unwrap_or(Duration::ZERO);
-                wait = wait.min(until.max(Duration::from_millis(5)));
-            }
-            look = false;
-            if !runs.held.is_empty() {
-                wait = wait.min(HELD_CHECK);
-            }
-            tokio::select! {
-                _ = stopped.changed() => {}
-                Some(done) = runs.set.join_next_with_id(), if !runs.set.is_empty() => {
-                    runs.ended(done);
-                    look = more;
-                }
-                Some(handover) = handovers.recv() => {
-                    runs.start(handover.claim, handover.slot, Signal::Run);
-                }
-                () = queue.wait_for_work(wait), if !saturated || runs.set.is_empty() => look = true,
-                () = tokio::time::sleep(wait), if saturated && !runs.set.is_empty() => look = true,
-            }
-        }
-        // Settlements claim no more. Runs give their tasks back (no attempt
-        // spent) and end, as do those claimed meanwhile; those that do not
-        // within the grace are dropped, and their leases expire.
-        stopping.store(true, Ordering::Release);
-        for (_, (_, cancel)) in runs.held.drain() {
-            let _ = cancel.send(Signal::Stopping);
-        }
-        let _ = tokio::time::timeout(STOP_GRACE, async {
-            loop {
-                tokio::select! {
-                    Some(handover) = handovers.recv() => {
-                        runs.start(handover.claim, handover.slot, Signal::Stopping);
+                Next::Check(leases) => match queue.still_held(&pairs(&leases), clock.now()).await {
+                    Ok(lost) => Event::Checked { lost },
+                    Err(e) => {
+                        tracing::warn!(error = %e, "could not check leases");
+                        Event::RenewalFailed
                     }
-                    done = runs.set.join_next() => if done.is_none() { break },
+                },
+                Next::Claim(n) => {
+                    // A wake-up that arrived meanwhile is answered by this very
+                    // claim: take it, or the next wait would end at once for
+                    // an empty claim.
+                    queue.wait_for_work(Duration::ZERO).await;
+                    // Read now: a task made ready by a settlement committed
+                    // meanwhile must not start before it ended.
+                    let now = clock.now();
+                    match queue
+                        .claim(&config.worker, n, now, now + config.lease)
+                        .await
+                    {
+                        Ok(claims) => Event::Claimed(
+                            claims
+                                .into_iter()
+                                .map(|claim| {
+                                    let lease = Lease {
+                                        task: claim.task.id(),
+                                        fence: claim.fence,
+                                    };
+                                    claimed.insert(lease.task, (claim, Slot::new(freed.clone())));
+                                    lease
+                                })
+                                .collect(),
+                        ),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not claim work");
+                            Event::ClaimFailed
+                        }
+                    }
                 }
-            }
-        })
-        .await;
+                Next::ReadNextDue => {
+                    let due = queue.next_due().await.ok().flatten().map(|due| {
+                        Instant::now() + (due - clock.now()).to_std().unwrap_or(Duration::ZERO)
+                    });
+                    Event::NextDue(due)
+                }
+                Next::Wait { until, on_work } => {
+                    let wait = until.saturating_duration_since(Instant::now());
+                    tokio::select! {
+                        biased;
+                        () = stop.cancelled() => {
+                            // Settlements claim no more from here on.
+                            stopping.store(true, Ordering::Release);
+                            Event::StopAsked
+                        }
+                        n = recv_all(&mut slots_freed) => Event::SlotsFreed(n),
+                        Some(handover) = handovers.recv() => handed_over(&mut claimed, handover),
+                        Some(done) = runs.set.join_next_with_id(), if !runs.set.is_empty() => {
+                            runs.ended(done).map_or(Event::TimerFired, Event::RunEnded)
+                        }
+                        () = queue.wait_for_work(wait), if on_work => Event::Woken,
+                        () = tokio::time::sleep(wait), if !on_work => Event::TimerFired,
+                    }
+                }
+                Next::Drain { until } => {
+                    tokio::select! {
+                        biased;
+                        n = recv_all(&mut slots_freed) => Event::SlotsFreed(n),
+                        Some(handover) = handovers.recv() => handed_over(&mut claimed, handover),
+                        Some(done) = runs.set.join_next_with_id(), if !runs.set.is_empty() => {
+                            runs.ended(done).map_or(Event::TimerFired, Event::RunEnded)
+                        }
+                        () = tokio::time::sleep_until(until.into()) => Event::TimerFired,
+                    }
+                }
+                Next::Stop => break,
+            };
+        }
+        // Those that did not end within the grace are dropped: their leases
+        // expire.
         runs.set.shutdown().await;
     }
 }
 
+fn pairs(leases: &[Lease]) -> Vec<(TaskId, i64)> {
+    leases.iter().map(|l| (l.task, l.fence)).collect()
+}
+
+/// A handover, kept until the machine says to start it.
+fn handed_over(claimed: &mut HashMap<TaskId, (Claim, Slot)>, handover: Handover) -> Event {
+    let lease = Lease {
+        task: handover.claim.task.id(),
+        fence: handover.claim.fence,
+    };
+    claimed.insert(lease.task, (handover.claim, handover.slot));
+    Event::HandedOver(lease)
+}
+
+/// Waits for a slot to come back; how many came back by then.
+async fn recv_all(freed: &mut mpsc::UnboundedReceiver<()>) -> usize {
+    let mut buffer = Vec::new();
+    freed.recv_many(&mut buffer, usize::MAX).await
+}
+
 /// Settles tasks whose lease ran out (a worker killed or stuck) as failed
 /// attempts, so they are retried (or fail) like any other.
-async fn reap(deps: &Deps, now: chrono::DateTime<chrono::Utc>) -> agentry_domain::Result<()> {
-    let queue = &deps.ports.planning.queue;
+async fn reap(
+    context: &WorkerContext,
+    now: chrono::DateTime<chrono::Utc>,
+) -> agentry_domain::Result<()> {
+    let queue = &context.ports.planning.queue;
     let expired: Vec<Claim> = queue.expired(now, 64).await?;
     for claim in expired {
         let id = claim.task.id();
         // One task that cannot be settled must not hold up the others.
-        if let Err(e) = reap_one(deps, claim, now).await {
+        if let Err(e) = reap_one(context, claim, now).await {
             tracing::warn!(task = %id.0, error = %e, "could not settle an expired lease");
         }
     }
@@ -302,16 +322,16 @@ async fn reap(deps: &Deps, now: chrono::DateTime<chrono::Utc>) -> agentry_domain
 }
 
 async fn reap_one(
-    deps: &Deps,
+    context: &WorkerContext,
     claim: Claim,
     now: chrono::DateTime<chrono::Utc>,
 ) -> agentry_domain::Result<()> {
-    let queue = &deps.ports.planning.queue;
+    let queue = &context.ports.planning.queue;
     let Claim {
         mut task, fence, ..
     } = claim;
     let (events, retry_at) = crate::run::failure(
-        &deps.config.backoff,
+        &context.config.backoff,
         &mut task,
         "the lease expired: its worker stopped answering",
         None,

@@ -16,6 +16,7 @@ mod dispatch;
 mod http_tool;
 mod run;
 mod settler;
+mod slot;
 
 pub use backoff::Backoff;
 pub use config::EngineConfig;

@@ -20,10 +20,12 @@ use agentry_domain::registry::ResolvedAssistant;
 use agentry_domain::tracker::{Task, TaskResult};
 use agentry_domain::{Error, Ports, Principal, Services};
 use serde_json::{Value, json};
-use tokio::sync::{OwnedSemaphorePermit, watch};
+use tokio::sync::watch;
 
 use crate::EngineConfig;
 use crate::builtin;
+use crate::dispatch::state::RunSignal;
+use crate::slot::Slot;
 
 mod prepare;
 mod settle;
@@ -35,15 +37,14 @@ pub(crate) use settle::failure;
 /// thinks longer has them written meanwhile, so the log shows the turn running.
 const OPENING_EVENTS_WAIT: Duration = Duration::from_millis(5);
 
-/// What every run of a worker shares.
-pub(crate) struct Deps {
+/// What every attempt of a worker shares.
+pub(crate) struct WorkerContext {
     pub ports: Ports,
     pub services: Services,
     pub model: Arc<dyn ModelClient>,
     pub tools: Arc<dyn ToolExecutor>,
     pub config: EngineConfig,
-    /// Assistant ids by name, with the registry revision they were read at.
-    pub by_name: Mutex<(i64, HashMap<String, AssistantId>)>,
+    pub assistant_names: Mutex<AssistantNames>,
     /// The agent member a project's runs of an assistant act as.
     pub actors: crate::actors::Actors,
     pub settler: crate::settler::Settler,
@@ -51,27 +52,72 @@ pub(crate) struct Deps {
     pub deltas: Option<Arc<dyn DeltaBus>>,
 }
 
-/// What the dispatcher tells a run.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Signal {
-    Run,
-    /// The lease is gone (an abort, an expiry): stop and write nothing more.
-    Lost,
-    /// The worker is stopping: stop and give the task back, no attempt spent.
-    Stopping,
+impl WorkerContext {
+    pub(crate) fn new(
+        ports: Ports,
+        services: Services,
+        model: Arc<dyn ModelClient>,
+        tools: Arc<dyn ToolExecutor>,
+        config: EngineConfig,
+        settler: crate::settler::Settler,
+        deltas: Option<Arc<dyn DeltaBus>>,
+    ) -> Self {
+        Self {
+            ports,
+            services,
+            model,
+            tools,
+            config,
+            assistant_names: Mutex::new(AssistantNames {
+                revision: i64::MIN,
+                ids: HashMap::new(),
+            }),
+            actors: crate::actors::Actors::default(),
+            settler,
+            deltas,
+        }
+    }
+}
+
+/// The active assistants' ids by name, as of a registry revision: a task's
+/// `agent_type` names its assistant, and the names change only with the
+/// registry.
+pub(crate) struct AssistantNames {
+    pub revision: i64,
+    pub ids: HashMap<String, AssistantId>,
 }
 
 /// Why an attempt ended without completing.
-pub(crate) enum Stop {
+pub(crate) enum Unfinished {
     /// The attempt failed; the task fails or retries.
     Failed(String),
     /// The lease is gone (aborted, or expired and taken over): write nothing more.
-    Lost,
+    LeaseLost,
     /// The worker stops: the task goes back to wait for another.
     Released,
 }
 
-impl From<Error> for Stop {
+/// Whose conversation: the task's own assistant's, or a sub-assistant's
+/// that a tool call delegated to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Conversation {
+    /// The task's assistant: it may call `complete_task`, and its last
+    /// turn is written with the task's settlement.
+    Task,
+    /// A sub-assistant answering the tool call `tool_call`: its reply is that
+    /// call's output.
+    Delegated { tool_call: EventId },
+}
+
+/// A tool call's answer, as the model reads it.
+#[derive(Clone, Debug, PartialEq)]
+pub(crate) enum ToolAnswer {
+    Output(Value),
+    /// The tool refused or failed: the model is told why and may try again.
+    Error(String),
+}
+
+impl From<Error> for Unfinished {
     fn from(e: Error) -> Self {
         Self::Failed(e.to_string())
     }
@@ -91,12 +137,12 @@ fn record_turn(model: &str, reply: &ModelReply, took: Duration) {
 /// Why a model call failed, as the task records it: a provider's own words
 /// (its status and message) tell the project what went wrong, unlike the
 /// database's, which stay in the log.
-fn model_failed(error: Error) -> Stop {
+fn model_failed(error: Error) -> Unfinished {
     match error {
         Error::Unavailable(why) => {
-            Stop::Failed(format!("the model provider is unavailable: {why}"))
+            Unfinished::Failed(format!("the model provider is unavailable: {why}"))
         }
-        other => Stop::Failed(format!("the model provider refused: {other}")),
+        other => Unfinished::Failed(format!("the model provider refused: {other}")),
     }
 }
 
@@ -108,12 +154,17 @@ fn engine_principal() -> Principal {
     }
 }
 
-pub(crate) struct Run<'a> {
-    pub deps: &'a Deps,
+/// One attempt at a task, under the lease `fence`.
+pub(crate) struct Attempt<'a> {
+    pub context: &'a WorkerContext,
     pub task: Task,
     pub fence: i64,
+    /// The member the attempt acts as: every event it writes names it.
     pub actor: Option<MemberId>,
-    pub cancel: watch::Receiver<Signal>,
+    pub signal: watch::Receiver<RunSignal>,
+    /// The task's own conversation's `agent.started`: the parent of the
+    /// attempt's outcome events.
+    pub agent: Option<EventId>,
     /// Set by `complete_task`.
     pub result: Option<TaskResult>,
     pub attempt: u32,
@@ -123,46 +174,46 @@ pub(crate) struct Run<'a> {
     /// Events built but not yet written: they go first in the next write, so
     /// an event is always written with or before those naming it as parent.
     pub unwritten: Vec<Event>,
-    /// The slot this run holds; its final settlement passes it on.
-    pub slot: Option<OwnedSemaphorePermit>,
+    /// The slot this attempt holds; its final settlement passes it on.
+    pub slot: Option<Slot>,
 }
 
 /// Runs the claimed task to its settlement (or until its lease is lost).
 pub(crate) async fn attempt(
-    deps: &Deps,
+    context: &WorkerContext,
     claim: Claim,
-    slot: OwnedSemaphorePermit,
-    cancel: watch::Receiver<Signal>,
+    slot: Slot,
+    signal: watch::Receiver<RunSignal>,
 ) {
     let task_id = claim.task.id();
-    let mut run = Run {
-        deps,
+    let mut run = Attempt {
+        context,
         attempt: claim.task.execution().map_or(1, |e| e.retry_count + 1),
         task: claim.task,
         fence: claim.fence,
         actor: None,
-        cancel,
+        signal,
+        agent: None,
         result: None,
         last_turn: None,
         unwritten: Vec::new(),
         slot: Some(slot),
     };
-    let mut agent_event = None;
-    let outcome = run.work(&mut agent_event).await;
+    let outcome = run.work().await;
     let settled = match outcome {
-        Ok(content) => run.settle_done(agent_event, content).await,
-        Err(Stop::Failed(error)) => run.settle_failed(agent_event, &error).await,
-        Err(Stop::Lost) => Ok(()),
-        Err(Stop::Released) => run.settle_released(agent_event).await,
+        Ok(content) => run.settle_done(content).await,
+        Err(Unfinished::Failed(error)) => run.settle_failed(&error).await,
+        Err(Unfinished::LeaseLost) => Ok(()),
+        Err(Unfinished::Released) => run.settle_released().await,
     };
     if let Err(e) = settled {
         tracing::warn!(task = %task_id.0, error = %e, "could not settle a task; its lease will expire");
     }
 }
 
-impl Run<'_> {
+impl Attempt<'_> {
     fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.deps.ports.planning.clock.now()
+        self.context.ports.planning.clock.now()
     }
 
     pub(crate) fn event(&self, parent: Option<EventId>, kind: AgentEvent) -> Result<Event, Error> {
@@ -177,12 +228,12 @@ impl Run<'_> {
     }
 
     /// Writes what is unwritten, then `events`.
-    pub(crate) async fn append(&mut self, events: &[Event]) -> Result<(), Stop> {
+    pub(crate) async fn append(&mut self, events: &[Event]) -> Result<(), Unfinished> {
         self.check_held()?;
         let mut batch = std::mem::take(&mut self.unwritten);
         batch.extend_from_slice(events);
         if !batch.is_empty() {
-            self.deps.ports.log.events.append(&batch).await?;
+            self.context.ports.log.events.append(&batch).await?;
         }
         Ok(())
     }
@@ -195,10 +246,10 @@ impl Run<'_> {
         request: &ModelRequest,
         turn: u32,
         agent: EventId,
-    ) -> Result<ModelReply, Stop> {
-        let deps = self.deps;
+    ) -> Result<ModelReply, Unfinished> {
+        let context = self.context;
         let (project_id, task_id) = (self.task.project_id(), self.task.id());
-        let on_delta = deps.deltas.clone().map(|bus| {
+        let on_delta = context.deltas.clone().map(|bus| {
             let index = AtomicU32::new(0);
             move |text: &str| {
                 for piece in delta_pieces(text) {
@@ -213,7 +264,7 @@ impl Run<'_> {
                 }
             }
         });
-        let call = deps
+        let call = context
             .model
             .complete(request, on_delta.as_ref().map(|f| f as &OnDelta));
         tokio::pin!(call);
@@ -231,26 +282,26 @@ impl Run<'_> {
         }
     }
 
-    pub(crate) fn check_held(&self) -> Result<(), Stop> {
-        stop_for(*self.cancel.borrow()).map_or(Ok(()), Err)
+    pub(crate) fn check_held(&self) -> Result<(), Unfinished> {
+        unfinished_by(*self.signal.borrow()).map_or(Ok(()), Err)
     }
 
     /// Waits until the dispatcher says stop; why.
-    async fn stopped(&self) -> Stop {
-        let mut cancel = self.cancel.clone();
-        let signal = cancel
-            .wait_for(|s| *s != Signal::Run)
+    async fn stopped(&self) -> Unfinished {
+        let mut signal = self.signal.clone();
+        let signal = signal
+            .wait_for(|s| *s != RunSignal::Run)
             .await
-            .map_or(Signal::Lost, |s| *s);
-        stop_for(signal).unwrap_or(Stop::Lost)
+            .map_or(RunSignal::LeaseLost, |s| *s);
+        unfinished_by(signal).unwrap_or(Unfinished::LeaseLost)
     }
 
     /// Finds the assistant, runs the conversation; the final answer.
-    async fn work(&mut self, agent_event: &mut Option<EventId>) -> Result<String, Stop> {
+    async fn work(&mut self) -> Result<String, Unfinished> {
         let (assistant, actor) = self.runner().await?;
         self.actor = actor;
         let resolved = self
-            .deps
+            .context
             .services
             .registry
             .resolve(&engine_principal(), assistant)
@@ -259,21 +310,22 @@ impl Run<'_> {
             ModelMessage::new(Role::System, resolved.assistant.draft.instructions.clone()),
             ModelMessage::new(Role::User, self.brief().await?),
         ];
-        self.converse(&resolved, None, messages, true, agent_event)
-            .await
+        self.converse(&resolved, Conversation::Task, messages).await
     }
 
-    /// A conversation of `resolved` (the task's assistant, or a sub-assistant
-    /// delegated to under `parent`): turns until the model answers without
-    /// tool calls or `complete_task` was called.
+    /// A conversation of `resolved`: turns until the model answers without
+    /// tool calls or `complete_task` was called; the last answer.
     pub(crate) async fn converse(
         &mut self,
         resolved: &ResolvedAssistant,
-        parent: Option<EventId>,
+        conversation: Conversation,
         mut messages: Vec<ModelMessage>,
-        main: bool,
-        agent_event: &mut Option<EventId>,
-    ) -> Result<String, Stop> {
+    ) -> Result<String, Unfinished> {
+        let main = conversation == Conversation::Task;
+        let parent = match conversation {
+            Conversation::Task => None,
+            Conversation::Delegated { tool_call } => Some(tool_call),
+        };
         let assistant = &resolved.assistant;
         let started = self.event(
             parent,
@@ -282,12 +334,12 @@ impl Run<'_> {
                 assistant_name: assistant.draft.name.clone(),
                 attempt: self.attempt,
                 fence: self.fence,
-                worker: self.deps.config.worker.clone(),
+                worker: self.context.config.worker.clone(),
             }),
         )?;
         let agent = started.id;
         let mut pending = vec![started];
-        let mut tools: Vec<ToolSpec> = builtin::specs(main);
+        let mut tools: Vec<ToolSpec> = builtin::specs(conversation);
         tools.extend(resolved.tools.iter().map(|t| ToolSpec {
             name: t.tool.draft.name.as_str().to_owned(),
             description: t.tool.draft.description.clone(),
@@ -296,7 +348,7 @@ impl Run<'_> {
         tools.dedup_by(|a, b| a.name == b.name);
         let hosted = self.hosted(assistant).await?;
         let task_key = self.task.execution().map(|e| e.client_id.clone());
-        for turn in 1..=self.deps.config.max_turns {
+        for turn in 1..=self.context.config.max_turns {
             pending.push(self.event(
                 Some(agent),
                 AgentEvent::TurnStarted(TurnStarted {
@@ -307,7 +359,7 @@ impl Run<'_> {
             // Written with the next write: every write takes what is unwritten first.
             self.unwritten.append(&mut pending);
             if main {
-                *agent_event = Some(agent);
+                self.agent = Some(agent);
             }
             let request = ModelRequest {
                 assistant: assistant.draft.name.clone(),
@@ -378,11 +430,17 @@ impl Run<'_> {
                 let called_id = called.id;
                 self.append(&[called]).await?;
                 let answer = self
-                    .call_tool(resolved, called_id, &call.name, &call.arguments, main)
+                    .call_tool(
+                        resolved,
+                        called_id,
+                        &call.name,
+                        &call.arguments,
+                        conversation,
+                    )
                     .await?;
                 let (output, is_error) = match answer {
-                    Ok(output) => (output, false),
-                    Err(message) => (json!({"error": message}), true),
+                    ToolAnswer::Output(output) => (output, false),
+                    ToolAnswer::Error(message) => (json!({"error": message}), true),
                 };
                 self.append(&[self.event(
                     Some(called_id),
@@ -403,23 +461,23 @@ impl Run<'_> {
                 return Ok(reply.content);
             }
         }
-        Err(Stop::Failed(format!(
+        Err(Unfinished::Failed(format!(
             "the assistant did not finish within {} turns",
-            self.deps.config.max_turns
+            self.context.config.max_turns
         )))
     }
 
     /// One tool call: a built-in, a sub-assistant (a nested conversation), or
-    /// the tool executor. `Err` inside is a tool error the model sees.
+    /// the tool executor.
     async fn call_tool(
         &mut self,
         resolved: &ResolvedAssistant,
         called: EventId,
         name: &str,
         input: &Value,
-        main: bool,
-    ) -> Result<Result<Value, String>, Stop> {
-        if let Some(answer) = self.builtin(name, input, called, main).await? {
+        conversation: Conversation,
+    ) -> Result<ToolAnswer, Unfinished> {
+        if let Some(answer) = self.builtin(name, input, called, conversation).await? {
             return Ok(answer);
         }
         let Some(tool) = resolved
@@ -427,29 +485,31 @@ impl Run<'_> {
             .iter()
             .find(|t| t.tool.draft.name.as_str() == name)
         else {
-            return Ok(Err(format!("no tool is named '{name}'")));
+            return Ok(ToolAnswer::Error(format!("no tool is named '{name}'")));
         };
         if let Some(sub) = &tool.sub_assistant {
             let messages = vec![
                 ModelMessage::new(Role::System, sub.assistant.draft.instructions.clone()),
                 ModelMessage::new(Role::User, input.to_string()),
             ];
-            let mut unused = None;
-            let reply =
-                Box::pin(self.converse(sub, Some(called), messages, false, &mut unused)).await?;
-            return Ok(Ok(json!({"reply": reply})));
+            let delegated = Conversation::Delegated { tool_call: called };
+            let reply = Box::pin(self.converse(sub, delegated, messages)).await?;
+            return Ok(ToolAnswer::Output(json!({"reply": reply})));
         }
         tokio::select! {
-            answer = self.deps.tools.call(name, input) => Ok(answer),
+            answer = self.context.tools.call(name, input) => Ok(match answer {
+                Ok(output) => ToolAnswer::Output(output),
+                Err(message) => ToolAnswer::Error(message),
+            }),
             stop = self.stopped() => Err(stop),
         }
     }
 }
 
-fn stop_for(signal: Signal) -> Option<Stop> {
+fn unfinished_by(signal: RunSignal) -> Option<Unfinished> {
     match signal {
-        Signal::Run => None,
-        Signal::Lost => Some(Stop::Lost),
-        Signal::Stopping => Some(Stop::Released),
+        RunSignal::Run => None,
+        RunSignal::LeaseLost => Some(Unfinished::LeaseLost),
+        RunSignal::WorkerStopping => Some(Unfinished::Released),
     }
 }

@@ -15,7 +15,9 @@ use std::time::Duration;
 use agentry_domain::clock::Clock;
 use agentry_domain::planning::{Claim, ClaimRequest, Settlement, WorkQueue};
 use agentry_domain::{Error, Result};
-use tokio::sync::{OwnedSemaphorePermit, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
+
+use crate::slot::Slot;
 
 /// The most settlements one transaction takes.
 const MAX_BATCH: usize = 256;
@@ -23,14 +25,14 @@ const MAX_BATCH: usize = 256;
 struct Pending {
     settlement: Settlement,
     /// The slot of the run this settlement ends.
-    slot: Option<OwnedSemaphorePermit>,
+    slot: Option<Slot>,
     done: oneshot::Sender<Result<bool>>,
 }
 
 /// A task claimed with a settlement, and the slot it runs in.
 pub(crate) struct Handover {
     pub claim: Claim,
-    pub slot: OwnedSemaphorePermit,
+    pub slot: Slot,
 }
 
 /// Where claims made with settlements go.
@@ -57,11 +59,7 @@ impl Settler {
 
     /// Writes `settlement`, possibly with others; whether its fence still held.
     /// `slot`, given by a run the settlement ends, may go to a task it makes ready.
-    pub(crate) async fn settle(
-        &self,
-        settlement: Settlement,
-        slot: Option<OwnedSemaphorePermit>,
-    ) -> Result<bool> {
+    pub(crate) async fn settle(&self, settlement: Settlement, slot: Option<Slot>) -> Result<bool> {
         let (done, written) = oneshot::channel();
         let gone = || Error::internal("the settlement writer has stopped");
         self.queue
@@ -87,8 +85,7 @@ async fn run(
         let mut pending = std::mem::take(&mut batch);
         let settlements: Vec<Settlement> = pending.iter().map(|p| p.settlement.clone()).collect();
         // Slots not handed on are freed when this batch is done with.
-        let mut slots: Vec<OwnedSemaphorePermit> =
-            pending.iter_mut().filter_map(|p| p.slot.take()).collect();
+        let mut slots: Vec<Slot> = pending.iter_mut().filter_map(|p| p.slot.take()).collect();
         let now = clock.now();
         let written = if slots.is_empty() || claims.stopping.load(Ordering::Acquire) {
             queue.settle(&settlements, now).await

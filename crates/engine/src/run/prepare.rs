@@ -10,9 +10,9 @@ use agentry_domain::registry::{Assistant, AssistantKind, AssistantQuery, Assista
 use agentry_domain::workspace::MemberKind;
 use serde_json::{Value, json};
 
-use super::{Run, Stop};
+use super::{AssistantNames, Attempt, Unfinished};
 
-impl Run<'_> {
+impl Attempt<'_> {
     /// For an assistant of type `openai_api`: its stored prompt, and the
     /// thread of the plan the task belongs to, if it came from one.
     pub(super) async fn hosted(&self, assistant: &Assistant) -> Result<Option<Hosted>, Error> {
@@ -24,7 +24,7 @@ impl Run<'_> {
         };
         let thread = match self.task.execution() {
             Some(execution) => self
-                .deps
+                .context
                 .ports
                 .planning
                 .plans
@@ -39,8 +39,8 @@ impl Run<'_> {
 
     /// The assistant that runs the task and the member it acts as: its agent
     /// assignee's assistant, else the one its `agent_type` names.
-    pub(super) async fn runner(&self) -> Result<(AssistantId, Option<MemberId>), Stop> {
-        let projects = &self.deps.ports.workspace.projects;
+    pub(super) async fn runner(&self) -> Result<(AssistantId, Option<MemberId>), Unfinished> {
+        let projects = &self.context.ports.workspace.projects;
         if let Some(assignee) = self.task.record().assignee_id
             && let Some(member) = projects.get_member(assignee).await?
             && member.kind == MemberKind::Agent
@@ -49,15 +49,15 @@ impl Run<'_> {
             return Ok((assistant, Some(member.id)));
         }
         let Some(name) = self.task.execution().and_then(|e| e.agent_type.clone()) else {
-            return Err(Stop::Failed("the task has no agent to run it".into()));
+            return Err(Unfinished::Failed("the task has no agent to run it".into()));
         };
         let assistant = self.assistant_named(&name).await?.ok_or_else(|| {
-            Stop::Failed(format!(
+            Unfinished::Failed(format!(
                 "no assistant is named '{name}' (the task's agent_type)"
             ))
         })?;
         let key = (self.task.project_id(), assistant);
-        if let Some(actor) = self.deps.actors.get(&key) {
+        if let Some(actor) = self.context.actors.get(&key) {
             return Ok((assistant, actor));
         }
         let actor = projects
@@ -66,27 +66,27 @@ impl Run<'_> {
             .into_iter()
             .find(|m| m.kind == MemberKind::Agent && m.assistant_id == Some(assistant))
             .map(|m| m.id);
-        self.deps.actors.put(key, actor);
+        self.context.actors.put(key, actor);
         Ok((assistant, actor))
     }
 
     async fn assistant_named(&self, name: &str) -> Result<Option<AssistantId>, Error> {
-        let revision = self.deps.ports.registry.revisions.known_revision();
+        let revision = self.context.ports.registry.revisions.known_revision();
         {
             let cached = self
-                .deps
-                .by_name
+                .context
+                .assistant_names
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-            if cached.0 == revision && !cached.1.is_empty() {
-                return Ok(cached.1.get(name).copied());
+            if cached.revision == revision && !cached.ids.is_empty() {
+                return Ok(cached.ids.get(name).copied());
             }
         }
         let mut names = HashMap::new();
         let mut after = None;
         loop {
             let page = self
-                .deps
+                .context
                 .ports
                 .registry
                 .assistants
@@ -106,10 +106,13 @@ impl Run<'_> {
         }
         let found = names.get(name).copied();
         *self
-            .deps
-            .by_name
+            .context
+            .assistant_names
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = (revision, names);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = AssistantNames {
+            revision,
+            ids: names,
+        };
         Ok(found)
     }
 
@@ -127,7 +130,7 @@ impl Run<'_> {
             .is_some_and(|e| !e.depends_on.is_empty());
         if waits_on {
             let results = self
-                .deps
+                .context
                 .ports
                 .planning
                 .plans

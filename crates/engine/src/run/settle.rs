@@ -10,7 +10,7 @@ use agentry_domain::planning::{
 use agentry_domain::tracker::{FailedAttempt, Task, TaskResult, TaskStatus, TrackerEvent};
 use chrono::{DateTime, Utc};
 
-use super::Run;
+use super::Attempt;
 use crate::Backoff;
 
 /// A failed attempt of `task`: its move (`retrying` with the time the retry
@@ -58,24 +58,28 @@ fn task_events(
         .collect()
 }
 
-impl Run<'_> {
-    pub(super) async fn settle_done(
-        &mut self,
-        agent: Option<EventId>,
-        content: String,
-    ) -> Result<(), Error> {
+impl Attempt<'_> {
+    pub(super) async fn settle_done(&mut self, content: String) -> Result<(), Error> {
         let now = self.now();
         let result = self.result.take().unwrap_or_else(|| TaskResult {
             summary: Some(recorded_text(&content)),
             ..TaskResult::default()
         });
         let mut events: Vec<Event> = self.last_turn.take().into_iter().collect();
-        events.push(self.event(
-            agent,
-            AgentEvent::ReplySent(ReplySent {
-                content: recorded_text(&content),
-            }),
-        )?);
+        // A run that ended with `complete_task` may have said nothing besides:
+        // its reply is then the completion's summary, and there is no empty
+        // reply to write.
+        let reply = if content.trim().is_empty() {
+            result.summary.clone().unwrap_or_default()
+        } else {
+            recorded_text(&content)
+        };
+        if !reply.trim().is_empty() {
+            events.push(self.event(
+                self.agent,
+                AgentEvent::ReplySent(ReplySent { content: reply }),
+            )?);
+        }
         let changes = self.task.complete(result.clone(), now)?;
         events.extend(task_events(
             self.task.project_id(),
@@ -83,17 +87,20 @@ impl Run<'_> {
             changes.events,
             now,
         )?);
-        events.push(self.event(agent, AgentEvent::AgentCompleted(AgentCompleted { result }))?);
+        events.push(self.event(
+            self.agent,
+            AgentEvent::AgentCompleted(AgentCompleted { result }),
+        )?);
         self.settle(events, None).await
     }
 
     /// The worker stops: the task goes back to wait, its attempt not counted.
-    pub(super) async fn settle_released(&mut self, agent: Option<EventId>) -> Result<(), Error> {
+    pub(super) async fn settle_released(&mut self) -> Result<(), Error> {
         let now = self.now();
         let changes = self.task.release(now)?;
         let mut events = task_events(self.task.project_id(), self.task.id(), changes.events, now)?;
         events.push(self.event(
-            agent,
+            self.agent,
             AgentEvent::AgentFailed(AgentFailed {
                 error: "the worker stopped; the task waits for another".into(),
                 retrying: true,
@@ -102,17 +109,13 @@ impl Run<'_> {
         self.settle(events, None).await
     }
 
-    pub(super) async fn settle_failed(
-        &mut self,
-        agent: Option<EventId>,
-        error: &str,
-    ) -> Result<(), Error> {
+    pub(super) async fn settle_failed(&mut self, error: &str) -> Result<(), Error> {
         let now = self.now();
         let (events, retry_at) = failure(
-            &self.deps.config.backoff,
+            &self.context.config.backoff,
             &mut self.task,
             error,
-            agent,
+            self.agent,
             self.actor,
             now,
         )?;
@@ -140,7 +143,7 @@ impl Run<'_> {
         } else {
             self.slot.take()
         };
-        let written = self.deps.settler.settle(settlement, slot).await?;
+        let written = self.context.settler.settle(settlement, slot).await?;
         if !written {
             return Err(Error::Conflict("the task's lease was lost".into()));
         }

@@ -5,13 +5,16 @@
 
 use std::time::Duration;
 
+use agentry_domain::retry::Backoff;
 use agentry_domain::{Error, Result};
+use bytes::Bytes;
 use reqwest::StatusCode;
-use reqwest::header::{HeaderMap, RETRY_AFTER};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, RETRY_AFTER};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Value, json};
 
 /// The longest wait a `Retry-After` may ask for: a provider asking for more
-/// is treated as unavailable now.
+/// is treated as unavailable now. Also the longest wait of our own.
 const RETRY_AFTER_MAX: Duration = Duration::from_secs(60);
 
 /// The largest answer read: a whole body, or one streamed line.
@@ -38,7 +41,10 @@ pub struct ProviderConfig {
     pub stream: bool,
     /// Tries after the first, for answers the provider may give later.
     pub max_retries: u32,
-    /// The first retry's wait when the provider names none; doubled each time.
+    /// The first retry's full wait when the provider names none, doubled for
+    /// each retry after it up to a minute; each wait is a random point in
+    /// the upper half of its full one ([`Backoff::delay`]), so that requests
+    /// that failed together do not come back together.
     pub backoff: Duration,
 }
 
@@ -104,24 +110,22 @@ impl Transport {
         format!("{}/{path}", self.config.base_url.trim_end_matches('/'))
     }
 
-    /// POSTs `body`, trying again while the provider may answer later.
-    pub(crate) async fn post(&self, url: &str, body: &Value) -> Result<reqwest::Response> {
+    /// POSTs `body` as JSON, trying again while the provider may answer later.
+    pub(crate) async fn post(&self, url: &str, body: &impl Serialize) -> Result<reqwest::Response> {
+        // Written once: each try sends the same bytes.
+        let body = Bytes::from(serde_json::to_vec(body).map_err(Error::internal)?);
+        let backoff = Backoff::new(self.config.backoff, RETRY_AFTER_MAX);
         let mut tried = 0;
         loop {
-            match self.send(url, body).await {
+            match self.send(url, body.clone()).await {
                 Ok(response) => return Ok(response),
                 Err(Failure::Final(error)) => return Err(error),
                 Err(Failure::Later { why, .. }) if tried >= self.config.max_retries => {
                     return Err(Error::unavailable(why));
                 }
                 Err(Failure::Later { after, .. }) => {
-                    let doubled = self
-                        .config
-                        .backoff
-                        .saturating_mul(1 << tried.min(16))
-                        .min(RETRY_AFTER_MAX);
-                    tokio::time::sleep(after.unwrap_or(doubled)).await;
                     tried += 1;
+                    tokio::time::sleep(after.unwrap_or_else(|| backoff.delay(tried))).await;
                 }
             }
         }
@@ -130,9 +134,13 @@ impl Transport {
     async fn send(
         &self,
         url: &str,
-        body: &Value,
+        body: Bytes,
     ) -> std::result::Result<reqwest::Response, Failure> {
-        let mut request = self.http.post(url).json(body);
+        let mut request = self
+            .http
+            .post(url)
+            .header(CONTENT_TYPE, "application/json")
+            .body(body);
         if let Some(key) = &self.config.api_key {
             request = request.bearer_auth(key);
         }
@@ -167,43 +175,73 @@ impl Transport {
     }
 }
 
-/// A whole answer's JSON.
-pub(crate) async fn read_json(response: reqwest::Response) -> Result<Value> {
+/// A whole answer, read as a `T`.
+pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
+    response: reqwest::Response,
+) -> Result<T> {
     let bytes = read_capped(response, ANSWER_MAX_BYTES)
         .await
         .map_err(Error::unavailable)?;
-    serde_json::from_slice(&bytes).map_err(|e| malformed(format!("the answer is not JSON: {e}")))
+    parse(&bytes, "the answer")
 }
 
-/// The next network chunk of a stream; a break or an end is an error (a
-/// stream ends with its closing event, which the caller looks for).
-pub(crate) async fn next_chunk(
-    response: &mut reqwest::Response,
-    end: &str,
-) -> Result<bytes::Bytes> {
-    response
-        .chunk()
-        .await
-        .map_err(|e| Error::unavailable(format!("the stream broke: {e}")))?
-        .ok_or_else(|| Error::unavailable(format!("the stream ended before {end}")))
+/// `json` as a `T`. JSON that is not, or lacks a field `T` needs, or has one
+/// of another type, is a malformed answer whose error names `what` and
+/// where in it: `the answer at choices[0].message: missing field ...`.
+pub(crate) fn parse<'de, T: Deserialize<'de>>(json: &'de [u8], what: &str) -> Result<T> {
+    let mut json = serde_json::Deserializer::from_slice(json);
+    let value = serde_path_to_error::deserialize(&mut json).map_err(|e| {
+        let path = e.path().to_string();
+        let e = e.into_inner();
+        if e.is_syntax() || e.is_eof() {
+            malformed(format!("{what} is not JSON: {e}"))
+        } else if path == "." {
+            malformed(format!("{what}: {e}"))
+        } else {
+            malformed(format!("{what} at {path}: {e}"))
+        }
+    })?;
+    json.end()
+        .map_err(|e| malformed(format!("{what} is not JSON: {e}")))?;
+    Ok(value)
+}
+
+/// A JSON value sent as its text, as function-call arguments go: written
+/// straight into the body, without a string of its own first.
+pub(crate) struct JsonText<'a>(pub(crate) &'a Value);
+
+impl Serialize for JsonText<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> std::result::Result<S::Ok, S::Error> {
+        serializer.collect_str(self.0)
+    }
+}
+
+/// What a provider says went wrong: an error body's `error`, or a failed
+/// answer's.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ProviderError {
+    pub(crate) message: Option<String>,
+}
+
+impl ProviderError {
+    pub(crate) fn failed(error: Option<&Self>) -> Error {
+        let message = error.and_then(|e| e.message.as_deref());
+        Error::unavailable(format!(
+            "the provider failed the answer: {}",
+            message.unwrap_or("no message")
+        ))
+    }
 }
 
 /// A call's arguments: the JSON its text holds, else the text itself (the
 /// model sees its own mistake in the tool's error).
-pub(crate) fn arguments(raw: &Value) -> Value {
+pub(crate) fn arguments(raw: Value) -> Value {
     match raw {
         Value::String(text) if text.trim().is_empty() => json!({}),
-        Value::String(text) => serde_json::from_str(text).unwrap_or_else(|_| raw.clone()),
+        Value::String(text) => serde_json::from_str(&text).unwrap_or(Value::String(text)),
         Value::Null => json!({}),
-        other => other.clone(),
+        other => other,
     }
-}
-
-pub(crate) fn text_of(value: &Value, what: &str) -> Result<String> {
-    value
-        .as_str()
-        .map(str::to_owned)
-        .ok_or_else(|| malformed(format!("the answer has no {what}")))
 }
 
 pub(crate) fn malformed(why: String) -> Error {
@@ -226,9 +264,13 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 
 /// An error body's message, `error.message` when it has one, bounded.
 fn refusal_text(body: &[u8]) -> String {
-    let text = serde_json::from_slice::<Value>(body)
+    #[derive(Deserialize)]
+    struct Refusal {
+        error: ProviderError,
+    }
+    let text = serde_json::from_slice::<Refusal>(body)
         .ok()
-        .and_then(|v| v["error"]["message"].as_str().map(str::to_owned))
+        .and_then(|r| r.error.message)
         .unwrap_or_else(|| String::from_utf8_lossy(body).into_owned());
     text.chars().take(REFUSAL_TEXT_MAX).collect()
 }

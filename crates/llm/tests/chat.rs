@@ -295,3 +295,67 @@ async fn a_schema_asks_for_structured_output() {
         "boolean"
     );
 }
+
+#[tokio::test]
+async fn a_missing_field_is_named_in_the_error() {
+    let answer = json!({"choices": [{"message": {"content": null, "tool_calls": [
+        {"type": "function", "function": {"name": "get_weather", "arguments": "{}"}}
+    ]}}]});
+    let (url, _) = server(vec![ok(answer)]).await;
+    let err = client(&url, false)
+        .complete(&request(), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
+    let said = format!("{err:?}");
+    assert!(
+        said.contains("choices[0].message.tool_calls[0]") && said.contains("missing field `id`"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn an_error_in_the_stream_fails_the_answer_though_the_stream_ends_as_usual() {
+    let chunks = vec![
+        json!({"choices": [{"delta": {"content": "Hal"}}]}),
+        json!({"error": {"message": "the model crashed", "type": "server_error"}}),
+    ];
+    let (url, _) = server(vec![Reply::Stream { chunks, cut: false }]).await;
+    let err = client(&url, true)
+        .complete(&request(), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
+    assert!(format!("{err:?}").contains("the model crashed"), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_stream_in_any_line_endings_with_comments_and_multi_line_data_is_read() {
+    let events = ": keep-alive\r\n\r\n\
+        data: {\"choices\": [{\"delta\":\r\ndata: {\"content\": \"Sno\"}}]}\r\r\
+        data:{\"choices\": [{\"delta\": {\"content\": \"w.\"}}],\n\
+        data: \"usage\": {\"prompt_tokens\": 3, \"completion_tokens\": 2}}\n\n\
+        data: [DONE]\n\n";
+    let (url, _) = server(vec![Reply::Events(events.into())]).await;
+    let reply = client(&url, true).complete(&request(), None).await.unwrap();
+    assert_eq!(reply.content, "Snow.");
+    assert_eq!(
+        (reply.usage.input_tokens, reply.usage.output_tokens),
+        (3, 2)
+    );
+}
+
+#[tokio::test]
+async fn a_tool_call_index_past_the_limit_is_refused() {
+    let chunks = vec![
+        json!({"choices": [{"delta": {"tool_calls": [{"index": 100000, "id": "c",
+        "function": {"name": "f", "arguments": "{}"}}]}}]}),
+    ];
+    let (url, _) = server(vec![Reply::Stream { chunks, cut: false }]).await;
+    let err = client(&url, true)
+        .complete(&request(), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
+    assert!(format!("{err:?}").contains("100000"), "{err:?}");
+}

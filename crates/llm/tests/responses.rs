@@ -287,3 +287,54 @@ async fn a_malformed_or_failed_answer_fails_as_unavailable() {
         .unwrap_err();
     assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
 }
+
+#[tokio::test]
+async fn a_function_call_without_its_id_is_refused_by_name() {
+    let answer = json!({"status": "completed", "output": [
+        {"type": "function_call", "name": "get_weather", "arguments": "{}"}]});
+    let (url, _) = server(vec![ok(answer)]).await;
+    let err = client(&url, false)
+        .complete(&request(), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
+    let said = format!("{err:?}");
+    assert!(
+        said.contains("output[0]") && said.contains("missing field `call_id`"),
+        "{said}"
+    );
+}
+
+#[tokio::test]
+async fn named_events_it_does_not_read_are_skipped_unparsed() {
+    let completed = json!({"type": "response.completed", "response": response()});
+    let events = format!(
+        "event: response.output_text.delta\ndata: {}\n\n\
+         event: response.output_text.done\ndata: {{not json, and never parsed\n\n\
+         event: response.completed\nid: 3\ndata: {completed}\n\n",
+        json!({"type": "response.output_text.delta", "delta": "Checking the sky."})
+    );
+    let (url, _) = server(vec![Reply::Events(events)]).await;
+    let deltas = Arc::new(Mutex::new(Vec::new()));
+    let sink = deltas.clone();
+    let on_delta = move |text: &str| sink.lock().unwrap().push(text.to_owned());
+    let reply = client(&url, true)
+        .complete(&request(), Some(&on_delta))
+        .await
+        .unwrap();
+    assert_eq!(*deltas.lock().unwrap(), ["Checking the sky."]);
+    assert_eq!(reply.content, "Checking the sky.");
+}
+
+#[tokio::test]
+async fn an_error_event_says_what_the_provider_said() {
+    let events = "event: error\ndata: {\"type\": \"error\", \"code\": \"server_error\", \
+                  \"message\": \"overloaded\"}\n\n";
+    let (url, _) = server(vec![Reply::Events(events.into())]).await;
+    let err = client(&url, true)
+        .complete(&request(), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
+    assert!(format!("{err:?}").contains("overloaded"), "{err:?}");
+}

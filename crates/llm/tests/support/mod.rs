@@ -1,15 +1,17 @@
-//! A real HTTP server on loopback for the provider tests: it answers each
-//! connection with the next scripted reply and keeps what it was sent.
+//! A scripted provider on loopback for the provider tests (a `wiremock`
+//! server): it answers each request with the next scripted reply and keeps
+//! what it was sent.
 
 #![allow(dead_code, reason = "each test binary uses its own part")]
 
+use std::collections::VecDeque;
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use agentry_llm::ProviderConfig;
 use serde_json::Value;
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// A provider at `url` with the key `sk-test-secret`, a 500 ms timeout and
 /// two quick retries.
@@ -31,8 +33,11 @@ pub enum Reply {
         headers: &'static str,
         body: String,
     },
-    /// Server-sent events, each `data: <chunk>`; `[DONE]` at the end unless cut.
+    /// Server-sent events, each `data: <chunk>`; `[DONE]` at the end unless
+    /// cut, when the stream just ends.
     Stream { chunks: Vec<Value>, cut: bool },
+    /// An event stream exactly as given.
+    Events(String),
     /// Takes the request and never answers.
     Silent,
 }
@@ -47,84 +52,82 @@ pub fn ok(body: Value) -> Reply {
 
 /// A request as the server saw it.
 pub struct Seen {
+    /// The request line and headers, lowercase, as on the wire.
     pub head: String,
     pub body: Value,
 }
 
-/// Serves `replies`, one per connection, in order; what it was sent.
+/// Serves `replies`, one per request, in order (a request past them gets a
+/// 404); what it was sent.
 pub async fn server(replies: Vec<Reply>) -> (String, Arc<Mutex<Vec<Seen>>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let server = MockServer::start().await;
+    let url = format!("{}/v1", server.uri());
     let seen = Arc::new(Mutex::new(Vec::new()));
-    let log = seen.clone();
+    Mock::given(wiremock::matchers::any())
+        .respond_with(Script {
+            replies: Mutex::new(replies.into()),
+            seen: seen.clone(),
+        })
+        .mount(&server)
+        .await;
+    // The server stops when dropped: it lives as long as the test's runtime.
     tokio::spawn(async move {
-        for reply in replies {
-            let Ok((mut socket, _)) = listener.accept().await else {
-                return;
-            };
-            let (head, body) = read_request(&mut socket).await;
-            log.lock().unwrap().push(Seen {
-                head,
-                body: serde_json::from_slice(&body).unwrap_or(Value::Null),
-            });
-            tokio::spawn(answer(socket, reply));
-        }
+        let _server = server;
+        std::future::pending::<()>().await;
     });
     (url, seen)
 }
 
-async fn read_request(socket: &mut TcpStream) -> (String, Vec<u8>) {
-    let mut request = Vec::new();
-    let mut buffer = [0u8; 8192];
-    loop {
-        let n = socket.read(&mut buffer).await.unwrap();
-        assert!(n > 0, "the client hung up mid-request");
-        request.extend_from_slice(&buffer[..n]);
-        let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
+struct Script {
+    replies: Mutex<VecDeque<Reply>>,
+    seen: Arc<Mutex<Vec<Seen>>>,
+}
+
+impl Respond for Script {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        self.seen.lock().unwrap().push(Seen {
+            head: head(request),
+            body: serde_json::from_slice(&request.body).unwrap_or(Value::Null),
+        });
+        let Some(reply) = self.replies.lock().unwrap().pop_front() else {
+            return ResponseTemplate::new(404);
         };
-        let head = String::from_utf8_lossy(&request[..end]).to_lowercase();
-        let length: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .map_or(0, |v| v.trim().parse().unwrap());
-        if request.len() >= end + 4 + length {
-            return (head, request[end + 4..end + 4 + length].to_vec());
+        match reply {
+            Reply::Whole {
+                status,
+                headers,
+                body,
+            } => {
+                let mut template = ResponseTemplate::new(status);
+                for header in headers.split("\r\n").filter(|h| !h.is_empty()) {
+                    let (name, value) = header.split_once(':').unwrap();
+                    template = template.insert_header(name, value.trim());
+                }
+                template.set_body_raw(body, "application/json")
+            }
+            Reply::Stream { chunks, cut } => {
+                let mut body = String::new();
+                for chunk in chunks {
+                    writeln!(body, "data: {chunk}\n").unwrap();
+                }
+                if !cut {
+                    body.push_str("data: [DONE]\n\n");
+                }
+                ResponseTemplate::new(200).set_body_raw(body, "text/event-stream")
+            }
+            Reply::Events(body) => {
+                ResponseTemplate::new(200).set_body_raw(body, "text/event-stream")
+            }
+            Reply::Silent => ResponseTemplate::new(200).set_delay(Duration::from_secs(30)),
         }
     }
 }
 
-async fn answer(mut socket: TcpStream, reply: Reply) {
-    match reply {
-        Reply::Whole {
-            status,
-            headers,
-            body,
-        } => {
-            let response = format!(
-                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\n{headers}\
-                 content-length: {}\r\nconnection: close\r\n\r\n{body}",
-                body.len()
-            );
-            let _ = socket.write_all(response.as_bytes()).await;
-        }
-        Reply::Stream { chunks, cut } => {
-            let head = "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\n\
-                        connection: close\r\n\r\n";
-            let _ = socket.write_all(head.as_bytes()).await;
-            for chunk in chunks {
-                let event = format!("data: {chunk}\n\n");
-                // Split each event across two writes: lines span chunks.
-                let (a, b) = event.as_bytes().split_at(event.len() / 2);
-                let _ = socket.write_all(a).await;
-                let _ = socket.flush().await;
-                tokio::time::sleep(Duration::from_millis(2)).await;
-                let _ = socket.write_all(b).await;
-            }
-            if !cut {
-                let _ = socket.write_all(b"data: [DONE]\n\n").await;
-            }
-        }
-        Reply::Silent => tokio::time::sleep(Duration::from_secs(30)).await,
+/// `request`'s line and headers as they came, lowercase.
+fn head(request: &Request) -> String {
+    let mut head = format!("{} {} http/1.1", request.method, request.url.path());
+    for (name, value) in &request.headers {
+        write!(head, "\r\n{name}: {}", value.to_str().unwrap_or_default()).unwrap();
     }
+    head.to_lowercase()
 }

@@ -1,12 +1,13 @@
-//! An OpenAI-compatible chat-completions server on loopback that answers as a
-//! model would: a function of what it is sent, whole or streamed, with usage;
-//! it counts the tokens it reports and keeps what it was asked.
+//! An OpenAI-compatible chat-completions server on loopback (a `wiremock`
+//! server) that answers as a model would: a function of what it is sent,
+//! whole or streamed, with usage; it counts the tokens it reports and keeps
+//! what it was asked.
 
+use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 
 use serde_json::{Value, json};
-use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-use tokio::net::TcpStream;
+use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 
 /// What a model answers: text, calls as `(name, arguments)`, and usage.
 pub struct Answer {
@@ -18,6 +19,7 @@ pub struct Answer {
 /// What the server saw and reported.
 #[derive(Default)]
 pub struct Record {
+    /// Each request's line and headers (lowercase, as on the wire) and body.
     pub requests: Vec<(String, Value)>,
     pub input_tokens: i64,
     pub output_tokens: i64,
@@ -27,53 +29,54 @@ pub struct Record {
 pub async fn serve(
     answer: impl Fn(&Value) -> Answer + Send + Sync + 'static,
 ) -> (String, Arc<Mutex<Record>>) {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let url = format!("http://{}/v1", listener.local_addr().unwrap());
+    let server = MockServer::start().await;
+    let url = format!("{}/v1", server.uri());
     let record = Arc::new(Mutex::new(Record::default()));
-    let answer = Arc::new(answer);
-    let log = record.clone();
+    Mock::given(wiremock::matchers::method("POST"))
+        .and(wiremock::matchers::path("/v1/chat/completions"))
+        .respond_with(Model {
+            answer: Box::new(answer),
+            record: record.clone(),
+        })
+        .mount(&server)
+        .await;
+    // The server stops when dropped: it lives as long as the test's runtime.
     tokio::spawn(async move {
-        let mut calls = 0u64;
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let (head, body) = read_request(&mut socket).await;
-            let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-            let reply = answer(&body);
-            calls += 1;
-            {
-                let mut log = log.lock().unwrap();
-                log.requests.push((head, body.clone()));
-                log.input_tokens += reply.usage.0;
-                log.output_tokens += reply.usage.1;
-            }
-            tokio::spawn(respond(socket, reply, body["stream"] == true, calls));
-        }
+        let _server = server;
+        std::future::pending::<()>().await;
     });
     (url, record)
 }
 
-async fn read_request(socket: &mut TcpStream) -> (String, Vec<u8>) {
-    let mut request = Vec::new();
-    let mut buffer = [0u8; 8192];
-    loop {
-        let n = socket.read(&mut buffer).await.unwrap();
-        assert!(n > 0, "the client hung up mid-request");
-        request.extend_from_slice(&buffer[..n]);
-        let Some(end) = request.windows(4).position(|w| w == b"\r\n\r\n") else {
-            continue;
+type Answering = Box<dyn Fn(&Value) -> Answer + Send + Sync>;
+
+struct Model {
+    answer: Answering,
+    record: Arc<Mutex<Record>>,
+}
+
+impl Respond for Model {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+        let answer = (self.answer)(&body);
+        let n = {
+            let mut log = self.record.lock().unwrap();
+            log.requests.push((head(request), body.clone()));
+            log.input_tokens += answer.usage.0;
+            log.output_tokens += answer.usage.1;
+            log.requests.len()
         };
-        let head = String::from_utf8_lossy(&request[..end]).to_lowercase();
-        let length: usize = head
-            .lines()
-            .find_map(|l| l.strip_prefix("content-length:"))
-            .map_or(0, |v| v.trim().parse().unwrap());
-        if request.len() >= end + 4 + length {
-            return (head, request[end + 4..end + 4 + length].to_vec());
+        if body["stream"] == true {
+            ResponseTemplate::new(200).set_body_raw(streamed(&answer, n), "text/event-stream")
+        } else {
+            ResponseTemplate::new(200).set_body_json(whole(&answer, n))
         }
     }
 }
 
-async fn respond(mut socket: TcpStream, answer: Answer, stream: bool, n: u64) {
-    let calls: Vec<Value> = answer
+/// `answer`'s calls as the `n`th answer gives them.
+fn calls(answer: &Answer, n: usize) -> Vec<Value> {
+    answer
         .calls
         .iter()
         .enumerate()
@@ -81,44 +84,52 @@ async fn respond(mut socket: TcpStream, answer: Answer, stream: bool, n: u64) {
             json!({"index": i, "id": format!("call_{n}_{i}"), "type": "function",
                    "function": {"name": name, "arguments": args.to_string()}})
         })
-        .collect();
-    let usage = json!({"prompt_tokens": answer.usage.0, "completion_tokens": answer.usage.1});
-    if !stream {
-        let content = if answer.content.is_empty() {
-            Value::Null
-        } else {
-            json!(answer.content)
-        };
-        let mut message = json!({"role": "assistant", "content": content});
-        if !calls.is_empty() {
-            message["tool_calls"] = json!(calls);
-        }
-        let body = json!({"choices": [{"message": message}], "usage": usage}).to_string();
-        let response = format!(
-            "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\
-             connection: close\r\n\r\n{body}",
-            body.len()
-        );
-        let _ = socket.write_all(response.as_bytes()).await;
-        return;
+        .collect()
+}
+
+fn usage(answer: &Answer) -> Value {
+    json!({"prompt_tokens": answer.usage.0, "completion_tokens": answer.usage.1})
+}
+
+fn whole(answer: &Answer, n: usize) -> Value {
+    let content = if answer.content.is_empty() {
+        Value::Null
+    } else {
+        json!(answer.content)
+    };
+    let mut message = json!({"role": "assistant", "content": content});
+    let calls = calls(answer, n);
+    if !calls.is_empty() {
+        message["tool_calls"] = json!(calls);
     }
+    json!({"choices": [{"message": message}], "usage": usage(answer)})
+}
+
+fn streamed(answer: &Answer, n: usize) -> String {
     let mut events = Vec::new();
     // The text in two deltas, as a model streams it.
     let (a, b) = answer.content.split_at(answer.content.len() / 2);
     for part in [a, b].into_iter().filter(|p| !p.is_empty()) {
         events.push(json!({"choices": [{"delta": {"content": part}}]}));
     }
+    let calls = calls(answer, n);
     if !calls.is_empty() {
         events.push(json!({"choices": [{"delta": {"tool_calls": calls}}]}));
     }
-    events.push(json!({"choices": [], "usage": usage}));
+    events.push(json!({"choices": [], "usage": usage(answer)}));
     let mut body = String::new();
     for event in events {
-        body.push_str(&format!("data: {event}\n\n"));
+        write!(body, "data: {event}\n\n").unwrap();
     }
     body.push_str("data: [DONE]\n\n");
-    let response = format!(
-        "HTTP/1.1 200 OK\r\ncontent-type: text/event-stream\r\nconnection: close\r\n\r\n{body}"
-    );
-    let _ = socket.write_all(response.as_bytes()).await;
+    body
+}
+
+/// `request`'s line and headers as they came, lowercase.
+fn head(request: &Request) -> String {
+    let mut head = format!("{} {} http/1.1", request.method, request.url.path());
+    for (name, value) in &request.headers {
+        write!(head, "\r\n{name}: {}", value.to_str().unwrap_or_default()).unwrap();
+    }
+    head.to_lowercase()
 }

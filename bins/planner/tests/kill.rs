@@ -168,6 +168,23 @@ async fn a_planner_killed_mid_plan_loses_no_task_and_runs_none_twice() {
                 _ => {}
             }
         }
+        // An attempt's end hangs under its start, by the member that acted,
+        // whether its worker wrote it or a reaper did once its lease expired.
+        for failed in events
+            .iter()
+            .filter(|e| e.kind.type_name() == "agent.failed")
+        {
+            let parent = failed
+                .parent_id
+                .and_then(|p| events.iter().find(|e| e.id == p));
+            assert!(
+                parent.is_some_and(|p| p.kind.type_name() == "agent.started"
+                    && p.actor_id.is_some()
+                    && p.actor_id == failed.actor_id),
+                "{}: agent.failed is not under its attempt's agent.started: {kinds:?}",
+                task.key
+            );
+        }
         let fences: Vec<i64> = events
             .iter()
             .filter(|e| e.kind.type_name() == "agent.started")

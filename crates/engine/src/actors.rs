@@ -18,12 +18,12 @@ type Key = (ProjectId, AssistantId);
 
 #[derive(Debug, Default)]
 pub(crate) struct Actors {
-    entries: Mutex<HashMap<Key, (Instant, Option<MemberId>)>>,
+    entries: Mutex<HashMap<Key, (Instant, MemberId)>>,
 }
 
 impl Actors {
-    /// The member remembered for `key`, if still fresh (`Some(None)`: none).
-    pub(crate) fn get(&self, key: &Key) -> Option<Option<MemberId>> {
+    /// The member remembered for `key`, if still fresh.
+    pub(crate) fn get(&self, key: &Key) -> Option<MemberId> {
         let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         entries
             .get(key)
@@ -31,7 +31,7 @@ impl Actors {
             .map(|(_, actor)| *actor)
     }
 
-    pub(crate) fn put(&self, key: Key, actor: Option<MemberId>) {
+    pub(crate) fn put(&self, key: Key, actor: MemberId) {
         let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
         if entries.len() >= CAPACITY {
             entries.clear();

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use agentry_domain::id::TaskId;
-use agentry_domain::log::DeltaBus;
+use agentry_domain::log::{DeltaBus, EventFilter};
 use agentry_domain::planning::{Claim, ModelClient, Settlement, ToolExecutor};
 use agentry_domain::{Ports, Services};
 use tokio::sync::{mpsc, watch};
@@ -303,6 +303,34 @@ async fn recv_all(freed: &mut mpsc::UnboundedReceiver<()>) -> usize {
     freed.recv_many(&mut buffer, usize::MAX).await
 }
 
+/// The starts read, newest first, to find an expired attempt's: it is the
+/// task's latest attempt, though the starts of sub-assistants it delegated to
+/// come after its own.
+const STARTS_READ: u32 = 200;
+
+/// The `agent.started` of the task's attempt under `fence`, if it got so far.
+async fn attempt_started(
+    context: &WorkerContext,
+    task: TaskId,
+    fence: i64,
+) -> agentry_domain::Result<Option<agentry_domain::event::Event>> {
+    let filter = EventFilter {
+        task_id: Some(task),
+        types: vec!["agent.started".to_owned()],
+        limit: STARTS_READ,
+        ..EventFilter::default()
+    };
+    let starts = context.ports.log.events.list_events(&filter).await?;
+    Ok(starts.into_iter().find(|e| {
+        e.parent_id.is_none()
+            && e.kind
+                .payload()
+                .get("fence")
+                .and_then(serde_json::Value::as_i64)
+                == Some(fence)
+    }))
+}
+
 /// Settles tasks whose lease ran out (a worker killed or stuck) as failed
 /// attempts, so they are retried (or fail) like any other.
 async fn reap(
@@ -330,12 +358,15 @@ async fn reap_one(
     let Claim {
         mut task, fence, ..
     } = claim;
+    // The failure goes under the attempt's own `agent.started`, by the member
+    // it acted as, as a failure its worker had written itself would.
+    let started = attempt_started(context, task.id(), fence).await?;
     let (events, retry_at) = crate::run::failure(
         &context.config.backoff,
         &mut task,
         "the lease expired: its worker stopped answering",
-        None,
-        None,
+        started.as_ref().map(|e| e.id),
+        started.and_then(|e| e.actor_id),
         now,
     )?;
     let settlement = Settlement {

@@ -146,7 +146,8 @@ fn model_failed(error: Error) -> Unfinished {
     }
 }
 
-/// The engine acts with an admin's reach: it reads the registry for any task.
+/// The engine acts with an admin's reach: it reads the registry for any
+/// task and joins an assistant to the project it acts in.
 fn engine_principal() -> Principal {
     Principal {
         user_id: UserId(uuid::Uuid::nil()),
@@ -299,7 +300,7 @@ impl Attempt<'_> {
     /// Finds the assistant, runs the conversation; the final answer.
     async fn work(&mut self) -> Result<String, Unfinished> {
         let (assistant, actor) = self.runner().await?;
-        self.actor = actor;
+        self.actor = Some(actor);
         let resolved = self
             .context
             .services

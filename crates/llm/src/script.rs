@@ -125,7 +125,7 @@ impl ModelClient for Script {
                 .into_iter()
                 .enumerate()
                 .map(|(i, c)| ToolCall {
-                    id: c.id.unwrap_or_else(|| format!("call_{}_{i}", key.2)),
+                    id: c.id.unwrap_or_else(|| format!("call_{}_{i}", key.2 + 1)),
                     name: c.name,
                     arguments: c.arguments,
                 })
@@ -167,7 +167,8 @@ mod tests {
         .unwrap();
         let first = script.complete(&request("Writer", 0), None).await.unwrap();
         assert_eq!(first.tool_calls[0].name, "report_progress");
-        assert_eq!(first.tool_calls[0].id, "call_0_0");
+        // Turns count from 1, as the docs say.
+        assert_eq!(first.tool_calls[0].id, "call_1_0");
         assert_eq!(
             first.usage,
             Usage {

@@ -24,6 +24,7 @@ mod plans;
 mod registry;
 mod registry_import;
 mod retention;
+mod run_actors;
 mod runs;
 mod startup;
 mod tasks;

@@ -138,7 +138,7 @@ impl TestApp {
         }
     }
 
-    async fn task_events(&self, task: &str) -> Vec<Value> {
+    pub(crate) async fn task_events(&self, task: &str) -> Vec<Value> {
         let reply = self
             .get(
                 &format!("/api/v1/events?task_id={task}&limit=200"),

@@ -31,6 +31,35 @@ impl Handle {
         Ok(Self(raw))
     }
 
+    /// A handle made from a display name, for an agent that joins a project
+    /// by acting in it: lowercase, every run of other characters one `-`,
+    /// `agent-` before a name that starts with no letter, cut to fit; `suffix`
+    /// (when above 1) tells apart names that make the same handle.
+    #[must_use]
+    pub fn from_name(name: &str, suffix: u32) -> Self {
+        let mut handle = String::new();
+        for c in name.trim().chars().flat_map(char::to_lowercase) {
+            if Self::is_handle_char(c) {
+                handle.push(c);
+            } else if !handle.is_empty() && !handle.ends_with('-') {
+                handle.push('-');
+            }
+        }
+        let mut handle = handle.trim_end_matches('-').to_owned();
+        if !handle.starts_with(|c: char| c.is_ascii_lowercase()) {
+            handle.insert_str(0, "agent-");
+        }
+        let tail = if suffix > 1 {
+            format!("-{suffix}")
+        } else {
+            String::new()
+        };
+        handle.truncate(Self::MAX_LEN - tail.len());
+        let mut handle = handle.trim_end_matches('-').to_owned();
+        handle.push_str(&tail);
+        Self(handle)
+    }
+
     #[must_use]
     pub fn as_str(&self) -> &str {
         &self.0
@@ -79,6 +108,26 @@ mod tests {
     fn a_handle_rejects_bad_shapes() {
         for bad in ["", "@", "1abc", "has space", "ünï", &"a".repeat(33)] {
             assert!(Handle::parse(bad).is_err(), "{bad:?} was accepted");
+        }
+    }
+
+    #[test]
+    fn a_name_makes_a_valid_handle() {
+        for (name, suffix, handle) in [
+            ("Researcher", 1, "researcher"),
+            ("Code Reviewer (v2)", 1, "code-reviewer-v2"),
+            ("Writer", 3, "writer-3"),
+            ("42 bots", 1, "agent-42-bots"),
+            ("!!!", 1, "agent"),
+            ("Ünïcode Name", 1, "n-code-name"),
+            (&"a".repeat(40), 12, &format!("{}-12", "a".repeat(29))),
+        ] {
+            let made = super::Handle::from_name(name, suffix);
+            assert_eq!(made.as_str(), handle, "{name}");
+            assert!(
+                super::Handle::parse(made.as_str()).is_ok(),
+                "{name}: {made:?}"
+            );
         }
     }
 }

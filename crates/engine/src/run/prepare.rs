@@ -7,10 +7,13 @@ use agentry_domain::Error;
 use agentry_domain::id::{AssistantId, MemberId};
 use agentry_domain::planning::Hosted;
 use agentry_domain::registry::{Assistant, AssistantKind, AssistantQuery, AssistantThread};
-use agentry_domain::workspace::MemberKind;
+use agentry_domain::workspace::{Handle, MemberKind, NewMember};
 use serde_json::{Value, json};
 
 use super::{AssistantNames, Attempt, Unfinished};
+
+/// Handles tried (`name`, `name-2`, …) before a join gives up.
+const JOIN_TRIES: u32 = 20;
 
 impl Attempt<'_> {
     /// For an assistant of type `openai_api`: its stored prompt, and the
@@ -39,14 +42,14 @@ impl Attempt<'_> {
 
     /// The assistant that runs the task and the member it acts as: its agent
     /// assignee's assistant, else the one its `agent_type` names.
-    pub(super) async fn runner(&self) -> Result<(AssistantId, Option<MemberId>), Unfinished> {
+    pub(super) async fn runner(&self) -> Result<(AssistantId, MemberId), Unfinished> {
         let projects = &self.context.ports.workspace.projects;
         if let Some(assignee) = self.task.record().assignee_id
             && let Some(member) = projects.get_member(assignee).await?
             && member.kind == MemberKind::Agent
             && let Some(assistant) = member.assistant_id
         {
-            return Ok((assistant, Some(member.id)));
+            return Ok((assistant, member.id));
         }
         let Some(name) = self.task.execution().and_then(|e| e.agent_type.clone()) else {
             return Err(Unfinished::Failed("the task has no agent to run it".into()));
@@ -60,14 +63,74 @@ impl Attempt<'_> {
         if let Some(actor) = self.context.actors.get(&key) {
             return Ok((assistant, actor));
         }
-        let actor = projects
-            .list_members(self.task.project_id())
-            .await?
-            .into_iter()
-            .find(|m| m.kind == MemberKind::Agent && m.assistant_id == Some(assistant))
-            .map(|m| m.id);
+        let actor = self.agent_member(assistant).await?;
         self.context.actors.put(key, actor);
         Ok((assistant, actor))
+    }
+
+    /// The agent member `assistant` acts as in the task's project: an
+    /// assistant that acts in a project is one of its members, joined on its
+    /// first run there with a handle made from its name (numbered when the
+    /// name's handle is taken), so every event it writes names who acted.
+    async fn agent_member(&self, assistant: AssistantId) -> Result<MemberId, Unfinished> {
+        let project = self.task.project_id();
+        let projects = &self.context.ports.workspace.projects;
+        let find = || async {
+            Ok::<_, Error>(
+                projects
+                    .list_members(project)
+                    .await?
+                    .into_iter()
+                    .find(|m| m.kind == MemberKind::Agent && m.assistant_id == Some(assistant))
+                    .map(|m| m.id),
+            )
+        };
+        if let Some(member) = find().await? {
+            return Ok(member);
+        }
+        let Some(found) = self
+            .context
+            .ports
+            .registry
+            .assistants
+            .get_assistant(assistant)
+            .await?
+        else {
+            return Err(Unfinished::Failed("the task's assistant is gone".into()));
+        };
+        let name = found.draft.name;
+        for suffix in 1..=JOIN_TRIES {
+            let joined = self
+                .context
+                .services
+                .projects
+                .add_member(
+                    &super::engine_principal(),
+                    project,
+                    NewMember {
+                        kind: MemberKind::Agent,
+                        user_id: None,
+                        handle: Handle::from_name(&name, suffix).as_str().to_owned(),
+                        display_name: Some(name.clone()),
+                        assistant_id: Some(assistant),
+                    },
+                )
+                .await;
+            match joined {
+                Ok(member) => return Ok(member.id),
+                // Taken: by another worker joining the same assistant at the
+                // same moment, or by another member's handle.
+                Err(Error::Conflict(_)) => {
+                    if let Some(member) = find().await? {
+                        return Ok(member);
+                    }
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(Unfinished::Failed(format!(
+            "could not join '{name}' to the project: its handles up to -{JOIN_TRIES} are taken"
+        )))
     }
 
     async fn assistant_named(&self, name: &str) -> Result<Option<AssistantId>, Error> {

@@ -1,0 +1,78 @@
+//! Who acts in a run: an assistant that runs a task by `agent_type` is an
+//! agent member of the task's project (joined on its first run there, once),
+//! so every event of the run names it; a run that ends with `complete_task`
+//! replies with the completion's summary; scripted tool calls are numbered
+//! from turn 1.
+
+use agentry_domain::id::MemberId;
+use agentry_domain::workspace::{MemberKind, ProjectRepo as _};
+use agentry_store::testing::TestDatabase;
+use serde_json::Value;
+
+use crate::helpers::id;
+use crate::plans::{named, task};
+use crate::runs::engine_app;
+
+agentry_store::on_each_database!(crate::runs::with_nothing;
+    a_task_run_by_agent_type_acts_as_an_agent_member_joined_once,
+);
+
+async fn a_task_run_by_agent_type_acts_as_an_agent_member_joined_once(db: TestDatabase) {
+    let app = engine_app(db).await;
+    let writer = app.assistant("Writer").await;
+    let (project, _) = app.project(&app.admin, "AC").await;
+    let mut actors = Vec::new();
+    for round in 0..2 {
+        let plan = app
+            .plan(
+                &app.admin,
+                &project,
+                serde_json::json!([task("w", "Writer", &[])]),
+            )
+            .await;
+        let done = app
+            .wait_for_plan(&id(&plan), |p| {
+                p["status"] == "done" || p["status"] == "failed"
+            })
+            .await;
+        assert_eq!(done["status"], "done", "round {round}: {done}");
+        let task_id = named(&done, "w")["task_id"].as_str().unwrap().to_owned();
+        let events = app.task_events(&task_id).await;
+        for event in &events {
+            let kind = event["type"].as_str().unwrap();
+            if kind.contains('.') || kind == "task_comment" {
+                assert!(
+                    event["actor_id"].is_string(),
+                    "round {round}: {kind} names no actor: {event}"
+                );
+                actors.push(event["actor_id"].as_str().unwrap().to_owned());
+            }
+        }
+        // The run ended with complete_task and no text: its reply is the summary.
+        let replies: Vec<&Value> = events
+            .iter()
+            .filter(|e| e["type"] == "reply.sent")
+            .collect();
+        assert_eq!(replies.len(), 1, "{events:?}");
+        assert_eq!(replies[0]["payload"]["content"], "Written.");
+        let called: Vec<&str> = events
+            .iter()
+            .filter(|e| e["type"] == "tool.called")
+            .map(|e| e["payload"]["call_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(called, ["call_1_0", "call_1_1"], "numbered from turn 1");
+    }
+    actors.dedup();
+    assert_eq!(actors.len(), 1, "one member acted in both runs: {actors:?}");
+    let member = app
+        .app
+        .store
+        .get_member(MemberId(actors[0].parse().unwrap()))
+        .await
+        .unwrap()
+        .expect("the actor is a member");
+    assert_eq!(member.kind, MemberKind::Agent);
+    assert_eq!(member.handle.as_str(), "writer");
+    assert_eq!(member.assistant_id.map(|a| a.0.to_string()), Some(writer));
+    assert_eq!(member.project_id.0.to_string(), project);
+}

@@ -1,7 +1,7 @@
-//! The assistant registry of seed 001: assistants, tools, which assistant uses which
-//! tool, each user's thread with an assistant, and one revision counter that every
-//! registry change bumps (what caches in other processes compare against). Agent
-//! members may name the assistant they are.
+//! The assistant registry: assistants, tools, which assistant uses which tool, each
+//! user's thread with an assistant, and one revision counter that every registry
+//! change bumps (what caches in other processes compare against). Agent members may
+//! name the assistant they are.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;

@@ -1,6 +1,6 @@
-//! Plans (seed 002): the `plans` table, a plan task's execution columns on
-//! `tasks`, and `task_dependencies`, indexed both ways so that "what does this
-//! task wait for" and "which tasks wait for this one" are index lookups.
+//! Plans: the `plans` table, a plan task's execution columns on `tasks`, and
+//! `task_dependencies`, indexed both ways so that "what does this task wait for"
+//! and "which tasks wait for this one" are index lookups.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;

@@ -1,8 +1,8 @@
-//! Inbound channels and their inbox (seed 003, task 4). The inbox holds which
-//! updates each channel has received, under the sender's `update_id`: its key
-//! `(channel_id, update_id)` makes an update recorded once however often it is
-//! delivered, and a bridge's offset is derived from it (`MAX(update_id) + 1`,
-//! the key's last entry), so no table keeps one.
+//! Inbound channels and their inbox. The inbox holds which updates each channel has
+//! received, under the sender's `update_id`: its key `(channel_id, update_id)`
+//! makes an update recorded once however often it is delivered, and a bridge's
+//! offset is derived from it (`MAX(update_id) + 1`, the key's last entry), so no
+//! table keeps one.
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;

@@ -1,5 +1,6 @@
 //! `agentry-migrate import-assistants` and `export-assistants`: the registry as a
-//! JSON document in and out (seed 001 stage 2).
+//! JSON document in and out, so configuration files can fill a database (the format
+//! and what an import changes: docs/registry-import.md).
 
 use std::path::Path;
 

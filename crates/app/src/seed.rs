@@ -1,5 +1,5 @@
-//! Demo data (seed 000, stage 6): a project with people and agents, labels, tasks
-//! and a conversation, all written through the use cases so every event is real.
+//! Demo data for `agentry-migrate seed`: a project with people and agents, labels,
+//! tasks and a conversation, all written through the use cases so every event is real.
 
 use agentry_domain::id::UserId;
 use agentry_domain::log::PostEvent;

@@ -1,16 +1,16 @@
 //! Operations context: how Agentry runs and what reaches it from outside.
 //!
-//! - Processes (seed 003, task 2): a supervisor starts engine workers as child
-//!   processes and restarts them; what it does is recorded as
-//!   installation-wide events in the one log, and the state it needs (the
-//!   revision last promoted, the next worker's number) is derived from those
-//!   events, never kept in a table of its own.
-//! - Inbound channels (seed 003, task 4): a bridge posts outside updates into a
-//!   project's chat, each exactly once; its offset is derived from the inbox.
+//! - Processes: a supervisor starts engine workers as child processes and
+//!   restarts them; what it does is recorded as installation-wide events in the
+//!   one log, and the state it needs (the revision last promoted, the next
+//!   worker's number) is derived from those events, never kept in a table of its
+//!   own.
+//! - Inbound channels: a bridge (a Telegram bot, a webhook) posts outside updates
+//!   into a project's chat, each exactly once; its offset is derived from the
+//!   inbox.
 //!
-//! - Retention (seed 002's cleanup of task events): how long a project keeps
-//!   its events, and pruning older threads without breaking what is derived
-//!   from them.
+//! - Retention: how long a project keeps its events, and pruning older threads
+//!   without breaking what is derived from them.
 //!
 //! Depends on the kernel, the workspace (who may use a channel) and the log
 //! (its `EventRepo`, chat messages).

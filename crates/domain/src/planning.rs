@@ -1,6 +1,6 @@
-//! Planning context: plans (a goal and a graph of tasks, seed 002), what running
-//! them records (agent turns, tool calls, seed 003), and the ports the engine
-//! runs them through (the work queue, the model client, tool executors).
+//! Planning context: plans (a goal and a graph of tasks), what running them records
+//! (agent turns, tool calls), and the ports the engine runs them through (the work
+//! queue, the model client, tool executors).
 //!
 //! Depends on the kernel, the registry (who runs a task), the workspace, the
 //! tracker (a plan's tasks are tracker tasks) and the log (agents' messages).

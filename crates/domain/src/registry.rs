@@ -1,6 +1,6 @@
-//! Registry context (seed 001): assistants, their tools (JSON-Schema inputs), which
-//! assistant uses which tool, sub-assistant delegation, and each user's
-//! conversation thread with an assistant. Configuration that used to be code.
+//! Registry context: assistants, their tools (JSON-Schema inputs), which assistant
+//! uses which tool, sub-assistant delegation, and each user's conversation thread
+//! with an assistant. Configuration that used to be code.
 //!
 //! Depends on the kernel only (ids, errors, the event envelope, the caller).
 

@@ -1,6 +1,6 @@
-//! The registry's resources (seed 001): assistants, tools, links, resolution and
-//! threads, one resource per module. Admins write; every authenticated caller
-//! reads. Writes take `If-Match: "<revision>"`; a stale one answers 412.
+//! The registry's resources: assistants, tools, links, resolution and threads, one
+//! resource per module. Admins write; every authenticated caller reads. Writes take
+//! `If-Match: "<revision>"`; a stale one answers 412.
 
 mod assistants;
 mod dto;

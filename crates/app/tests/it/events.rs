@@ -1,5 +1,6 @@
 //! The event log over HTTP: posting messages and comments, mentions, and the
-//! seed's feed queries with paging and type filters.
+//! frontend's three feed queries (docs/api.md, "Feeds") with paging and type
+//! filters.
 
 use poem::http::StatusCode;
 use serde_json::json;

@@ -1,6 +1,6 @@
 //! A newer binary sharing the database may have written kinds this one does not
-//! know (seed 003's rollback story). Every feed serves them with their type and
-//! their payload as stored, never a 5xx.
+//! know (the supervisor then rolled back to this one). Every feed serves them with
+//! their type and their payload as stored, never a 5xx.
 
 use poem::http::StatusCode;
 use sea_orm::{ConnectionTrait as _, DbBackend, Statement, Value};

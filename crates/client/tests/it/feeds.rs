@@ -1,4 +1,4 @@
-//! The seed's feed queries and task lists, paged through the generated client.
+//! The frontend's feed queries and task lists, paged through the generated client.
 
 use agentry_client::types;
 use serde_json::json;
@@ -8,7 +8,8 @@ use crate::server::{Server, post, project, status_of};
 
 agentry_store::on_each_database!(crate::server::with_server; the_seed_feeds_page_through_the_generated_client);
 
-/// The three feed queries of the seed, each paged to its end with `next_cursor`.
+/// The three feed queries (a project's chat panel, a task's feed, a project's
+/// timeline: docs/api.md, "Feeds"), each paged to its end with `next_cursor`.
 async fn the_seed_feeds_page_through_the_generated_client(server: Server) {
     let ada = server.user("Ada").await;
     let (project, _) = project(&ada).await;

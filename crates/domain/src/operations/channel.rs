@@ -1,7 +1,8 @@
-//! Inbound channels (seed 000's Telegram bridge): a channel is bound to a
-//! project, and each update it receives from outside becomes one chat message
-//! there. Which updates it has is the `inbox`, keyed by `(channel, update_id)`;
-//! the offset a bridge resumes from is derived from it, never stored.
+//! Inbound channels (a Telegram bot, or any bridge posting updates): a channel is
+//! bound to a project, and each update it receives from outside becomes one chat
+//! message there. Which updates it has is the `inbox`, keyed by
+//! `(channel, update_id)`; the offset a bridge resumes from is derived from it,
+//! never stored.
 
 use chrono::{DateTime, Utc};
 

@@ -1,6 +1,6 @@
-//! Per-project retention (seed 002's periodic cleanup of task events): a
-//! project may keep its events for a number of days; older ones are pruned in
-//! bounded batches, a whole thread at a time, never what is still needed.
+//! Per-project retention: a project may keep its events for a number of days;
+//! older ones are pruned in bounded batches, a whole thread at a time, never what
+//! is still needed.
 //!
 //! A thread (a root and every event under it by `parent_id`) goes only when
 //! every event in it is older than the cutoff, and is kept while it touches a

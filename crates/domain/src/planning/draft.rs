@@ -1,5 +1,5 @@
-//! What a caller submits as a plan (seed 002's `PlanCreate`), and the checks
-//! that make it a graph the engine can run: known, distinct ids and no cycle.
+//! What a caller submits as a plan, and the checks that make it a graph the engine
+//! can run: known, distinct ids and no cycle.
 
 use std::collections::HashMap;
 
@@ -18,7 +18,7 @@ pub struct PlanDraft {
     pub tasks: Vec<PlannedTask>,
 }
 
-/// One task of a submitted plan (seed 002's `TaskCreate`).
+/// One task of a submitted plan.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PlannedTask {
     /// The caller's id for the task, unique in the plan.

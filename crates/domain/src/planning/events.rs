@@ -1,6 +1,6 @@
 //! What plans and their runs record. Plans: created, status derived, deleted.
-//! Runs (seed 003, task 3): every step of an agent working a task, threaded by
-//! `parent_id` under its `agent.started`:
+//! Runs: every step of an agent working a task, threaded by `parent_id` under its
+//! `agent.started`:
 //!
 //! ```text
 //! agent.started                      (parent: none, or the tool.called of a delegation)
@@ -39,7 +39,8 @@ event_kinds! {
 }
 
 event_kinds! {
-    /// What an agent does while it works a task (seed 003).
+    /// What an agent does while it works a task (docs/engine.md, "An agent turn
+    /// and its events").
     pub enum AgentEvent {
         /// An attempt at a task began (or a sub-assistant was delegated to).
         AgentStarted(AgentStarted) = "agent.started" in Project,

@@ -12,8 +12,8 @@ use crate::tracker::NewTask;
 pub struct Plan {
     pub id: PlanId,
     pub project_id: ProjectId,
-    /// Seed 002's `session_id`: the user–assistant thread the plan came from,
-    /// when it came from one.
+    /// The user–assistant thread the plan came from, when it came from one
+    /// (`session_id` over HTTP).
     pub thread_id: Option<AssistantThreadId>,
     pub goal: String,
     pub status: PlanStatus,

@@ -7,7 +7,7 @@ use crate::tracker::TaskStatus;
 use crate::vocabulary::vocabulary;
 
 vocabulary! {
-    /// Where a plan stands (seed 002); never set by hand, always derived.
+    /// Where a plan stands; never set by hand, always derived.
     pub enum PlanStatus("plan_status") {
         Pending = "pending",
         InProgress = "in_progress",

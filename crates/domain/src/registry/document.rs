@@ -1,7 +1,7 @@
 //! The registry as one JSON document, for `export-assistants` and
-//! `import-assistants` (seed 001 stage 2: configuration files → database). Names
-//! are the keys: importing the same document twice changes nothing the second
-//! time, and a document exported from one installation imports into another.
+//! `import-assistants` (configuration files → database). Names are the keys:
+//! importing the same document twice changes nothing the second time, and a
+//! document exported from one installation imports into another.
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

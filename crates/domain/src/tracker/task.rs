@@ -26,8 +26,8 @@ use crate::{Error, Result};
 /// it; a store reads it with [`Task::record`] and rebuilds a task from it with
 /// [`Task::restore`].
 ///
-/// A task of a plan carries its execution state (seed 002) as one group,
-/// [`Execution`], changed by the methods in `task/execution.rs`.
+/// A task of a plan carries its execution state as one group, [`Execution`],
+/// changed by the methods in `task/execution.rs`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct TaskRecord {
     pub id: TaskId,

@@ -1,5 +1,4 @@
-//! Plans' request and response bodies, in the shapes of seed 002 (`PlanCreate`,
-//! `PlanResponse`, `TaskResponse`): a plan's tasks are named by the ids their
+//! Plans' request and response bodies: a plan's tasks are named by the ids their
 //! author gave them, beside each task's id in the tracker.
 
 use std::collections::HashMap;
@@ -24,20 +23,20 @@ use crate::common::wire::Wire;
 pub struct CreatePlanIn {
     pub project_id: Uuid,
     pub goal: Text,
-    /// The user–assistant thread the plan came from (seed 002's `session_id`).
+    /// The user–assistant thread the plan came from.
     pub session_id: Option<Uuid>,
     /// 1–1,000 tasks.
     pub tasks: Vec<PlanTaskIn>,
 }
 
-/// A goal for the project's secretary assistant to plan (seed 002, B2).
+/// A goal for the project's secretary assistant to turn into a plan.
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct GeneratePlanIn {
     pub project_id: Uuid,
     /// What the plan should achieve (1–10,000 characters).
     pub goal: Text,
-    /// The user–assistant thread the goal comes from (seed 002's `session_id`).
+    /// The user–assistant thread the goal comes from.
     pub session_id: Option<Uuid>,
 }
 
@@ -110,7 +109,7 @@ impl From<&TaskResult> for TaskResultOut {
     }
 }
 
-/// A task of a plan (seed 002's `TaskResponse`), with its place in the tracker.
+/// A task of a plan, with its place in the tracker.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct PlanTaskOut {
@@ -139,8 +138,7 @@ pub struct PlanTaskOut {
     pub version: i64,
 }
 
-/// A plan with its tasks (seed 002's `PlanResponse`). `status` is derived from
-/// the tasks' statuses and changes with them.
+/// A plan with its tasks; `status` is derived from theirs and changes with them.
 #[derive(Debug, Object)]
 #[oai(skip_serializing_if_is_none)]
 pub struct PlanOut {

@@ -1,9 +1,9 @@
-//! Plans from a goal (seed 002, B2): the active secretary assistant proposes
-//! the plan as structured output; the proposal is checked as a user's plan is
-//! (and each `agent_type` must name an active assistant), and a proposal that
-//! fails is sent back with what is wrong, up to [`GENERATE_ATTEMPTS`] times.
-//! Each answer is a `turn.completed` under the plan's `plan_created`, so the
-//! plan's usage counts what planning it cost.
+//! Plans from a goal: the active secretary assistant proposes the plan as
+//! structured output; the proposal is checked as a user's plan is (and each
+//! `agent_type` must name an active assistant), and a proposal that fails is sent
+//! back with what is wrong, up to [`GENERATE_ATTEMPTS`] times. Each answer is a
+//! `turn.completed` under the plan's `plan_created`, so the plan's usage counts
+//! what planning it cost.
 
 use std::time::Instant;
 

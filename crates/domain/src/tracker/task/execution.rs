@@ -1,7 +1,7 @@
-//! A plan task's execution state (seed 002) and the engine's moves: start, report
-//! progress, complete, fail an attempt (retry or give up), skip, cancel, reopen.
-//! Each move checks the status machine and returns the `task_status` events it
-//! implies; the agent events around it are the planning context's.
+//! A plan task's execution state and the engine's moves: start, report progress,
+//! complete, fail an attempt (retry or give up), skip, cancel, reopen. Each move
+//! checks the status machine and returns the `task_status` events it implies; the
+//! agent events around it are the planning context's.
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -36,7 +36,7 @@ pub struct Execution {
 }
 
 described_struct! {
-    /// What a finished task produced (seed 002's `result`).
+    /// What a finished task produced.
     #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
     pub struct TaskResult as "TaskResult" {
         #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -10,7 +10,7 @@ use crate::helpers::{TestApp, api_test, assert_problem, id};
 api_test!(
     a_chat_message_resolves_its_mentions,
     posts_a_client_may_not_make_answer_4xx_and_write_nothing,
-    the_frontend_queries_of_the_seed_work_as_written,
+    the_three_feed_queries_work_as_documented,
     a_feed_pages_with_an_opaque_cursor,
     a_thread_reply_is_listed_under_its_parent,
     types_may_repeat_or_be_separated_by_commas,
@@ -123,7 +123,7 @@ async fn posts_a_client_may_not_make_answer_4xx_and_write_nothing(app: TestApp) 
     assert_problem(&unscoped, StatusCode::UNPROCESSABLE_ENTITY, "validation");
 }
 
-async fn the_frontend_queries_of_the_seed_work_as_written(app: TestApp) {
+async fn the_three_feed_queries_work_as_documented(app: TestApp) {
     let ada = app.user("Ada").await;
     let (project, _) = app.project(&ada, "TE").await;
     let task = id(&app.task(&ada, &project, "t").await);

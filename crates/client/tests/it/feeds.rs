@@ -6,11 +6,11 @@ use uuid::Uuid;
 
 use crate::server::{Server, post, project, status_of};
 
-agentry_store::on_each_database!(crate::server::with_server; the_seed_feeds_page_through_the_generated_client);
+agentry_store::on_each_database!(crate::server::with_server; the_three_feeds_page_through_the_generated_client);
 
 /// The three feed queries (a project's chat panel, a task's feed, a project's
 /// timeline: docs/api.md, "Feeds"), each paged to its end with `next_cursor`.
-async fn the_seed_feeds_page_through_the_generated_client(server: Server) {
+async fn the_three_feeds_page_through_the_generated_client(server: Server) {
     let ada = server.user("Ada").await;
     let (project, _) = project(&ada).await;
     let task = ada

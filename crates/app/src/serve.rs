@@ -1,37 +1,44 @@
-//! The HTTP server: HTTP/1.1 and HTTP/2 (cleartext, prior knowledge) behind a
-//! connection limit, so that slow or idle clients cannot hold it. A connection
-//! must say which protocol it speaks, and an HTTP/1.1 request send its headers,
-//! within the header timeout; an idle connection of either is closed after it.
-//! Bodies have their own deadline and limits (`agentry_http`'s `body_limit`),
-//! every operation its request timeout.
+//! The HTTP server: hyper-util's automatic builder serves HTTP/1.1 and HTTP/2
+//! (cleartext, prior knowledge) on each connection, with upgrades (a
+//! WebSocket), behind a connection limit so that slow or idle clients cannot
+//! hold the server. A connection with nothing in flight is closed once silent
+//! for the header timeout (`idle`), an HTTP/1.1 request must send its headers
+//! within it too, and a client that takes nothing for the write deadline is
+//! given up (`socket`). Bodies have their own deadline and limits
+//! (`agentry_http`'s `body_limit`), every operation its request timeout.
+//!
+//! Every response, a live feed's event stream too, goes through hyper as a
+//! body. An event stream is the last answer of its HTTP/1.1 connection, and
+//! ends when its client closes or the server stops (`body`).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
-use std::pin::{Pin, pin};
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use agentry_http::live::{ConnectionSlot, OwnsConnection};
+use agentry_http::live::ConnectionSlot;
 use bytes::Bytes;
 use hyper::body::Incoming;
-use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto;
 use poem::endpoint::BoxEndpoint;
-use poem::http::header::CONNECTION;
+use poem::http::header::{CONNECTION, CONTENT_TYPE};
 use poem::http::uri::Scheme;
-use poem::http::{HeaderValue, Method, Request, Response as HttpResponse, StatusCode, Version};
+use poem::http::{HeaderValue, Request, Response as HttpResponse, Version};
 use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint as _, Response};
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 
-use self::detach::{Detach, Detachable};
-use self::idle::Tracked;
+use self::body::Outgoing;
+use self::idle::Activity;
+use self::socket::Socket;
 
-mod detach;
+mod body;
 mod idle;
-mod owned;
+mod socket;
 
 /// What one client may hold of the server.
 #[derive(Clone, Copy, Debug)]
@@ -51,6 +58,7 @@ struct Shared {
     local: LocalAddr,
     limits: ConnectionLimits,
     stop: watch::Receiver<bool>,
+    builder: auto::Builder<TokioExecutor>,
 }
 
 /// Serves `endpoint` on `listener` until `shutdown` completes, then waits up to
@@ -63,11 +71,18 @@ pub(crate) async fn serve(
     grace: Duration,
 ) -> std::io::Result<()> {
     let (stopping, stop) = watch::channel(false);
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder
+        .http1()
+        .timer(TokioTimer::new())
+        .header_read_timeout(limits.header_timeout);
+    builder.http2().timer(TokioTimer::new());
     let shared = Arc::new(Shared {
         endpoint,
         local: LocalAddr(Addr::SocketAddr(listener.local_addr()?)),
         limits,
         stop,
+        builder,
     });
     let slots = Arc::new(Semaphore::new(limits.max_connections));
     let mut shutdown = pin!(shutdown);
@@ -109,9 +124,10 @@ pub(crate) async fn serve(
     Ok(())
 }
 
-/// The first bytes of an HTTP/2 connection with prior knowledge.
-const H2_PREFACE: &[u8] = b"PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n";
-
+/// Serves one connection until it ends, or until the server stops or the
+/// connection idles, when it finishes what it has in flight and closes: at
+/// once for a stop (the server bounds that by its grace period), within the
+/// header timeout for an idle one, whose peer may not even answer the goodbye.
 async fn connection(
     stream: TcpStream,
     remote: SocketAddr,
@@ -119,77 +135,27 @@ async fn connection(
     slot: Arc<OwnedSemaphorePermit>,
 ) {
     let _ = stream.set_nodelay(true);
+    let stream = Arc::new(stream);
+    let activity = Activity::new();
     let timeout = shared.limits.header_timeout;
-    let Ok(Some(http2)) = tokio::time::timeout(timeout, speaks_http2(&stream)).await else {
-        // Silent for too long, or gone.
-        return;
-    };
-    let stop = shared.stop.clone();
+    let mut stop = shared.stop.clone();
     let held = ConnectionSlot {
         slot,
-        stop: shared.stop.clone(),
+        stop: stop.clone(),
     };
-    if http2 {
-        let service = service(shared, remote, held, None);
-        let (stream, idle) = Tracked::new(stream);
-        let connection = http2::Builder::new(TokioExecutor::new())
-            .timer(TokioTimer::new())
-            .serve_connection(TokioIo::new(stream), service);
-        let close = |c: Pin<&mut _>| http2::Connection::graceful_shutdown(c);
-        drive(connection, close, stop, idle.expired(timeout), timeout).await;
-    } else {
-        let (stream, detach) = Detachable::new(stream);
-        let service = service(shared, remote, held, Some(detach));
-        // `pipeline_flush` stays off: a response is flushed before the next
-        // request is read, which `Detach::take` relies on.
-        let connection = http1::Builder::new()
-            .timer(TokioTimer::new())
-            .header_read_timeout(timeout)
-            .serve_connection(TokioIo::new(stream), service)
-            // A WebSocket (`GET /api/v1/ws`) takes the connection over.
-            .with_upgrades();
-        // Idle keep-alive is bounded by the header deadline of the next request.
-        let close = |c: Pin<&mut _>| http1::UpgradeableConnection::graceful_shutdown(c);
-        drive(connection, close, stop, std::future::pending(), timeout).await;
-    }
-}
-
-/// Whether the connection opens with HTTP/2's preface; `None` when it closes first.
-async fn speaks_http2(stream: &TcpStream) -> Option<bool> {
-    let mut start = [0_u8; H2_PREFACE.len()];
-    loop {
-        let read = stream.peek(&mut start).await.ok()?;
-        if read == 0 {
-            return None;
-        }
-        if start[..read] != H2_PREFACE[..read] {
-            return Some(false);
-        }
-        if read == H2_PREFACE.len() {
-            return Some(true);
-        }
-        // Part of the preface: peeking again at once would see the same bytes.
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-}
-
-/// Runs a connection until it ends, or until the server stops or the connection
-/// idles, when it finishes what it has in flight and closes: at once for a
-/// stop (the server bounds that by its grace period), within `linger` for an
-/// idle one, whose peer may not even answer the goodbye.
-/// `close` asks it to (hyper's `graceful_shutdown`: no trait of hyper-util's
-/// covers a connection that may be upgraded).
-async fn drive<C, E>(
-    connection: C,
-    close: impl FnOnce(Pin<&mut C>),
-    mut stop: watch::Receiver<bool>,
-    idle: impl Future<Output = ()>,
-    linger: Duration,
-) where
-    C: Future<Output = Result<(), E>>,
-    E: std::fmt::Display,
-{
-    let mut connection = pin!(connection);
+    let service = service(
+        shared.clone(),
+        remote,
+        held,
+        stream.clone(),
+        activity.clone(),
+    );
+    let socket = TokioIo::new(Socket::new(stream, activity.clone()));
+    let mut connection = pin!(
+        shared
+            .builder
+            .serve_connection_with_upgrades(socket, service)
+    );
     let stopping = tokio::select! {
         ended = connection.as_mut() => {
             if let Err(e) = ended {
@@ -198,61 +164,70 @@ async fn drive<C, E>(
             return;
         }
         _ = stop.wait_for(|stopping| *stopping) => true,
-        () = idle => false,
+        () = activity.expired(timeout) => false,
     };
-    close(connection.as_mut());
+    connection.as_mut().graceful_shutdown();
     if stopping {
         let _ = connection.await;
     } else {
-        let _ = tokio::time::timeout(linger, connection).await;
+        let _ = tokio::time::timeout(timeout, connection).await;
     }
 }
 
-/// Serves each request through the endpoint. A response that owns its
-/// connection (a live feed) on HTTP/1.1 takes the socket from hyper and is
-/// written by a task of its own; hyper, answered with an empty response that
-/// goes nowhere, finds its connection closed.
+/// Serves each request through the endpoint. An event stream (a live feed)
+/// ends when the server stops, and on HTTP/1.1 is the connection's last
+/// answer, which ends when its client closes too: hyper would not notice
+/// with requests pipelined behind it, which are not served.
 fn service(
     shared: Arc<Shared>,
     remote: SocketAddr,
     held: ConnectionSlot,
-    detach: Option<Detach>,
+    stream: Arc<TcpStream>,
+    activity: Activity,
 ) -> impl hyper::service::Service<
     Request<Incoming>,
-    Response = HttpResponse<Body>,
+    Response = HttpResponse<Outgoing>,
     Error = Infallible,
-    Future = impl Future<Output = Result<HttpResponse<Body>, Infallible>> + Send,
+    Future = impl Future<Output = Result<HttpResponse<Outgoing>, Infallible>> + Send,
 > + Clone {
     let remote = RemoteAddr(Addr::SocketAddr(remote));
     hyper::service::service_fn(move |request: Request<Incoming>| {
+        let busy = activity.busy();
         let local = shared.local.clone();
-        // A HEAD request's answer has no body to stream.
-        let detach = (request.version() == Version::HTTP_11 && request.method() == Method::GET)
-            .then(|| detach.clone())
-            .flatten();
+        let http1 = request.version() <= Version::HTTP_11;
         let mut request = poem::Request::from((request, local, remote.clone(), Scheme::HTTP));
         request.extensions_mut().insert(held.clone());
         let shared = shared.clone();
-        let held = held.clone();
+        let stream = stream.clone();
         async move {
             let response: HttpResponse<Body> = shared.endpoint.get_response(request).await.into();
-            let status = response.status();
-            let has_body = !(status.is_informational()
-                || status == StatusCode::NO_CONTENT
-                || status == StatusCode::NOT_MODIFIED);
-            if !has_body || response.extensions().get::<OwnsConnection>().is_none() {
-                return Ok(response);
+            let (mut parts, body) = response.into_parts();
+            let body = Outgoing::new(body, busy);
+            let streams = parts
+                .headers
+                .get(CONTENT_TYPE)
+                .is_some_and(|t| t.as_bytes().starts_with(b"text/event-stream"));
+            if !streams {
+                return Ok(HttpResponse::from_parts(parts, body));
             }
-            let Some(socket) = detach.and_then(|d| d.take()) else {
-                return Ok(response);
+            let mut stop = shared.stop.clone();
+            let stopping = async move {
+                let _ = stop.wait_for(|stopping| *stopping).await;
             };
-            tokio::spawn(owned::serve(socket, response, held));
-            // The connection's last answer, so hyper reads no request the
-            // client pipelined behind this one.
-            let mut last = HttpResponse::new(Body::default());
-            last.headers_mut()
-                .insert(CONNECTION, HeaderValue::from_static("close"));
-            Ok(last)
+            let body = if http1 {
+                parts
+                    .headers
+                    .insert(CONNECTION, HeaderValue::from_static("close"));
+                body.until(Box::pin(async move {
+                    tokio::select! {
+                        () = stopping => {}
+                        () = socket::client_closed(stream) => {}
+                    }
+                }))
+            } else {
+                body.until(Box::pin(stopping))
+            };
+            Ok(HttpResponse::from_parts(parts, body))
         }
     })
 }

@@ -28,13 +28,14 @@ pub use hub::{Hub, QUEUE, Wants};
 /// What a stream delta is called on a live feed, and in `types=`.
 pub const DELTA_TYPE: &str = "agent.stream.delta";
 
-/// How long a write to a subscriber (a WebSocket's or an SSE stream's) may
-/// take before the client is given up on.
+/// How long a write to a subscriber may take before the client is given up
+/// on: a WebSocket's here; the server holds every write, an SSE stream's
+/// too, to the same deadline.
 pub const WRITE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Messages gathered into one write to a subscriber, when several are ready.
 pub const WRITE_BATCH: usize = 64;
-pub use sse::{OwnsConnection, stream};
+pub use sse::stream;
 pub use tickets::{TICKET_TTL, Tickets, TicketsApi};
 pub use ws::socket;
 

@@ -19,7 +19,7 @@ pub struct TestApp {
 }
 
 /// The test's database served as `agentry-api` serves it (its own connection
-/// handling, upgrades and streams that own their connections), on a port of
+/// handling, upgrades and event streams), on a port of
 /// its own, until the future given to [`TestApp::served`] completes.
 pub struct Served {
     pub address: std::net::SocketAddr,

@@ -1,10 +1,10 @@
 //! Server-sent events on a served port, as `agentry-api` serves them: on
-//! HTTP/1.1 the stream takes its connection from hyper (behind a request
-//! pipelined on the same connection, too) and is written chunked on the bare
-//! socket; a client that closes its socket is no longer a subscriber, even
-//! with requests pipelined behind the stream, which are not served; HEAD gets
-//! the head alone; the stream keeps its slot of the connection limit while it
-//! lasts; a stopping server ends it with its last chunk and closes.
+//! HTTP/1.1 the stream is its connection's last answer (behind a request
+//! pipelined on the same connection, too), one chunk per event; a client that
+//! closes its socket is no longer a subscriber, even with requests pipelined
+//! behind the stream, which are not served; HEAD gets the head alone; the
+//! stream keeps its slot of the connection limit while it lasts; a stopping
+//! server ends it with its last chunk and closes.
 
 use std::net::SocketAddr;
 use std::time::Duration;

@@ -6,9 +6,9 @@
 //! as `event: agent.stream.delta`, without an id (they are not stored).
 //!
 //! An event's frame is encoded once and shared by every subscriber that gets it.
-//! The response is marked [`OwnsConnection`]: the server may write it on the
-//! bare socket instead of through its HTTP/1.1 connection state, as a
-//! WebSocket takes its connection over at the upgrade.
+//! The body goes on for as long as the feed does: the server ends it when the
+//! client closes or the server stops, knowing it by its `text/event-stream`
+//! type.
 
 use bytes::Bytes;
 use poem::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -17,13 +17,6 @@ use poem::{Body, Request, Response, handler};
 
 use super::feed::{Feed, Next};
 use super::{Params, open};
-
-/// In a response's extensions: the body streams for as long as its client
-/// stays, and nothing follows it on the connection, so a server may hand the
-/// socket to the body (status, headers, then the body chunked) and drop the
-/// connection's HTTP/1.1 state: its buffers are most of an idle stream's cost.
-#[derive(Clone, Copy, Debug)]
-pub struct OwnsConnection;
 
 fn frame(kind: &str, data: &str) -> Bytes {
     format!("event: {kind}\ndata: {data}\n\n").into()
@@ -62,7 +55,6 @@ pub async fn stream(request: &Request, Query(params): Query<Params>) -> Response
         Some((Ok::<_, std::io::Error>(sent), go_on.then_some(feed)))
     });
     Response::builder()
-        .extension(OwnsConnection)
         .header(CONTENT_TYPE, "text/event-stream")
         .header(CACHE_CONTROL, "no-cache")
         // nginx would otherwise hold the stream back in its buffers.

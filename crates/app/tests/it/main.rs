@@ -12,6 +12,7 @@ mod access;
 mod attachments;
 mod authorization;
 mod channels;
+mod early_answers;
 mod events;
 mod generate;
 mod hostile;

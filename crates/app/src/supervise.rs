@@ -213,7 +213,11 @@ impl Supervisor {
             uptime_seconds: i64::try_from(uptime.as_secs()).unwrap_or(i64::MAX),
             requested,
         };
-        tracing::warn!(pid = worker.pid, code = ?ended.exit_code, signal = ?ended.signal, "worker exited");
+        if requested {
+            tracing::info!(pid = worker.pid, code = ?ended.exit_code, signal = ?ended.signal, "worker stopped");
+        } else {
+            tracing::warn!(pid = worker.pid, code = ?ended.exit_code, signal = ?ended.signal, "worker exited");
+        }
         self.record(ProcessEvent::WorkerExited(ended)).await;
         if requested {
             return Instant::now();

@@ -144,8 +144,12 @@ async fn send(conn: DatabaseConnection, origin: Uuid, mut queued: mpsc::Receiver
             "SELECT pg_notify($1, $2)",
             [CHANNEL.into(), payload.into()],
         );
-        if let Err(e) = conn.execute_raw(statement).await {
-            tracing::warn!(error = %e, "stream deltas could not be sent to other processes");
+        match conn.execute_raw(statement).await {
+            Ok(_) => {}
+            Err(e) if crate::listen::pool_closed(&e) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "stream deltas could not be sent to other processes");
+            }
         }
     }
 }

@@ -1,5 +1,9 @@
 //! `LISTEN` on a PostgreSQL channel for as long as its owner lives, connecting
-//! again after a lost connection.
+//! again after a lost connection, until the store is closed.
+//!
+//! A closed pool is the store's stop (`Store::close`, the process stopping as
+//! asked), not a lost connection: the pool never opens again, so the listener
+//! ends there, quietly.
 
 use std::time::Duration;
 
@@ -15,7 +19,8 @@ pub(crate) enum Notice {
 }
 
 /// Listens on `channel` and hands each notice to `on` until `on` answers
-/// `false` (its owner is gone). `what` names the listener in warnings.
+/// `false` (its owner is gone) or the pool is closed. `what` names the
+/// listener in logs.
 pub(crate) async fn listen(
     conn: DatabaseConnection,
     channel: &'static str,
@@ -32,6 +37,7 @@ pub(crate) async fn listen(
         };
         let mut listener = match listener.await {
             Ok(listener) => listener,
+            Err(sea_orm::sqlx::Error::PoolClosed) => return closed(what),
             Err(e) => {
                 tracing::warn!(error = %e, "{what} LISTEN failed; retrying");
                 tokio::time::sleep(Duration::from_secs(1)).await;
@@ -42,6 +48,7 @@ pub(crate) async fn listen(
             let notice = match listener.try_recv().await {
                 Ok(Some(notice)) => Notice::Payload(notice.payload().to_owned()),
                 Ok(None) => Notice::Reconnected,
+                Err(sea_orm::sqlx::Error::PoolClosed) => return closed(what),
                 Err(e) => {
                     tracing::warn!(error = %e, "{what} LISTEN lost; reconnecting");
                     break;
@@ -52,4 +59,18 @@ pub(crate) async fn listen(
             }
         }
     }
+}
+
+fn closed(what: &str) {
+    tracing::debug!("{what} LISTEN ends: the store is closed");
+}
+
+/// Whether `e` is a query refused by the store's closed pool: the process
+/// stops as asked, and a notice it still had to send goes unsent (others
+/// look again on their own), no trouble worth a warning.
+pub(crate) fn pool_closed(e: &sea_orm::DbErr) -> bool {
+    matches!(
+        e,
+        sea_orm::DbErr::ConnectionAcquire(sea_orm::error::ConnAcquireErr::ConnectionClosed)
+    )
 }

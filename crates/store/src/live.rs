@@ -86,8 +86,13 @@ impl Commits {
 /// look again.
 async fn announcer(conn: DatabaseConnection, mut asked: mpsc::Receiver<()>) {
     while asked.recv().await.is_some() {
-        if let Err(e) = conn.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await {
-            tracing::warn!(error = %e, "announcing new events failed; other processes look again soon");
+        match conn.execute_unprepared(&format!("NOTIFY {CHANNEL}")).await {
+            Ok(_) => {}
+            Err(e) if crate::listen::pool_closed(&e) => return,
+            Err(e) => tracing::warn!(
+                error = %e,
+                "announcing new events failed; other processes look again soon"
+            ),
         }
     }
 }

@@ -1,6 +1,7 @@
 //! `agentry-planner supervise` as a real process over real workers: killed
 //! workers make a crash loop, recorded with its backoff, and the restart waits
-//! it out; a revision that stays up is promoted and its build kept, and a
+//! it out, as does every restart after it while the workers keep crashing;
+//! worker flags `run` rejects stop the supervisor before it starts any; a revision that stays up is promoted and its build kept, and a
 //! crashing build is rolled back to it. What the supervisor needs (the next
 //! worker's number, the revision to go back to) is read from these events. On
 //! SQLite (always) and on PostgreSQL (when `AGENTRY_TEST_PG_URL` is set).
@@ -24,6 +25,8 @@ use serde_json::Value;
 agentry_store::on_each_database!(agentry_store::testing::with_database;
     killed_workers_make_a_crash_loop_whose_backoff_holds_the_restart_back,
     a_revision_that_stays_up_is_promoted_and_a_crashing_one_rolled_back_to_it,
+    every_restart_in_a_crash_loop_waits_twice_as_long_as_the_one_before,
+    worker_flags_run_rejects_stop_the_supervisor_before_any_worker_starts,
 );
 
 const PLANNER: &str = env!("CARGO_BIN_EXE_agentry-planner");
@@ -280,4 +283,62 @@ async fn a_revision_that_stays_up_is_promoted_and_a_crashing_one_rolled_back_to_
     assert_eq!(revisions.len(), 3);
     assert_eq!(revisions[2], revision.as_str());
     assert_eq!(payload(&rollback[0])["from_revision"], *revisions[0]);
+}
+
+async fn every_restart_in_a_crash_loop_waits_twice_as_long_as_the_one_before(db: TestDatabase) {
+    let (store, dir) = setup(&db).await;
+    let crashing = dir.path().join("crashing-build");
+    std::fs::write(&crashing, "#!/bin/sh\nexit 3\n").unwrap();
+    std::fs::set_permissions(&crashing, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let supervisor = Supervisor::start(
+        db.url(),
+        &dir.path().join("script.json"),
+        &[
+            "--worker-binary",
+            crashing.to_str().unwrap(),
+            "--crash-threshold",
+            "2",
+            "--backoff-initial-ms",
+            "300",
+            "--backoff-max-ms",
+            "1000",
+        ],
+    );
+    let spawned = wait_for(&store, "worker.spawned", 6).await;
+    supervisor.stop();
+    let exited = events(&store, "worker.exited").await;
+    assert_eq!(events(&store, "crash_loop.detected").await.len(), 1);
+    // The second exit made the loop: each restart after it waited.
+    let waited: Vec<Duration> = (1..5)
+        .map(|n| {
+            (spawned[n + 1].created_at - exited[n].created_at)
+                .to_std()
+                .unwrap()
+        })
+        .collect();
+    for (wait, at_least) in waited.iter().zip([300, 600, 1000, 1000]) {
+        assert!(
+            *wait >= Duration::from_millis(at_least)
+                && *wait < Duration::from_millis(at_least + 900),
+            "waits doubling from 300 ms to 1 s: {waited:?}"
+        );
+    }
+}
+
+async fn worker_flags_run_rejects_stop_the_supervisor_before_any_worker_starts(db: TestDatabase) {
+    let (store, dir) = setup(&db).await;
+    let refused = Command::new(PLANNER)
+        .args(["supervise", "--", "--concurrency", "8"])
+        .env("AGENTRY_DATABASE_URL", db.url())
+        .env("AGENTRY_MODEL_SCRIPT", dir.path().join("script.json"))
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("`run` rejects the workers' flags") && said.contains("--engine-concurrency"),
+        "the error names the flag and `run`'s own: {said}"
+    );
+    let started = events(&store, "process.started").await;
+    assert!(started.is_empty(), "nothing started: {started:?}");
 }

@@ -1,14 +1,17 @@
 //! `agentry-planner supervise`: engine workers as child processes, restarted
-//! when they exit (seed 003, task 2). Everything the supervisor does is an
-//! event under its own `process.started`; what it must remember across
-//! restarts — the revision to roll back to, the next worker's number — it
-//! reads back from those events (`ProcessLog`), never from a table of state.
+//! when they exit. Everything the supervisor does is an event under its own
+//! `process.started`; what it must remember across restarts — the revision to
+//! roll back to, the next worker's number — it reads back from those events
+//! (`ProcessLog`), never from a table of state.
 //!
-//! A crash loop (`--crash-threshold` exits within `--crash-window-seconds`)
-//! holds every restart back for a backoff that doubles with each loop in a
-//! row, and rolls back to the last promoted revision when the workers run
-//! another one. A revision is promoted once one of its workers has stayed up
-//! `--promote-after-seconds`; its build is then kept in `--builds-dir`.
+//! The workers' flags are checked at start with `run`'s own parser: flags it
+//! rejects would fail every worker, restarted forever. A crash loop
+//! (`--crash-threshold` exits within `--crash-window-seconds`) rolls back to
+//! the last promoted revision when the workers run another one, and holds
+//! every restart back, each for twice as long as the one before, until a
+//! worker stays up a whole window. A revision is promoted once one of its
+//! workers has stayed up `--promote-after-seconds`; its build is then kept in
+//! `--builds-dir`.
 
 mod args;
 mod crashes;
@@ -24,6 +27,7 @@ use agentry_domain::operations::{
     CrashLoopDetected, ProcessEvent, ProcessLog, RevisionPromoted, RollbackAttempted, WorkerExited,
     WorkerSpawned,
 };
+use agentry_domain::retry::Backoff;
 use agentry_migration::{Migrator, MigratorTrait as _};
 use anyhow::Context as _;
 use nix::sys::signal::{Signal, kill};
@@ -31,7 +35,7 @@ use nix::unistd::Pid;
 use tokio::sync::mpsc;
 
 pub use self::args::PlannerSupervise;
-use self::crashes::Crashes;
+use self::crashes::{Crashes, Restart};
 pub(crate) use self::revision::record_start;
 use self::revision::{keep, kept, revision_of};
 
@@ -41,9 +45,19 @@ pub const PARENT_PROCESS_ID: &str = "PARENT_PROCESS_ID";
 /// Runs workers until SIGINT/SIGTERM, then stops them.
 ///
 /// # Errors
-/// When the database cannot be reached or the worker binary read at start.
+/// When `run` would reject the workers' flags or find no model provider in
+/// them (checked before anything starts: every worker would fail the same
+/// way, restarted forever), when the database cannot be reached or the
+/// worker binary read at start.
 pub async fn run_supervisor(args: PlannerSupervise) -> anyhow::Result<()> {
     let shutdown = crate::shutdown_signal();
+    let worker = args.worker_run()?;
+    crate::engine::model(&worker.engine)
+        .context("the workers' model provider")?
+        .context(
+            "no model provider is configured for the workers: pass --model-url, \
+             --model-providers or --model-script after `--`",
+        )?;
     let store = crate::app::connect(&args.database).await?;
     if args.migrate {
         Migrator::up(store.connection(), None)
@@ -64,8 +78,10 @@ pub async fn run_supervisor(args: PlannerSupervise) -> anyhow::Result<()> {
         crashes: Crashes::new(
             args.crash_threshold,
             Duration::from_secs(args.crash_window_seconds),
-            Duration::from_millis(args.backoff_initial_ms),
-            Duration::from_millis(args.backoff_max_ms),
+            Backoff::new(
+                Duration::from_millis(args.backoff_initial_ms),
+                Duration::from_millis(args.backoff_max_ms),
+            ),
         ),
         args,
         log,
@@ -225,11 +241,16 @@ impl Supervisor {
         self.crashed(uptime).await
     }
 
-    /// After a crash: a crash loop backs off and rolls back.
+    /// After a crash: a crash loop rolls back, and holds every restart back.
     async fn crashed(&mut self, uptime: Duration) -> Instant {
         let now = Instant::now();
-        let Some(backoff) = self.crashes.exited(now, uptime) else {
-            return now;
+        let backoff = match self.crashes.exited(now, uptime) {
+            Restart::Now => return now,
+            Restart::HeldBack(backoff) => {
+                tracing::warn!(?backoff, "crash loop goes on; restart held back");
+                return now + backoff;
+            }
+            Restart::LoopDetected(backoff) => backoff,
         };
         let detected = CrashLoopDetected {
             threshold: self.crashes.threshold,

@@ -3,19 +3,18 @@
 //! any number of workers in any number of processes share them; SQLite has one
 //! writer), and settled only by a write naming that token.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use agentry_domain::Result;
 use agentry_domain::event::Event;
 use agentry_domain::id::{PlanId, TaskId};
-use agentry_domain::planning::{Claim, ClaimRequest, PlanStatus, Settlement, WorkQueue};
+use agentry_domain::planning::{Claim, ClaimRequest, PlanStatus, Settlement, WorkQueue, schedule};
 use agentry_domain::tracker::TaskStatus;
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
-    ColumnTrait as _, ConnectionTrait as _, DbBackend, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, QuerySelect as _, Statement,
+    ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
 };
 use uuid::Uuid;
 
@@ -24,96 +23,14 @@ use crate::entity::tasks;
 use crate::error::db_error;
 use crate::plan_state;
 
+mod ready;
 mod settle;
-
-/// Candidates read per claim, beyond what is asked: room for tasks passed over
-/// because their plan runs a task alone.
-const CANDIDATE_FACTOR: usize = 4;
 
 fn no_time() -> Option<DateTime<Utc>> {
     None
 }
 
 impl Store {
-    /// Ready tasks: no open dependency, waiting and due, run by an agent; of
-    /// the plans `locked` only when given (their rows already locked by this
-    /// transaction on PostgreSQL), else of any plan.
-    async fn ready_rows(
-        &self,
-        txn: &sea_orm::DatabaseTransaction,
-        now: DateTime<Utc>,
-        limit: usize,
-        locked: Option<&[PlanId]>,
-    ) -> Result<Vec<tasks::Model>> {
-        let backend = txn.get_database_backend();
-        let postgres = backend == DbBackend::Postgres;
-        // Placeholders for `n` values after the first `from`; SQLite numbers
-        // them in the order they appear, so values go in that order.
-        let marks = |from: usize, n: usize| {
-            (from + 1..=from + n)
-                .map(|i| {
-                    if postgres {
-                        format!("${i}")
-                    } else {
-                        "?".into()
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        };
-        let mut values: Vec<sea_orm::Value> = vec![now.into()];
-        let within = locked.map_or_else(String::new, |plans| {
-            values.extend(plans.iter().map(|p| p.0.into()));
-            format!(" AND t.plan_id IN ({})", marks(1, plans.len()))
-        });
-        // Ready, run by an agent, and not in a plan where a task runs alone.
-        let ready = format!(
-            "t.deps_open = 0 AND t.status IN ('pending', 'retrying') \
-               AND (t.not_before IS NULL OR t.not_before <= {now}){within} \
-               AND (t.agent_type IS NOT NULL OR EXISTS (\
-                    SELECT 1 FROM members m WHERE m.id = t.assignee_id \
-                    AND m.kind = 'agent' AND m.assistant_id IS NOT NULL)) \
-               AND NOT EXISTS (SELECT 1 FROM tasks r WHERE r.plan_id = t.plan_id \
-                    AND r.status = 'in_progress' AND r.can_parallel = {no})",
-            now = marks(0, 1),
-            no = if postgres { "false" } else { "0" },
-        );
-        let select = |sql: String, values: Vec<sea_orm::Value>| async move {
-            tasks::Entity::find()
-                .from_raw_sql(Statement::from_sql_and_values(backend, sql, values))
-                .all(txn)
-                .await
-                .map_err(db_error)
-        };
-        let rows = select(
-            format!("SELECT t.* FROM tasks t WHERE {ready} LIMIT {limit}"),
-            values.clone(),
-        )
-        .await?;
-        // Under its plan's lock nobody else claims or writes a plan's tasks.
-        if !postgres || rows.is_empty() || locked.is_some() {
-            return Ok(rows);
-        }
-        // On PostgreSQL: the plans' locks first (as every write of plan tasks
-        // takes them), then the tasks, skipping those another claim holds and
-        // reading again what the wait for the plans may have changed.
-        let plans: std::collections::BTreeSet<Uuid> =
-            rows.iter().filter_map(|r| r.plan_id).collect();
-        for plan in plans {
-            plan_state::lock_plan(txn, PlanId(plan)).await?;
-        }
-        let ids = marks(values.len(), rows.len());
-        values.extend(rows.iter().map(|r| r.id.into()));
-        select(
-            format!(
-                "SELECT t.* FROM tasks t WHERE {ready} AND t.id IN ({ids}) \
-                 FOR UPDATE OF t SKIP LOCKED"
-            ),
-            values,
-        )
-        .await
-    }
-
     /// Claims, within `txn`, up to `limit` ready tasks (of the `locked` plans
     /// when given) for `worker`: each started under its next fencing token,
     /// its `task_status` event added to `events`. The plans' statuses are the
@@ -135,56 +52,27 @@ impl Store {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let rows = self
-            .ready_rows(txn, now, limit * CANDIDATE_FACTOR, locked)
-            .await?;
+        let rows = self.ready_rows(txn, now, limit, locked).await?;
         if rows.is_empty() {
             return Ok(Vec::new());
         }
-        // The ready query left out plans where a task runs alone; what is
-        // running matters only to a candidate that must run alone. Claims in
-        // one plan take turns (the plan's row lock), so this is what runs.
-        let serial: std::collections::BTreeSet<Uuid> = rows
+        // The ready query turned away what runs beside a task running alone;
+        // the rule picks among the rest, as one claim adds to each plan.
+        let ready: Vec<schedule::Candidate> = rows
             .iter()
-            .filter(|r| !r.can_parallel)
-            .filter_map(|r| r.plan_id)
+            .filter_map(|r| {
+                Some(schedule::Candidate {
+                    id: TaskId(r.id),
+                    plan: PlanId(r.plan_id?),
+                    can_parallel: r.can_parallel,
+                })
+            })
             .collect();
-        let mut running: HashMap<Uuid, Running> = HashMap::new();
-        for plan in serial {
-            let busy: Vec<bool> = tasks::Entity::find()
-                .select_only()
-                .column(tasks::Column::CanParallel)
-                .filter(tasks::Column::PlanId.eq(plan))
-                .filter(tasks::Column::Status.eq(TaskStatus::InProgress.as_str()))
-                .into_tuple()
-                .all(txn)
-                .await
-                .map_err(db_error)?;
-            running.insert(
-                plan,
-                Running {
-                    count: busy.len(),
-                    alone: busy.iter().any(|parallel| !parallel),
-                },
-            );
-        }
-        let mut chosen = Vec::new();
-        for row in rows {
-            if chosen.len() == limit {
-                break;
-            }
-            let Some(plan) = row.plan_id else {
-                continue;
-            };
-            let alone = !row.can_parallel;
-            let state = running.entry(plan).or_default();
-            if state.alone || (alone && state.count > 0) {
-                continue;
-            }
-            state.count += 1;
-            state.alone = state.alone || alone;
-            chosen.push(row);
-        }
+        let picked: HashSet<TaskId> = schedule::choose(&ready, limit).into_iter().collect();
+        let chosen: Vec<tasks::Model> = rows
+            .into_iter()
+            .filter(|r| picked.contains(&TaskId(r.id)))
+            .collect();
         let fences: HashMap<Uuid, i64> = chosen.iter().map(|r| (r.id, r.fence)).collect();
         let mut claims = Vec::new();
         for mut task in crate::tasks::with_labels(txn, chosen).await? {
@@ -253,13 +141,6 @@ impl Store {
         }
         Ok(claims)
     }
-}
-
-/// What already runs in a plan: how many tasks, and whether one runs alone.
-#[derive(Default, Clone, Copy)]
-struct Running {
-    count: usize,
-    alone: bool,
 }
 
 #[async_trait]

@@ -4,11 +4,16 @@
 //!
 //! The store's claim (`WorkQueue::claim`, and the claim a settlement makes
 //! within its plans) implements this rule: its ready query is [`is_ready`]
-//! written in SQL, read in id order (ids are time-ordered: the oldest task
-//! first) and at most [`window`] rows long, and it picks among those rows with
-//! [`choose`]. A differential test in the
-//! store runs [`claim`] and the store's claim on random sets of tasks and
-//! requires the same choice, so the SQL cannot drift from this statement.
+//! written in SQL, at most [`window`] rows long, and it picks among those rows
+//! with [`choose`]. A differential test in the store runs [`claim`] and the
+//! store's claim on random sets of tasks and requires the same choice, so the
+//! SQL cannot drift from this statement.
+//!
+//! The window is the one choice the rule leaves to the database: with more
+//! tasks ready than the window holds, the claim reads those the ready index
+//! yields first. Ordering every ready task (by id, say) would make the ready
+//! query read and sort all of them on every claim instead of stopping at the
+//! window: ten times the query's cost with a thousand tasks ready.
 
 use std::collections::HashMap;
 
@@ -134,18 +139,20 @@ pub struct Candidate {
     pub can_parallel: bool,
 }
 
-/// The tasks one claim takes of `ready` (tasks [`is_ready`] admitted, in id
-/// order): at most `limit`, from the first [`window`] of them, in
-/// order, each admitted by what the claim took of its plan before it. A task
+/// The tasks one claim takes of `ready` (tasks [`is_ready`] admitted): at
+/// most `limit`, in id order (ids are time-ordered: the oldest first), each
+/// admitted by what the claim took of its plan before it. A task
 /// that must run alone therefore takes none of its plan beside it, and is
 /// passed over when the claim took another task of its plan first.
 #[must_use]
 pub fn choose(ready: &[Candidate], limit: usize) -> Vec<TaskId> {
     // What ran before counts too, but `is_ready` already turned away every
     // candidate it does not admit; what the claim adds is what remains.
+    let mut ready = ready.to_vec();
+    ready.sort_unstable_by_key(|c| c.id);
     let mut taken: HashMap<PlanId, Running> = HashMap::new();
     let mut chosen = Vec::new();
-    for candidate in ready.iter().take(window(limit)) {
+    for candidate in ready {
         if chosen.len() == limit {
             break;
         }
@@ -159,12 +166,14 @@ pub fn choose(ready: &[Candidate], limit: usize) -> Vec<TaskId> {
 }
 
 /// The whole rule on a full picture of the tasks: what a claim of up to
-/// `limit` at `now` takes, in the order taken. The store reaches the same
-/// choice reading only the ready rows it needs.
+/// `limit` at `now` takes, in the order taken, when at most [`window`] tasks
+/// are ready; with more, the claim chooses the same way among the window it
+/// read. The store reaches the same choice reading only the ready rows it
+/// needs.
 #[must_use]
 pub fn claim(tasks: &[TaskFacts], now: DateTime<Utc>, limit: usize) -> Vec<TaskId> {
     let running = Running::per_plan(tasks);
-    let mut ready: Vec<Candidate> = tasks
+    let ready: Vec<Candidate> = tasks
         .iter()
         .filter_map(|task| {
             let plan = task.plan?;
@@ -176,7 +185,6 @@ pub fn claim(tasks: &[TaskFacts], now: DateTime<Utc>, limit: usize) -> Vec<TaskI
             })
         })
         .collect();
-    ready.sort_by_key(|c| c.id);
     choose(&ready, limit)
 }
 

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use super::{AssigneeFacts, Running, TaskFacts, claim, is_ready};
+use super::{AssigneeFacts, Candidate, Running, TaskFacts, choose, claim, is_ready};
 use crate::id::{PlanId, TaskId};
 use crate::tracker::TaskStatus;
 use crate::workspace::MemberKind;
@@ -157,15 +157,21 @@ fn a_claim_takes_the_oldest_ready_tasks_up_to_its_limit() {
 }
 
 #[test]
-fn a_claim_reads_a_bounded_window_of_ready_tasks() {
-    // One plan's tasks that must run alone fill the window: the claim takes
-    // the first and reaches no further, though a later plan's task is ready.
+fn the_choice_within_a_window_does_not_depend_on_the_order_it_was_read_in() {
     let plan = PlanId::generate();
-    let mut tasks: Vec<TaskFacts> = (0..super::window(2)).map(|_| alone(plan)).collect();
-    let later = task(PlanId::generate());
-    tasks.push(later.clone());
-    assert_eq!(claim(&tasks, now(), 2), [tasks[0].id]);
-    assert_eq!(claim(&tasks, now(), 3), [tasks[0].id, later.id]);
+    let tasks = [alone(plan), task(plan), task(PlanId::generate())];
+    let candidates: Vec<Candidate> = tasks
+        .iter()
+        .map(|t| Candidate {
+            id: t.id,
+            plan: t.plan.unwrap(),
+            can_parallel: t.can_parallel,
+        })
+        .collect();
+    let expected = [tasks[0].id, tasks[2].id];
+    assert_eq!(choose(&candidates, 5), expected);
+    let reversed: Vec<Candidate> = candidates.iter().rev().copied().collect();
+    assert_eq!(choose(&reversed, 5), expected);
 }
 
 #[test]

@@ -18,5 +18,6 @@ mod migrations;
 mod plans;
 mod registry;
 mod retention;
+mod schedule;
 mod tasks;
 mod workspace;

@@ -12,7 +12,7 @@ import sys
 import uuid
 
 from agentry_client import AuthenticatedClient
-from agentry_client.api.accounts import create_token, create_user, get_me, list_tokens, revoke_token
+from agentry_client.api.accounts import create_token, create_user, get_me, list_tokens, list_users, revoke_token
 from agentry_client.api.attachments import create_attachment, list_attachments
 from agentry_client.api.channels import create_channel, get_channel, list_channels, receive_update
 from agentry_client.api.events import create_event, get_event, list_events
@@ -25,7 +25,7 @@ from agentry_client.api.plans import (
     list_plans,
     skip_plan_task,
 )
-from agentry_client.api.projects import add_member, create_label, create_project, list_members
+from agentry_client.api.projects import add_member, create_label, create_project, list_members, list_projects
 from agentry_client.api.registry import (
     assistant_openai_tools,
     create_assistant,
@@ -83,11 +83,13 @@ from agentry_client.models import (
     LinksOut,
     MemberKind,
     MemberOut,
+    MemberPageOut,
     OpenAiToolsOut,
     PatchTaskIn,
     PostEventIn,
     PostableType,
     Problem,
+    ProjectPageOut,
     ResolvedOut,
     RevisionOut,
     TaskOut,
@@ -100,6 +102,7 @@ from agentry_client.models import (
     ToolOut,
     ToolPageOut,
     UserOut,
+    UserPageOut,
 )
 from agentry_client.types import UNSET, File
 
@@ -156,7 +159,12 @@ def tracker_and_chat(base, admin):
         201,
     )
     assert coder.handle == "coder" and coder.user_id is UNSET
-    assert len(ok(list_members.sync_detailed(project, client=ada), list)) == 2
+    first = ok(list_members.sync_detailed(project, client=ada, limit=1), MemberPageOut)
+    assert [m.id for m in first.members] == [me] and isinstance(first.next_cursor, str)
+    rest = ok(list_members.sync_detailed(project, client=ada, cursor=first.next_cursor), MemberPageOut)
+    assert [m.id for m in rest.members] == [coder.id] and rest.next_cursor is UNSET
+    mine = ok(list_projects.sync_detailed(client=ada), ProjectPageOut)
+    assert [p.id for p in mine.projects] == [project] and mine.next_cursor is UNSET
     bug = ok(
         create_label.sync_detailed(project, client=ada, body=CreateLabel(name="bug", color="#d73a4a")),
         LabelOut,
@@ -267,7 +275,7 @@ def registry(base, admin):
     assert changes == ["tool_linked", "assistant_created"], changes
 
 
-def accounts_and_attachments(base, ada, project):
+def accounts_and_attachments(base, admin, ada, project):
     issued = ok(create_token.sync_detailed(client=ada, body=CreateToken(name="laptop")), IssuedToken, 201)
     laptop = client(base, issued.secret)
     assert ok(get_me.sync_detailed(client=laptop), UserOut).is_admin is False
@@ -275,6 +283,14 @@ def accounts_and_attachments(base, ada, project):
     assert revoked.revoked_at is not UNSET
     refused(get_me.sync_detailed(client=laptop), 401)
     assert len(ok(list_tokens.sync_detailed(client=ada), list)) == 2
+    users, cursor = [], UNSET
+    while True:
+        page = ok(list_users.sync_detailed(client=admin, limit=1, cursor=cursor), UserPageOut)
+        users += [u.name for u in page.users]
+        if not isinstance(page.next_cursor, str):
+            break
+        cursor = page.next_cursor
+    assert users[:2] == ["admin", "Ada"], users
 
     note = post(ada, project, PostableType.CHAT_MESSAGE, {"content": "the log"})
     log = File(payload=b"line one\n", file_name="run.log", mime_type="text/plain")
@@ -331,7 +347,7 @@ def main(base, token):
     admin = client(base, token)
     ada, project = tracker_and_chat(base, admin)
     registry(base, admin)
-    accounts_and_attachments(base, ada, project)
+    accounts_and_attachments(base, admin, ada, project)
     plans(base, ada, project)
     channels(base, ada, project)
     print("python client flows: ok")

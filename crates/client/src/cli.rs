@@ -120,20 +120,33 @@ async fn project_id(client: &Client, project: &str) -> anyhow::Result<uuid::Uuid
     if let Ok(id) = project.parse() {
         return Ok(id);
     }
-    let projects = match client.list_projects().send().await {
-        Ok(r) => r.into_inner(),
-        Err(e) => {
-            return Err(anyhow!(
-                "the API did not list projects: {}",
-                problem(e).await
-            ));
+    let mut cursor = None;
+    loop {
+        let mut request = client.list_projects().limit(200);
+        if let Some(cursor) = cursor {
+            request = request.cursor(cursor);
         }
-    };
-    projects
-        .iter()
-        .find(|p| p.key.eq_ignore_ascii_case(project))
-        .map(|p| p.id)
-        .ok_or_else(|| anyhow!("no project you can see has the key {project:?}"))
+        let page = match request.send().await {
+            Ok(r) => r.into_inner(),
+            Err(e) => {
+                return Err(anyhow!(
+                    "the API did not list projects: {}",
+                    problem(e).await
+                ));
+            }
+        };
+        if let Some(found) = page
+            .projects
+            .iter()
+            .find(|p| p.key.eq_ignore_ascii_case(project))
+        {
+            return Ok(found.id);
+        }
+        cursor = page.next_cursor;
+        if cursor.is_none() {
+            return Err(anyhow!("no project you can see has the key {project:?}"));
+        }
+    }
 }
 
 /// What a refusal said: the problem's title and detail when it is one.

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, SqlErr,
+    QueryOrder as _, QuerySelect as _, Select, SqlErr,
 };
 
 use crate::Store;
@@ -111,18 +111,28 @@ impl ProjectRepo for Store {
     }
 
     async fn list_projects(&self, member_user: Option<UserId>) -> Result<Vec<Project>> {
-        let mut query = projects::Entity::find();
-        if let Some(user) = member_user {
-            let memberships = Query::select()
-                .column(members::Column::ProjectId)
-                .from(members::Entity)
-                .and_where(members::Column::UserId.eq(user.0))
-                .to_owned();
-            query = query.filter(projects::Column::Id.in_subquery(memberships));
-        }
-        let rows = query
+        let rows = visible_projects(member_user)
             .order_by_asc(projects::Column::CreatedAt)
             .order_by_asc(projects::Column::Id)
+            .all(&self.read)
+            .await
+            .map_err(db_error)?;
+        rows.into_iter().map(project_from).collect()
+    }
+
+    async fn page_projects(
+        &self,
+        member_user: Option<UserId>,
+        after: Option<ProjectId>,
+        limit: u32,
+    ) -> Result<Vec<Project>> {
+        let mut query = visible_projects(member_user);
+        if let Some(after) = after {
+            query = query.filter(projects::Column::Id.gt(after.0));
+        }
+        let rows = query
+            .order_by_asc(projects::Column::Id)
+            .limit(u64::from(limit))
             .all(&self.read)
             .await
             .map_err(db_error)?;
@@ -198,4 +208,37 @@ impl ProjectRepo for Store {
             .map_err(db_error)?;
         rows.into_iter().map(member_from).collect()
     }
+
+    async fn page_members(
+        &self,
+        project: ProjectId,
+        after: Option<MemberId>,
+        limit: u32,
+    ) -> Result<Vec<Member>> {
+        let mut query = members::Entity::find().filter(members::Column::ProjectId.eq(project.0));
+        if let Some(after) = after {
+            query = query.filter(members::Column::Id.gt(after.0));
+        }
+        let rows = query
+            .order_by_asc(members::Column::Id)
+            .limit(u64::from(limit))
+            .all(&self.read)
+            .await
+            .map_err(db_error)?;
+        rows.into_iter().map(member_from).collect()
+    }
+}
+
+/// The projects `member_user` is a member of, or every project for `None`.
+fn visible_projects(member_user: Option<UserId>) -> Select<projects::Entity> {
+    let query = projects::Entity::find();
+    let Some(user) = member_user else {
+        return query;
+    };
+    let memberships = Query::select()
+        .column(members::Column::ProjectId)
+        .from(members::Entity)
+        .and_where(members::Column::UserId.eq(user.0))
+        .to_owned();
+    query.filter(projects::Column::Id.in_subquery(memberships))
 }

@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait as _, ConnectionTrait, EntityTrait as _, PaginatorTrait as _,
-    QueryFilter as _, QueryOrder as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _,
 };
 
 use crate::entity::{api_tokens, users};
@@ -110,6 +110,20 @@ impl UserRepo for Store {
         let rows = users::Entity::find()
             .order_by_asc(users::Column::CreatedAt)
             .order_by_asc(users::Column::Id)
+            .all(&self.read)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.into_iter().map(user_from).collect())
+    }
+
+    async fn page_users(&self, after: Option<UserId>, limit: u32) -> Result<Vec<User>> {
+        let mut query = users::Entity::find();
+        if let Some(after) = after {
+            query = query.filter(users::Column::Id.gt(after.0));
+        }
+        let rows = query
+            .order_by_asc(users::Column::Id)
+            .limit(u64::from(limit))
             .all(&self.read)
             .await
             .map_err(db_error)?;

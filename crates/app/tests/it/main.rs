@@ -31,3 +31,4 @@ mod startup;
 mod tasks;
 mod text_limits;
 mod unknown_kinds;
+mod workspace_lists;

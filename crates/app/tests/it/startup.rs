@@ -34,8 +34,17 @@ async fn start_with(db: &TestDatabase, token: &str, tokens: &[&str]) -> Vec<bool
         working.push(caller.is_ok_and(|c| c.is_admin));
     }
     let admin = app.services.accounts.authenticate(token).await.unwrap();
-    let users = app.services.accounts.list_users(&admin).await.unwrap();
-    assert_eq!(users.len(), 1, "one admin, however often the token turns");
+    let users = app
+        .services
+        .accounts
+        .list_users(&admin, agentry_domain::page::PageRequest::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        users.items.len(),
+        1,
+        "one admin, however often the token turns"
+    );
     working
 }
 

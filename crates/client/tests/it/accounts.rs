@@ -33,6 +33,25 @@ async fn tokens_threads_and_attachments_work_through_the_generated_client(server
     assert_eq!(status_of(laptop.get_me().send().await).await, 401);
     let tokens = ada.list_tokens().send().await.unwrap().into_inner();
     assert_eq!(tokens.len(), 2);
+    let first = server
+        .admin()
+        .list_users()
+        .limit(1)
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert!(first.users[0].is_admin);
+    let rest = server
+        .admin()
+        .list_users()
+        .cursor(first.next_cursor.unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    let names: Vec<_> = rest.users.iter().map(|u| u.name.as_str()).collect();
+    assert_eq!((names, rest.next_cursor), (vec!["Ada"], None));
 
     let helper = server
         .admin()

@@ -28,10 +28,24 @@ async fn projects_members_tasks_and_chat_work_through_the_generated_client(serve
     let members = ada
         .list_members()
         .project_id(project.id)
+        .limit(1)
         .send()
         .await
-        .unwrap();
-    assert_eq!(members.len(), 2);
+        .unwrap()
+        .into_inner();
+    assert_eq!(members.members.len(), 1);
+    let rest = ada
+        .list_members()
+        .project_id(project.id)
+        .cursor(members.next_cursor.unwrap())
+        .send()
+        .await
+        .unwrap()
+        .into_inner();
+    assert_eq!(
+        (rest.members, rest.next_cursor),
+        (vec![coder.clone()], None)
+    );
     let bug = ada
         .create_label()
         .project_id(project.id)
@@ -140,9 +154,10 @@ async fn projects_members_tasks_and_chat_work_through_the_generated_client(serve
     .await;
     let read = ada.get_event().event_id(comment.id).send().await.unwrap();
     assert_eq!(read.into_inner(), comment);
-    let projects = ada.list_projects().send().await.unwrap();
+    let projects = ada.list_projects().send().await.unwrap().into_inner();
     assert_eq!(
-        projects.iter().map(|p| p.id).collect::<Vec<_>>(),
+        projects.projects.iter().map(|p| p.id).collect::<Vec<_>>(),
         [project.id]
     );
+    assert_eq!(projects.next_cursor, None);
 }

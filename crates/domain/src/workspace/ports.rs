@@ -28,8 +28,10 @@ pub trait UserRepo: Send + Sync {
     /// Creates a user with its first tokens (possibly none).
     async fn create_user(&self, user: &User, tokens: &[ApiToken], events: &[Event]) -> Result<()>;
     async fn get_user(&self, id: UserId) -> Result<Option<User>>;
-    /// All users, oldest first.
+    /// All users, oldest first: for finding the admin where the server starts.
     async fn list_users(&self) -> Result<Vec<User>>;
+    /// Up to `limit` users after `after`, by id (creation order).
+    async fn page_users(&self, after: Option<UserId>, limit: u32) -> Result<Vec<User>>;
     /// The user owning the unrevoked token with this digest.
     async fn authenticate(&self, digest: &TokenDigest) -> Result<Option<User>>;
     /// # Errors
@@ -71,6 +73,13 @@ pub trait ProjectRepo: Send + Sync {
     async fn get_project(&self, id: ProjectId) -> Result<Option<Project>>;
     /// The projects `user` is a member of, or every project for `None`; oldest first.
     async fn list_projects(&self, member_user: Option<UserId>) -> Result<Vec<Project>>;
+    /// Up to `limit` of those projects after `after`, by id (creation order).
+    async fn page_projects(
+        &self,
+        member_user: Option<UserId>,
+        after: Option<ProjectId>,
+        limit: u32,
+    ) -> Result<Vec<Project>>;
     /// # Errors
     /// `Conflict` when the handle is taken in the project, or the user is a member already.
     async fn add_member(&self, member: &Member, events: &[Event]) -> Result<()>;
@@ -82,7 +91,15 @@ pub trait ProjectRepo: Send + Sync {
         project: ProjectId,
         handles: &[Handle],
     ) -> Result<Vec<Member>>;
+    /// Every member of the project, oldest first.
     async fn list_members(&self, project: ProjectId) -> Result<Vec<Member>>;
+    /// Up to `limit` members of the project after `after`, by id (creation order).
+    async fn page_members(
+        &self,
+        project: ProjectId,
+        after: Option<MemberId>,
+        limit: u32,
+    ) -> Result<Vec<Member>>;
 }
 
 /// The workspace's ports, for wiring.

@@ -7,9 +7,12 @@ use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use uuid::Uuid;
 
-use super::dto::{CreateToken, CreateUser, CreatedUser, IssuedToken, TokenOut, UserOut};
+use super::dto::{
+    CreateToken, CreateUser, CreatedUser, IssuedToken, TokenOut, UserOut, UserPageOut,
+};
 use crate::Tag;
 use crate::common::auth::Caller;
+use crate::common::paging;
 use crate::common::problem::ApiResult;
 use crate::common::responses::Created;
 
@@ -46,11 +49,20 @@ impl AccountsApi {
         })))
     }
 
-    /// Every user (admins only).
+    /// A page of users, oldest first (admins only).
     #[oai(path = "/users", method = "get", operation_id = "list_users")]
-    async fn list_users(&self, caller: Caller) -> ApiResult<Json<Vec<UserOut>>> {
-        let users = self.services.accounts.list_users(&caller.0).await?;
-        Ok(Json(users.iter().map(UserOut::from).collect()))
+    async fn list_users(
+        &self,
+        caller: Caller,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// 1–200, 50 by default.
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<UserPageOut>> {
+        let page = paging::request::<UserId>(cursor.0.as_deref(), limit.0)?;
+        let found = self.services.accounts.list_users(&caller.0, page).await?;
+        let (users, next_cursor) = paging::items(found, |u| UserOut::from(&u));
+        Ok(Json(UserPageOut { users, next_cursor }))
     }
 
     /// Issues a token. Its secret is in this response only.

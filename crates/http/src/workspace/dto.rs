@@ -69,6 +69,15 @@ impl IssuedToken {
     }
 }
 
+/// One page of users, oldest first.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct UserPageOut {
+    pub users: Vec<UserOut>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
 #[derive(Debug, Object)]
 #[oai(deny_unknown_fields)]
 pub struct CreateUser {
@@ -114,6 +123,15 @@ impl From<&Project> for ProjectOut {
             created_at: p.created_at,
         }
     }
+}
+
+/// One page of projects, oldest first.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct ProjectPageOut {
+    pub projects: Vec<ProjectOut>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 #[derive(Debug, Object)]
@@ -165,6 +183,15 @@ impl From<&Member> for MemberOut {
             created_at: m.created_at,
         }
     }
+}
+
+/// One page of a project's members, oldest first.
+#[derive(Debug, Object)]
+#[oai(skip_serializing_if_is_none)]
+pub struct MemberPageOut {
+    pub members: Vec<MemberOut>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
 }
 
 /// A member to add: `kind` is `human` (with `user_id`) or `agent` (optionally with

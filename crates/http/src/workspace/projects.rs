@@ -1,16 +1,19 @@
 //! Projects and their members.
 
 use agentry_domain::Services;
-use agentry_domain::id::{AssistantId, ProjectId, UserId};
+use agentry_domain::id::{AssistantId, MemberId, ProjectId, UserId};
 use agentry_domain::workspace::{NewMember, NewProject};
 use poem_openapi::OpenApi;
-use poem_openapi::param::Path;
+use poem_openapi::param::{Path, Query};
 use poem_openapi::payload::Json;
 use uuid::Uuid;
 
-use super::dto::{AddMember, CreateProject, CreatedProject, MemberOut, ProjectOut};
+use super::dto::{
+    AddMember, CreateProject, CreatedProject, MemberOut, MemberPageOut, ProjectOut, ProjectPageOut,
+};
 use crate::Tag;
 use crate::common::auth::Caller;
+use crate::common::paging;
 use crate::common::problem::ApiResult;
 use crate::common::responses::Created;
 
@@ -43,11 +46,24 @@ impl ProjectsApi {
         })))
     }
 
-    /// The projects the caller is a member of (every project for an admin).
+    /// A page of the projects the caller is a member of (of every project for an
+    /// admin), oldest first.
     #[oai(path = "/projects", method = "get", operation_id = "list_projects")]
-    async fn list(&self, caller: Caller) -> ApiResult<Json<Vec<ProjectOut>>> {
-        let projects = self.services.projects.list(&caller.0).await?;
-        Ok(Json(projects.iter().map(ProjectOut::from).collect()))
+    async fn list(
+        &self,
+        caller: Caller,
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// 1–200, 50 by default.
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<ProjectPageOut>> {
+        let page = paging::request::<ProjectId>(cursor.0.as_deref(), limit.0)?;
+        let found = self.services.projects.list_page(&caller.0, page).await?;
+        let (projects, next_cursor) = paging::items(found, |p| ProjectOut::from(&p));
+        Ok(Json(ProjectPageOut {
+            projects,
+            next_cursor,
+        }))
     }
 
     #[oai(
@@ -92,6 +108,7 @@ impl ProjectsApi {
         Ok(Created::Created(Json((&member).into())))
     }
 
+    /// A page of the project's members, oldest first.
     #[oai(
         path = "/projects/:project_id/members",
         method = "get",
@@ -101,12 +118,21 @@ impl ProjectsApi {
         &self,
         caller: Caller,
         project_id: Path<Uuid>,
-    ) -> ApiResult<Json<Vec<MemberOut>>> {
-        let members = self
+        /// The `next_cursor` of the previous page.
+        cursor: Query<Option<String>>,
+        /// 1–200, 50 by default.
+        limit: Query<Option<u32>>,
+    ) -> ApiResult<Json<MemberPageOut>> {
+        let page = paging::request::<MemberId>(cursor.0.as_deref(), limit.0)?;
+        let found = self
             .services
             .projects
-            .members(&caller.0, ProjectId(project_id.0))
+            .members(&caller.0, ProjectId(project_id.0), page)
             .await?;
-        Ok(Json(members.iter().map(MemberOut::from).collect()))
+        let (members, next_cursor) = paging::items(found, |m| MemberOut::from(&m));
+        Ok(Json(MemberPageOut {
+            members,
+            next_cursor,
+        }))
     }
 }

@@ -21,6 +21,7 @@ contract!(
     a_duplicate_project_key_conflicts_and_writes_no_event,
     a_handle_is_unique_per_project_but_not_across_projects,
     projects_are_listed_for_their_members_only,
+    users_projects_and_members_page_by_id_from_where_the_last_page_ended,
     mentions_resolve_by_handle,
 );
 
@@ -190,6 +191,83 @@ async fn projects_are_listed_for_their_members_only(store: Store) {
         std::slice::from_ref(&alpha)
     );
     assert_eq!(store.list_projects(None).await.unwrap(), [alpha, beta]);
+}
+
+async fn users_projects_and_members_page_by_id_from_where_the_last_page_ended(store: Store) {
+    let (alpha, owner, ada) = project(&store, "AL").await;
+    let (beta, _, bob) = project(&store, "BE").await;
+    let (gamma, gamma_owner, carol) = project(&store, "GA").await;
+    let join = |project: &Project, user: &User, handle: &str| {
+        Member::new(
+            project.id,
+            NewMember {
+                kind: MemberKind::Human,
+                user_id: Some(user.id),
+                handle: handle.into(),
+                display_name: None,
+                assistant_id: None,
+            },
+            utc_now(),
+        )
+        .unwrap()
+    };
+    let (bob_in_alpha, ada_in_gamma) = (join(&alpha, &bob, "bob"), join(&gamma, &ada, "ada"));
+    for member in [&bob_in_alpha, &ada_in_gamma] {
+        store.add_member(member, &[]).await.unwrap();
+    }
+    let carol_in_alpha = join(&alpha, &carol, "carol");
+    store.add_member(&carol_in_alpha, &[]).await.unwrap();
+
+    let users = [ada.clone(), bob, carol];
+    assert_eq!(store.page_users(None, 2).await.unwrap(), users[..2]);
+    assert_eq!(
+        store.page_users(Some(users[1].id), 2).await.unwrap(),
+        users[2..]
+    );
+    assert!(
+        store
+            .page_users(Some(users[2].id), 2)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let all = [alpha.clone(), beta, gamma.clone()];
+    assert_eq!(store.page_projects(None, None, 2).await.unwrap(), all[..2]);
+    assert_eq!(
+        store.page_projects(None, Some(alpha.id), 5).await.unwrap(),
+        all[1..]
+    );
+    // Ada is in alpha and gamma: her next page skips beta, which is not hers.
+    assert_eq!(
+        store.page_projects(Some(ada.id), None, 1).await.unwrap(),
+        std::slice::from_ref(&alpha)
+    );
+    assert_eq!(
+        store
+            .page_projects(Some(ada.id), Some(alpha.id), 1)
+            .await
+            .unwrap(),
+        std::slice::from_ref(&gamma)
+    );
+
+    // Members of other projects, added in between, are not in alpha's pages.
+    let alphas = [owner, bob_in_alpha.clone(), carol_in_alpha];
+    assert_eq!(
+        store.page_members(alpha.id, None, 2).await.unwrap(),
+        alphas[..2]
+    );
+    assert_eq!(
+        store
+            .page_members(alpha.id, Some(bob_in_alpha.id), 2)
+            .await
+            .unwrap(),
+        alphas[2..]
+    );
+    assert_eq!(
+        store.page_members(gamma.id, None, 5).await.unwrap(),
+        [gamma_owner, ada_in_gamma]
+    );
 }
 
 async fn mentions_resolve_by_handle(store: Store) {

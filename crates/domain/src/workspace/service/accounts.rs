@@ -3,6 +3,7 @@
 use crate::caller::Principal;
 use crate::event::Event;
 use crate::id::{TokenId, UserId};
+use crate::page::{self, Page, PageRequest};
 use crate::workspace::Ports;
 use crate::workspace::{
     ApiToken, TokenCreated, TokenRevoked, TokenSecret, User, UserCreated, WorkspaceEvent,
@@ -134,11 +135,22 @@ impl Accounts {
         Ok((user, token, secret))
     }
 
+    /// A page of users, oldest first.
+    ///
     /// # Errors
     /// `Forbidden` for a non-admin caller.
-    pub async fn list_users(&self, who: &Principal) -> Result<Vec<User>> {
+    pub async fn list_users(
+        &self,
+        who: &Principal,
+        request: PageRequest<UserId>,
+    ) -> Result<Page<User, UserId>> {
         who.require_admin()?;
-        self.ports.users.list_users().await
+        page::read(
+            request.limit,
+            |u: &User| u.id,
+            |limit| self.ports.users.page_users(request.after, limit),
+        )
+        .await
     }
 
     /// The caller itself.

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use crate::caller::Principal;
 use crate::event::Event;
-use crate::id::ProjectId;
+use crate::id::{MemberId, ProjectId};
+use crate::page::{self, Page, PageRequest};
 use crate::registry::AssistantRepo;
 use crate::workspace::access;
 use crate::workspace::{
@@ -97,13 +98,36 @@ impl Projects {
         Ok(access::project(&self.ports, who, id).await?.project)
     }
 
-    /// The projects the caller is a member of; every project for an admin.
+    /// The projects the caller is a member of; every project for an admin. All at
+    /// once, for tools beside the server; the API reads them a page at a time
+    /// ([`Projects::list_page`]).
     ///
     /// # Errors
     /// Whatever the store reports.
     pub async fn list(&self, who: &Principal) -> Result<Vec<Project>> {
-        let scope = (!who.is_admin).then_some(who.user_id);
-        self.ports.projects.list_projects(scope).await
+        self.ports.projects.list_projects(visible_to(who)).await
+    }
+
+    /// A page of the projects the caller is a member of (of every project for an
+    /// admin), oldest first.
+    ///
+    /// # Errors
+    /// Whatever the store reports.
+    pub async fn list_page(
+        &self,
+        who: &Principal,
+        request: PageRequest<ProjectId>,
+    ) -> Result<Page<Project, ProjectId>> {
+        page::read(
+            request.limit,
+            |p: &Project| p.id,
+            |limit| {
+                self.ports
+                    .projects
+                    .page_projects(visible_to(who), request.after, limit)
+            },
+        )
+        .await
     }
 
     /// Adds a human (with their user) or an agent to a project the caller is in.
@@ -135,12 +159,33 @@ impl Projects {
         Ok(member)
     }
 
+    /// A page of the project's members, oldest first.
+    ///
     /// # Errors
     /// `NotFound` for a project the caller cannot see.
-    pub async fn members(&self, who: &Principal, project: ProjectId) -> Result<Vec<Member>> {
+    pub async fn members(
+        &self,
+        who: &Principal,
+        project: ProjectId,
+        request: PageRequest<MemberId>,
+    ) -> Result<Page<Member, MemberId>> {
         access::project(&self.ports, who, project).await?;
-        self.ports.projects.list_members(project).await
+        page::read(
+            request.limit,
+            |m: &Member| m.id,
+            |limit| {
+                self.ports
+                    .projects
+                    .page_members(project, request.after, limit)
+            },
+        )
+        .await
     }
+}
+
+/// Whose projects a caller sees: their own, or every one (`None`) for an admin.
+fn visible_to(who: &Principal) -> Option<crate::id::UserId> {
+    (!who.is_admin).then_some(who.user_id)
 }
 
 fn member_added(member: &Member) -> WorkspaceEvent {

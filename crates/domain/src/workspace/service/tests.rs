@@ -1,6 +1,7 @@
 //! Workspace use-case tests over mockall doubles of the ports.
 
 use crate::doubles::{Doubles, principal, project};
+use crate::page::{Cursor, PageRequest};
 use crate::{Error, Limits, Services};
 
 #[tokio::test]
@@ -32,4 +33,47 @@ async fn an_unknown_or_malformed_token_is_unauthenticated() {
             Err(Error::Unauthenticated)
         ));
     }
+}
+
+#[tokio::test]
+async fn a_page_of_members_reads_one_more_than_asked_to_know_another_follows() {
+    let (who, project) = (principal(), project());
+    let mut doubles = Doubles::default();
+    let me = doubles.member_of(&project, &who);
+    let (after, project_id) = (me.id, project.id);
+    let others: Vec<_> = (0..3)
+        .map(|_| crate::workspace::Member {
+            id: crate::id::MemberId::generate(),
+            ..me.clone()
+        })
+        .collect();
+    let read = others.clone();
+    doubles
+        .projects
+        .expect_page_members()
+        .withf(move |p, a, limit| (*p, *a, *limit) == (project_id, Some(after), 3))
+        .returning(move |_, _, _| Ok(read.clone()));
+    let services = Services::new(&doubles.into_ports(), Limits::default());
+    let request = PageRequest {
+        after: Some(after),
+        limit: 2,
+    };
+    let page = services
+        .projects
+        .members(&who, project.id, request)
+        .await
+        .unwrap();
+    assert_eq!(page.items, others[..2]);
+    assert_eq!(page.next, Some(Cursor(others[1].id)));
+}
+
+#[tokio::test]
+async fn only_an_admin_lists_users() {
+    let services = Services::new(&Doubles::default().into_ports(), Limits::default());
+    let err = services
+        .accounts
+        .list_users(&principal(), PageRequest::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(err, Error::Forbidden(_)), "{err:?}");
 }

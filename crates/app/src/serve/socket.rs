@@ -184,14 +184,43 @@ async fn linger(stream: Arc<TcpStream>) {
 }
 
 /// Completes once the client has closed its side of the connection (or the
-/// connection broke). Only for the connection's last answer: waiting may take
-/// the socket's readiness from hyper, which then reads nothing more it needs.
-/// Bytes the client sent beyond what hyper read keep the socket readable; the
-/// close behind them is then left to the next write to find.
+/// connection broke). Peeking takes none of hyper's bytes, and clears the
+/// socket's readiness only when there is nothing to read. Bytes the client
+/// sent beyond what hyper read keep the socket readable; a close behind them
+/// is left to the next write to find.
 pub(super) async fn client_closed(stream: Arc<TcpStream>) {
     let mut probe = [0_u8; 1];
     match stream.peek(&mut probe).await {
         Ok(0) | Err(_) => {}
         Ok(_) => std::future::pending().await,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+    use std::time::Duration;
+
+    use futures::FutureExt as _;
+    use tokio::io::AsyncWriteExt as _;
+    use tokio::net::{TcpListener, TcpStream};
+
+    use super::client_closed;
+
+    #[tokio::test]
+    async fn a_client_is_closed_once_it_closes_and_not_before() {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut client = TcpStream::connect(listener.local_addr().unwrap())
+            .await
+            .unwrap();
+        let (server, _) = listener.accept().await.unwrap();
+        let server = Arc::new(server);
+        let mut closed = Box::pin(client_closed(server.clone()));
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!((&mut closed).now_or_never().is_none(), "closed too soon");
+        client.shutdown().await.unwrap();
+        tokio::time::timeout(Duration::from_secs(5), closed)
+            .await
+            .expect("the client's close was seen");
     }
 }

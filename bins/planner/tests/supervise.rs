@@ -327,18 +327,55 @@ async fn every_restart_in_a_crash_loop_waits_twice_as_long_as_the_one_before(db:
 
 async fn worker_flags_run_rejects_stop_the_supervisor_before_any_worker_starts(db: TestDatabase) {
     let (store, dir) = setup(&db).await;
-    let refused = Command::new(PLANNER)
-        .args(["supervise", "--", "--concurrency", "8"])
-        .env("AGENTRY_DATABASE_URL", db.url())
-        .env("AGENTRY_MODEL_SCRIPT", dir.path().join("script.json"))
-        .output()
-        .unwrap();
-    assert!(!refused.status.success());
-    let said = String::from_utf8_lossy(&refused.stderr);
+    let script = dir.path().join("script.json");
+    let said = refusal(
+        Command::new(PLANNER)
+            .args(["supervise", "--", "--concurrency", "8"])
+            .env("AGENTRY_DATABASE_URL", db.url())
+            .env("AGENTRY_MODEL_SCRIPT", &script),
+    );
     assert!(
         said.contains("`run` rejects the workers' flags") && said.contains("--engine-concurrency"),
         "the error names the flag and `run`'s own: {said}"
     );
+    let said = refusal(
+        Command::new(PLANNER)
+            .args(["supervise", "--", "--engine-concurrency", "8"])
+            .env("AGENTRY_DATABASE_URL", db.url())
+            .env_remove("AGENTRY_MODEL_SCRIPT")
+            .env_remove("AGENTRY_MODEL_URL")
+            .env_remove("AGENTRY_MODEL_PROVIDERS"),
+    );
+    assert!(
+        said.contains("no model provider is configured for the workers"),
+        "{said}"
+    );
     let started = events(&store, "process.started").await;
     assert!(started.is_empty(), "nothing started: {started:?}");
+}
+
+/// Runs a supervisor that must refuse to start: what it said on stderr.
+fn refusal(command: &mut Command) -> String {
+    let mut refused = command
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A supervisor that took the flags would restart its workers forever.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let status = loop {
+        if let Some(status) = refused.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = refused.kill();
+            let _ = refused.wait();
+            panic!("the supervisor took flags it should refuse and ran for 20 s");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let mut said = String::new();
+    std::io::Read::read_to_string(&mut refused.stderr.take().unwrap(), &mut said).unwrap();
+    assert!(!status.success(), "{said}");
+    said
 }

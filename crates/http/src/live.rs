@@ -1,4 +1,4 @@
-//! Live feeds (seed 000, stage 3): `GET /api/v1/events/stream` (server-sent
+//! Live feeds: `GET /api/v1/events/stream` (server-sent
 //! events) and `GET /api/v1/ws` (WebSocket) send `event.new` for every new
 //! event of a project, a task or a thread that passes the subscriber's
 //! `types`, in commit order, resuming after the client's last event id, and

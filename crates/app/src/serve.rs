@@ -30,7 +30,8 @@ use poem::web::{LocalAddr, RemoteAddr};
 use poem::{Addr, Endpoint as _, Response};
 use tokio::io::AsyncWriteExt as _;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_util::sync::CancellationToken;
 
 use self::body::Outgoing;
 use self::idle::Activity;
@@ -57,7 +58,7 @@ struct Shared {
     endpoint: BoxEndpoint<'static, Response>,
     local: LocalAddr,
     limits: ConnectionLimits,
-    stop: watch::Receiver<bool>,
+    stop: CancellationToken,
     builder: auto::Builder<TokioExecutor>,
 }
 
@@ -70,7 +71,7 @@ pub(crate) async fn serve(
     shutdown: impl Future<Output = ()> + Send,
     grace: Duration,
 ) -> std::io::Result<()> {
-    let (stopping, stop) = watch::channel(false);
+    let stop = CancellationToken::new();
     let mut builder = auto::Builder::new(TokioExecutor::new());
     builder
         .http1()
@@ -81,7 +82,7 @@ pub(crate) async fn serve(
         endpoint,
         local: LocalAddr(Addr::SocketAddr(listener.local_addr()?)),
         limits,
-        stop,
+        stop: stop.clone(),
         builder,
     });
     let slots = Arc::new(Semaphore::new(limits.max_connections));
@@ -112,7 +113,7 @@ pub(crate) async fn serve(
         });
     }
     drop(listener);
-    let _ = stopping.send(true);
+    stop.cancel();
     // Every connection gives its slot back when it is done.
     let all = u32::try_from(limits.max_connections).unwrap_or(u32::MAX);
     if tokio::time::timeout(grace, slots.acquire_many(all))
@@ -138,7 +139,7 @@ async fn connection(
     let stream = Arc::new(stream);
     let activity = Activity::new();
     let timeout = shared.limits.header_timeout;
-    let mut stop = shared.stop.clone();
+    let stop = shared.stop.clone();
     let held = ConnectionSlot {
         slot,
         stop: stop.clone(),
@@ -163,7 +164,7 @@ async fn connection(
             }
             return;
         }
-        _ = stop.wait_for(|stopping| *stopping) => true,
+        () = stop.cancelled() => true,
         () = activity.expired(timeout) => false,
     };
     connection.as_mut().graceful_shutdown();
@@ -210,10 +211,8 @@ fn service(
             if !streams {
                 return Ok(HttpResponse::from_parts(parts, body));
             }
-            let mut stop = shared.stop.clone();
-            let stopping = async move {
-                let _ = stop.wait_for(|stopping| *stopping).await;
-            };
+            let stop = shared.stop.clone();
+            let stopping = async move { stop.cancelled().await };
             let body = if http1 {
                 parts
                     .headers

@@ -48,7 +48,7 @@ use crate::common::problem::ApiError;
 #[derive(Clone)]
 pub struct ConnectionSlot {
     pub slot: Arc<dyn std::any::Any + Send + Sync>,
-    pub stop: tokio::sync::watch::Receiver<bool>,
+    pub stop: tokio_util::sync::CancellationToken,
 }
 
 impl std::fmt::Debug for ConnectionSlot {

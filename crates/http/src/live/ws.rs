@@ -107,18 +107,16 @@ pub async fn socket(request: &Request, Query(params): Query<Params>, ws: WebSock
 async fn send(
     mut feed: Feed,
     mut sink: impl futures::Sink<Message> + Unpin,
-    mut stop: Option<tokio::sync::watch::Receiver<bool>>,
+    stop: Option<tokio_util::sync::CancellationToken>,
 ) {
-    let stopping = async |stop: &mut Option<tokio::sync::watch::Receiver<bool>>| match stop {
-        Some(stop) => {
-            let _ = stop.wait_for(|stopping| *stopping).await;
-        }
+    let stopping = async |stop: &Option<tokio_util::sync::CancellationToken>| match stop {
+        Some(stop) => stop.cancelled().await,
         None => std::future::pending().await,
     };
     loop {
         let next = tokio::select! {
             next = feed.next() => next,
-            () = stopping(&mut stop) => {
+            () = stopping(&stop) => {
                 let _ = tokio::time::timeout(WRITE_DEADLINE, sink.send(close(GOING_AWAY, "the server is stopping"))).await;
                 return;
             }

@@ -373,29 +373,31 @@ impl WorkerState {
     fn renew_or_check(&mut self, now: Instant) -> Next {
         if !self.held.is_empty() {
             let since = |at: Option<Instant>| at.map(|at| now.saturating_duration_since(at));
-            let leases: Vec<Lease> = self
-                .held
-                .iter()
-                .map(|(task, held)| Lease {
-                    task: *task,
-                    fence: held.fence,
-                })
-                .collect();
             if since(self.last_renewal).is_none_or(|d| d >= self.limits.lease / 3) {
                 self.last_renewal = Some(now);
                 self.step = Step::Renewing {
                     sent: now,
-                    leases: leases.iter().map(|l| l.task).collect(),
+                    leases: self.held.keys().copied().collect(),
                 };
-                return Next::Renew(leases);
+                return Next::Renew(self.leases());
             }
             if since(self.last_check).is_none_or(|d| d >= HELD_CHECK) {
                 self.last_check = Some(now);
                 self.step = Step::Checking;
-                return Next::Check(leases);
+                return Next::Check(self.leases());
             }
         }
         self.claim(now)
+    }
+
+    fn leases(&self) -> Vec<Lease> {
+        self.held
+            .iter()
+            .map(|(task, held)| Lease {
+                task: *task,
+                fence: held.fence,
+            })
+            .collect()
     }
 
     /// Claims for every free slot when looking for work and there is room

@@ -48,6 +48,15 @@ async fn a_task_run_by_agent_type_acts_as_an_agent_member_joined_once(db: TestDa
                 actors.push(event["actor_id"].as_str().unwrap().to_owned());
             }
         }
+        // The task's move to done is the agent's too.
+        let last_status = events
+            .iter()
+            .rev()
+            .find(|e| e["type"] == "task_status")
+            .unwrap();
+        assert_eq!(last_status["payload"]["to"], "done", "{last_status}");
+        assert!(last_status["actor_id"].is_string(), "{last_status}");
+        actors.push(last_status["actor_id"].as_str().unwrap().to_owned());
         // The run ended with complete_task and no text: its reply is the summary.
         let replies: Vec<&Value> = events
             .iter()

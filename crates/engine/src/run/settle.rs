@@ -30,7 +30,7 @@ pub(crate) fn failure(
         FailedAttempt::Retry(n) => Some(now + backoff.delay(n)),
         FailedAttempt::GaveUp => None,
     };
-    let mut events = task_events(task.project_id(), task.id(), changes.events, now)?;
+    let mut events = task_events(task.project_id(), task.id(), actor, changes.events, now)?;
     events.push(Event::build(
         Some(task.project_id()),
         actor,
@@ -45,16 +45,19 @@ pub(crate) fn failure(
     Ok((events, retry_at))
 }
 
-/// The tracker's events of a task's move, by the system.
+/// The tracker's events of a task's move: by the member whose attempt ended
+/// it, or by the system (`None`) when no attempt did (a worker giving its
+/// task back as it stops).
 fn task_events(
     project: agentry_domain::id::ProjectId,
     task: TaskId,
+    actor: Option<MemberId>,
     kinds: Vec<TrackerEvent>,
     now: DateTime<Utc>,
 ) -> Result<Vec<Event>, Error> {
     kinds
         .into_iter()
-        .map(|kind| Event::in_project(project, None, Some(task), kind, now))
+        .map(|kind| Event::in_project(project, actor, Some(task), kind, now))
         .collect()
 }
 
@@ -84,6 +87,7 @@ impl Attempt<'_> {
         events.extend(task_events(
             self.task.project_id(),
             self.task.id(),
+            self.actor,
             changes.events,
             now,
         )?);
@@ -98,7 +102,13 @@ impl Attempt<'_> {
     pub(super) async fn settle_released(&mut self) -> Result<(), Error> {
         let now = self.now();
         let changes = self.task.release(now)?;
-        let mut events = task_events(self.task.project_id(), self.task.id(), changes.events, now)?;
+        let mut events = task_events(
+            self.task.project_id(),
+            self.task.id(),
+            None,
+            changes.events,
+            now,
+        )?;
         events.push(self.event(
             self.agent,
             AgentEvent::AgentFailed(AgentFailed {

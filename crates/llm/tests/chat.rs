@@ -9,7 +9,6 @@
     reason = "a test fails loudly on the first surprise"
 )]
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use agentry_domain::Error;
@@ -22,7 +21,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{Reply, config, ok, server};
+use support::{Reply, assert_unavailable_saying, config, delta_sink, ok, server};
 
 fn client(url: &str, stream: bool) -> ChatCompletions {
     ChatCompletions::new(config(url, stream)).unwrap()
@@ -118,9 +117,7 @@ async fn a_streamed_answer_arrives_delta_by_delta_with_usage_at_the_end() {
         json!({"choices": [], "usage": {"prompt_tokens": 12, "completion_tokens": 5}}),
     ];
     let (url, seen) = server(vec![Reply::Stream { chunks, cut: false }]).await;
-    let deltas = Arc::new(Mutex::new(Vec::new()));
-    let sink = deltas.clone();
-    let on_delta = move |text: &str| sink.lock().unwrap().push(text.to_owned());
+    let (deltas, on_delta) = delta_sink();
     let reply = client(&url, true)
         .complete(&request(), Some(&on_delta))
         .await
@@ -306,11 +303,9 @@ async fn a_missing_field_is_named_in_the_error() {
         .complete(&request(), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
-    let said = format!("{err:?}");
-    assert!(
-        said.contains("choices[0].message.tool_calls[0]") && said.contains("missing field `id`"),
-        "{said}"
+    assert_unavailable_saying(
+        &err,
+        &["choices[0].message.tool_calls[0]", "missing field `id`"],
     );
 }
 
@@ -325,8 +320,7 @@ async fn an_error_in_the_stream_fails_the_answer_though_the_stream_ends_as_usual
         .complete(&request(), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
-    assert!(format!("{err:?}").contains("the model crashed"), "{err:?}");
+    assert_unavailable_saying(&err, &["the model crashed"]);
 }
 
 #[tokio::test]
@@ -356,6 +350,5 @@ async fn a_tool_call_index_past_the_limit_is_refused() {
         .complete(&request(), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
-    assert!(format!("{err:?}").contains("100000"), "{err:?}");
+    assert_unavailable_saying(&err, &["100000"]);
 }

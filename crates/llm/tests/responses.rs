@@ -10,7 +10,6 @@
     reason = "a test fails loudly on the first surprise"
 )]
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use agentry_domain::Error;
@@ -22,7 +21,7 @@ use serde_json::{Value, json};
 
 mod support;
 
-use support::{Reply, config, ok, server};
+use support::{Reply, assert_unavailable_saying, config, delta_sink, ok, server};
 
 fn client(url: &str, stream: bool) -> Responses {
     Responses::new(config(url, stream)).unwrap()
@@ -121,9 +120,7 @@ async fn a_streamed_answer_shows_its_deltas_and_ends_with_the_whole_response() {
         json!({"type": "response.completed", "response": response()}),
     ];
     let (url, seen) = server(vec![Reply::Stream { chunks, cut: true }]).await;
-    let deltas = Arc::new(Mutex::new(Vec::new()));
-    let sink = deltas.clone();
-    let on_delta = move |text: &str| sink.lock().unwrap().push(text.to_owned());
+    let (deltas, on_delta) = delta_sink();
     let reply = client(&url, true)
         .complete(&request(), Some(&on_delta))
         .await
@@ -297,12 +294,7 @@ async fn a_function_call_without_its_id_is_refused_by_name() {
         .complete(&request(), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
-    let said = format!("{err:?}");
-    assert!(
-        said.contains("output[0]") && said.contains("missing field `call_id`"),
-        "{said}"
-    );
+    assert_unavailable_saying(&err, &["output[0]", "missing field `call_id`"]);
 }
 
 #[tokio::test]
@@ -315,9 +307,7 @@ async fn named_events_it_does_not_read_are_skipped_unparsed() {
         json!({"type": "response.output_text.delta", "delta": "Checking the sky."})
     );
     let (url, _) = server(vec![Reply::Events(events)]).await;
-    let deltas = Arc::new(Mutex::new(Vec::new()));
-    let sink = deltas.clone();
-    let on_delta = move |text: &str| sink.lock().unwrap().push(text.to_owned());
+    let (deltas, on_delta) = delta_sink();
     let reply = client(&url, true)
         .complete(&request(), Some(&on_delta))
         .await
@@ -335,6 +325,5 @@ async fn an_error_event_says_what_the_provider_said() {
         .complete(&request(), None)
         .await
         .unwrap_err();
-    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
-    assert!(format!("{err:?}").contains("overloaded"), "{err:?}");
+    assert_unavailable_saying(&err, &["overloaded"]);
 }

@@ -9,6 +9,7 @@ use std::fmt::Write as _;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use agentry_domain::Error;
 use agentry_llm::ProviderConfig;
 use serde_json::Value;
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -130,4 +131,27 @@ fn head(request: &Request) -> String {
         write!(head, "\r\n{name}: {}", value.to_str().unwrap_or_default()).unwrap();
     }
     head.to_lowercase()
+}
+
+/// Asserts that `err` is how a provider's bad answer reaches the engine (the
+/// provider is unavailable, so the attempt is retried) and that its message
+/// says each of `words`.
+pub fn assert_unavailable_saying(err: &Error, words: &[&str]) {
+    assert!(matches!(err, Error::Unavailable(_)), "{err:?}");
+    let said = format!("{err:?}");
+    for word in words {
+        assert!(said.contains(word), "{word:?} is not in {said}");
+    }
+}
+
+/// What a streamed answer's deltas were, and the `on_delta` that collects them.
+pub fn delta_sink() -> (Arc<Mutex<Vec<String>>>, impl Fn(&str) + Send + Sync) {
+    let deltas = Arc::new(Mutex::new(Vec::new()));
+    let sink = deltas.clone();
+    let on_delta = move |text: &str| {
+        sink.lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .push(text.to_owned());
+    };
+    (deltas, on_delta)
 }

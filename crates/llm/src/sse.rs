@@ -201,7 +201,7 @@ impl EventStream {
             if let Some(event) = self.ready.pop_front() {
                 return Ok(event);
             }
-            let after = match self.parser.last_id() {
+            let after = |id: Option<&str>| match id {
                 Some(id) => format!(" (after event {id})"),
                 None => String::new(),
             };
@@ -209,8 +209,12 @@ impl EventStream {
                 .response
                 .chunk()
                 .await
-                .map_err(|e| Error::unavailable(format!("the stream broke{after}: {e}")))?
+                .map_err(|e| {
+                    let after = after(self.parser.last_id());
+                    Error::unavailable(format!("the stream broke{after}: {e}"))
+                })?
                 .ok_or_else(|| {
+                    let after = after(self.parser.last_id());
                     Error::unavailable(format!("the stream ended before {}{after}", self.end))
                 })?;
             self.parser

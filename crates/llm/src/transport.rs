@@ -189,6 +189,11 @@ pub(crate) async fn read_json<T: serde::de::DeserializeOwned>(
 /// of another type, is a malformed answer whose error names `what` and
 /// where in it: `the answer at choices[0].message: missing field ...`.
 pub(crate) fn parse<'de, T: Deserialize<'de>>(json: &'de [u8], what: &str) -> Result<T> {
+    // Most answers and every streamed token parse at once; only a failure is
+    // read again to say where it failed (tracking the path copies every key).
+    if let Ok(value) = serde_json::from_slice(json) {
+        return Ok(value);
+    }
     let mut json = serde_json::Deserializer::from_slice(json);
     let value = serde_path_to_error::deserialize(&mut json).map_err(|e| {
         let path = e.path().to_string();

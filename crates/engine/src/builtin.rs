@@ -87,10 +87,7 @@ impl Attempt<'_> {
             COMPLETE_TASK if conversation == Conversation::Task => self.complete_task(input),
             _ => return Ok(None),
         };
-        Ok(Some(match answer {
-            Ok(output) => ToolAnswer::Output(output),
-            Err(message) => ToolAnswer::Error(message),
-        }))
+        Ok(Some(answer.into()))
     }
 
     async fn send_message(&mut self, input: &Value) -> Result<Result<Value, String>, Unfinished> {

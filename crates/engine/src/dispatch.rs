@@ -223,14 +223,7 @@ impl Engine {
                         Ok(claims) => Event::Claimed(
                             claims
                                 .into_iter()
-                                .map(|claim| {
-                                    let lease = Lease {
-                                        task: claim.task.id(),
-                                        fence: claim.fence,
-                                    };
-                                    claimed.insert(lease.task, (claim, Slot::new(freed.clone())));
-                                    lease
-                                })
+                                .map(|claim| hold(&mut claimed, claim, Slot::new(freed.clone())))
                                 .collect(),
                         ),
                         Err(e) => {
@@ -287,14 +280,18 @@ fn pairs(leases: &[Lease]) -> Vec<(TaskId, i64)> {
     leases.iter().map(|l| (l.task, l.fence)).collect()
 }
 
-/// A handover, kept until the machine says to start it.
-fn handed_over(claimed: &mut HashMap<TaskId, (Claim, Slot)>, handover: Handover) -> Event {
+/// A claim and its slot, kept until the machine says to start it.
+fn hold(claimed: &mut HashMap<TaskId, (Claim, Slot)>, claim: Claim, slot: Slot) -> Lease {
     let lease = Lease {
-        task: handover.claim.task.id(),
-        fence: handover.claim.fence,
+        task: claim.task.id(),
+        fence: claim.fence,
     };
-    claimed.insert(lease.task, (handover.claim, handover.slot));
-    Event::HandedOver(lease)
+    claimed.insert(lease.task, (claim, slot));
+    lease
+}
+
+fn handed_over(claimed: &mut HashMap<TaskId, (Claim, Slot)>, handover: Handover) -> Event {
+    Event::HandedOver(hold(claimed, handover.claim, handover.slot))
 }
 
 /// Waits for a slot to come back; how many came back by then.

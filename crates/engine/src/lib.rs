@@ -9,7 +9,6 @@
 //! stops a run whose lease it lost (an aborted plan, an expired lease).
 
 mod actors;
-mod backoff;
 mod builtin;
 mod config;
 mod dispatch;
@@ -18,7 +17,8 @@ mod run;
 mod settler;
 mod slot;
 
-pub use backoff::Backoff;
+/// The retries of a failed attempt wait by the domain's one backoff policy.
+pub use agentry_domain::retry::Backoff;
 pub use config::EngineConfig;
 pub use dispatch::{Engine, EngineHandle};
 pub use http_tool::{HttpTools, NoTools};

@@ -115,6 +115,15 @@ pub(crate) enum ToolAnswer {
     Error(String),
 }
 
+impl From<Result<Value, String>> for ToolAnswer {
+    fn from(answer: Result<Value, String>) -> Self {
+        match answer {
+            Ok(output) => Self::Output(output),
+            Err(message) => Self::Error(message),
+        }
+    }
+}
+
 impl From<Error> for Unfinished {
     fn from(e: Error) -> Self {
         Self::Failed(e.to_string())

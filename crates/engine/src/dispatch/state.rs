@@ -134,21 +134,14 @@ pub(crate) struct Actions {
     pub next: Next,
 }
 
-/// A lease held and when it runs out unless renewed.
-#[derive(Clone, Copy, Debug)]
-struct Held {
-    fence: i64,
-    until: Instant,
-}
-
 /// Where the worker is in its cycle: what its last [`Next`] asked.
 #[derive(Clone, Debug)]
 enum Step {
     Waiting,
     Reaping,
-    Renewing { sent: Instant, leases: Vec<TaskId> },
+    Renewing,
     Checking,
-    Claiming { asked: usize, sent: Instant },
+    Claiming { asked: usize },
     ReadingDue,
     Draining { until: Instant },
     Stopped,
@@ -158,7 +151,8 @@ enum Step {
 #[derive(Debug)]
 pub(crate) struct WorkerState {
     limits: Limits,
-    held: BTreeMap<TaskId, Held>,
+    /// The leases held, each task's fencing token.
+    held: BTreeMap<TaskId, i64>,
     /// Runs not yet ended, including those told their lease was lost.
     running: BTreeSet<TaskId>,
     /// Slots taken by runs, by settlements passing them on, and by a claim
@@ -238,13 +232,7 @@ impl WorkerState {
                 let signal = if self.draining().is_some() {
                     RunSignal::WorkerStopping
                 } else {
-                    self.held.insert(
-                        lease.task,
-                        Held {
-                            fence: lease.fence,
-                            until: now + self.limits.lease,
-                        },
-                    );
+                    self.held.insert(lease.task, lease.fence);
                     RunSignal::Run
                 };
                 self.running.insert(lease.task);
@@ -275,31 +263,17 @@ impl WorkerState {
         let step = std::mem::replace(&mut self.step, Step::Waiting);
         match (step, event) {
             (Step::Reaping, Event::Reaped) => Some(self.renew_or_check(now)),
-            (Step::Renewing { sent, leases }, Event::Renewed { lost }) => {
-                for task in leases {
-                    if let Some(held) = self.held.get_mut(&task) {
-                        held.until = sent + self.limits.lease;
-                    }
-                }
+            (Step::Renewing, Event::Renewed { lost })
+            | (Step::Checking, Event::Checked { lost }) => {
                 self.lose(lost, orders);
                 Some(self.claim(now))
             }
-            (Step::Checking, Event::Checked { lost }) => {
-                self.lose(lost, orders);
-                Some(self.claim(now))
-            }
-            (Step::Renewing { .. } | Step::Checking, Event::RenewalFailed) => Some(self.claim(now)),
-            (Step::Claiming { asked, sent }, Event::Claimed(leases)) => {
+            (Step::Renewing | Step::Checking, Event::RenewalFailed) => Some(self.claim(now)),
+            (Step::Claiming { asked }, Event::Claimed(leases)) => {
                 let got = leases.len().min(asked);
                 self.slots_taken -= asked - got;
                 for lease in leases.into_iter().take(asked) {
-                    self.held.insert(
-                        lease.task,
-                        Held {
-                            fence: lease.fence,
-                            until: sent + self.limits.lease,
-                        },
-                    );
+                    self.held.insert(lease.task, lease.fence);
                     self.running.insert(lease.task);
                     orders.push(Order::Start {
                         lease,
@@ -375,10 +349,7 @@ impl WorkerState {
             let since = |at: Option<Instant>| at.map(|at| now.saturating_duration_since(at));
             if since(self.last_renewal).is_none_or(|d| d >= self.limits.lease / 3) {
                 self.last_renewal = Some(now);
-                self.step = Step::Renewing {
-                    sent: now,
-                    leases: self.held.keys().copied().collect(),
-                };
+                self.step = Step::Renewing;
                 return Next::Renew(self.leases());
             }
             if since(self.last_check).is_none_or(|d| d >= HELD_CHECK) {
@@ -393,10 +364,7 @@ impl WorkerState {
     fn leases(&self) -> Vec<Lease> {
         self.held
             .iter()
-            .map(|(task, held)| Lease {
-                task: *task,
-                fence: held.fence,
-            })
+            .map(|(&task, &fence)| Lease { task, fence })
             .collect()
     }
 
@@ -410,10 +378,7 @@ impl WorkerState {
         self.saturated = free < batch;
         if self.look_for_work && free > 0 && (free >= batch || self.running.is_empty()) {
             self.slots_taken += free;
-            self.step = Step::Claiming {
-                asked: free,
-                sent: now,
-            };
+            self.step = Step::Claiming { asked: free };
             return Next::Claim(free);
         }
         self.read_due(now)

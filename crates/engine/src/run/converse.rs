@@ -202,10 +202,7 @@ impl Attempt<'_> {
             return Ok(ToolAnswer::Output(json!({"reply": reply})));
         }
         tokio::select! {
-            answer = self.context.tools.call(name, input) => Ok(match answer {
-                Ok(output) => ToolAnswer::Output(output),
-                Err(message) => ToolAnswer::Error(message),
-            }),
+            answer = self.context.tools.call(name, input) => Ok(answer.into()),
             stop = self.stopped() => Err(stop),
         }
     }

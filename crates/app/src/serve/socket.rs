@@ -151,12 +151,10 @@ impl Drop for Socket {
     }
 }
 
-/// Says the server's last word (a FIN): the stream is shared, so the shutdown
-/// goes through a duplicate of its descriptor.
+/// Says the server's last word (a FIN). The stream is shared, so the
+/// shutdown goes through a borrowed socket; a second one changes nothing.
 fn shut_write(stream: &TcpStream) -> io::Result<()> {
-    use std::os::fd::AsFd as _;
-    let duplicate = stream.as_fd().try_clone_to_owned()?;
-    std::net::TcpStream::from(duplicate).shutdown(std::net::Shutdown::Write)
+    socket2::SockRef::from(stream).shutdown(std::net::Shutdown::Write)
 }
 
 /// Closes the connection once the client has closed its side too, or after
@@ -166,11 +164,15 @@ fn shut_write(stream: &TcpStream) -> io::Result<()> {
 async fn linger(stream: Arc<TcpStream>) {
     let _ = shut_write(&stream);
     let drain = async {
-        let mut dropped = vec![0_u8; 64 * 1024];
+        // Made at the first read: most clients have closed already.
+        let mut dropped = Vec::new();
         let mut read = 0;
         while read < LINGER_BYTES {
             if stream.readable().await.is_err() {
                 return;
+            }
+            if dropped.is_empty() {
+                dropped = vec![0_u8; 64 * 1024];
             }
             match stream.try_read(&mut dropped) {
                 Ok(0) => return,

@@ -15,6 +15,7 @@ use crate::runs::engine_app;
 
 agentry_store::on_each_database!(crate::runs::with_nothing;
     a_task_run_by_agent_type_acts_as_an_agent_member_joined_once,
+    an_assistant_whose_handle_is_taken_joins_with_the_next_number,
 );
 
 async fn a_task_run_by_agent_type_acts_as_an_agent_member_joined_once(db: TestDatabase) {
@@ -84,4 +85,46 @@ async fn a_task_run_by_agent_type_acts_as_an_agent_member_joined_once(db: TestDa
     assert_eq!(member.handle.as_str(), "writer");
     assert_eq!(member.assistant_id.map(|a| a.0.to_string()), Some(writer));
     assert_eq!(member.project_id.0.to_string(), project);
+}
+
+async fn an_assistant_whose_handle_is_taken_joins_with_the_next_number(db: TestDatabase) {
+    let app = engine_app(db).await;
+    let writer = app.assistant("Writer").await;
+    let other = app.assistant("Reviewer").await;
+    let (project, _) = app.project(&app.admin, "HT").await;
+    app.registered(
+        &format!("/api/v1/projects/{project}/members"),
+        serde_json::json!({"kind": "agent", "handle": "writer", "assistant_id": other}),
+    )
+    .await;
+    let plan = app
+        .plan(
+            &app.admin,
+            &project,
+            serde_json::json!([task("w", "Writer", &[])]),
+        )
+        .await;
+    let done = app
+        .wait_for_plan(&id(&plan), |p| {
+            p["status"] == "done" || p["status"] == "failed"
+        })
+        .await;
+    assert_eq!(done["status"], "done", "{done}");
+    let task_id = named(&done, "w")["task_id"].as_str().unwrap().to_owned();
+    let events = app.task_events(&task_id).await;
+    let started = events
+        .iter()
+        .find(|e| e["type"] == "agent.started")
+        .unwrap();
+    let member = app
+        .app
+        .store
+        .get_member(MemberId(
+            started["actor_id"].as_str().unwrap().parse().unwrap(),
+        ))
+        .await
+        .unwrap()
+        .expect("the actor is a member");
+    assert_eq!(member.handle.as_str(), "writer-2");
+    assert_eq!(member.assistant_id.map(|a| a.0.to_string()), Some(writer));
 }

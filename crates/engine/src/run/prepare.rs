@@ -75,17 +75,17 @@ impl Attempt<'_> {
     async fn agent_member(&self, assistant: AssistantId) -> Result<MemberId, Unfinished> {
         let project = self.task.project_id();
         let projects = &self.context.ports.workspace.projects;
-        let find = || async {
-            Ok::<_, Error>(
-                projects
-                    .list_members(project)
-                    .await?
-                    .into_iter()
-                    .find(|m| m.kind == MemberKind::Agent && m.assistant_id == Some(assistant))
-                    .map(|m| m.id),
-            )
+        // The members, and the agent among them that is this assistant.
+        let read = || async {
+            let members = projects.list_members(project).await?;
+            let agent = members
+                .iter()
+                .find(|m| m.kind == MemberKind::Agent && m.assistant_id == Some(assistant))
+                .map(|m| m.id);
+            Ok::<_, Error>((members, agent))
         };
-        if let Some(member) = find().await? {
+        let (mut members, agent) = read().await?;
+        if let Some(member) = agent {
             return Ok(member);
         }
         let Some(found) = self
@@ -100,6 +100,10 @@ impl Attempt<'_> {
         };
         let name = found.draft.name;
         for suffix in 1..=JOIN_TRIES {
+            let handle = Handle::from_name(&name, suffix);
+            if members.iter().any(|m| m.handle == handle) {
+                continue;
+            }
             let joined = self
                 .context
                 .services
@@ -110,7 +114,7 @@ impl Attempt<'_> {
                     NewMember {
                         kind: MemberKind::Agent,
                         user_id: None,
-                        handle: Handle::from_name(&name, suffix).as_str().to_owned(),
+                        handle: handle.as_str().to_owned(),
                         display_name: Some(name.clone()),
                         assistant_id: Some(assistant),
                     },
@@ -118,12 +122,15 @@ impl Attempt<'_> {
                 .await;
             match joined {
                 Ok(member) => return Ok(member.id),
-                // Taken: by another worker joining the same assistant at the
-                // same moment, or by another member's handle.
+                // Taken since the members were read: by another worker
+                // joining the same assistant at the same moment, or by a
+                // member added meanwhile.
                 Err(Error::Conflict(_)) => {
-                    if let Some(member) = find().await? {
+                    let (now, agent) = read().await?;
+                    if let Some(member) = agent {
                         return Ok(member);
                     }
+                    members = now;
                 }
                 Err(e) => return Err(e.into()),
             }

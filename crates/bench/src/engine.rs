@@ -31,6 +31,11 @@ pub struct EngineFigure {
     pub tasks: usize,
     pub elapsed: Duration,
     pub events_per_task: f64,
+    /// One durable single-row commit on the same database, measured after
+    /// the workload (see [`crate::floor`]).
+    pub floor: Duration,
+    /// One statement that does nothing, through the same connection.
+    pub round_trip: Duration,
 }
 
 impl EngineFigure {
@@ -38,6 +43,15 @@ impl EngineFigure {
         #[expect(clippy::cast_precision_loss, reason = "task counts are small")]
         let tasks = self.tasks as f64;
         tasks / self.elapsed.as_secs_f64()
+    }
+
+    pub fn floor_ms(&self) -> f64 {
+        self.floor.as_secs_f64() * 1000.0
+    }
+
+    /// A task's time in durable commits: how many floors one task costs.
+    pub fn floors_per_task(&self) -> f64 {
+        self.ms_per_task() / self.floor_ms()
     }
 
     pub fn ms_per_task(&self) -> f64 {
@@ -51,7 +65,8 @@ impl std::fmt::Display for EngineFigure {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "engine {} ({}) {}: {} tasks in {:.3} s, {:.0} tasks/s, {:.3} ms/task, {:.1} events/task",
+            "engine {} ({}) {}: {} tasks in {:.3} s, {:.0} tasks/s, {:.3} ms/task, {:.1} events/task; \
+             floor {:.3} ms, {:.2} floors/task; statement round trip {:.3} ms",
             self.database,
             self.runner,
             self.workload,
@@ -59,7 +74,10 @@ impl std::fmt::Display for EngineFigure {
             self.elapsed.as_secs_f64(),
             self.tasks_per_second(),
             self.ms_per_task(),
-            self.events_per_task
+            self.events_per_task,
+            self.floor_ms(),
+            self.floors_per_task(),
+            self.round_trip.as_secs_f64() * 1000.0
         )
     }
 }
@@ -185,10 +203,14 @@ pub async fn measure(
                         .map(|n| planner(&binary, &url, &script_path, n))
                         .collect::<anyhow::Result<_>>()?
                 };
-                run_one(&app, tasks).await
+                let figure = run_one(&app, tasks).await?;
+                let writer = app.store.connection();
+                let floor = crate::floor::durable_commit(writer).await?;
+                let round_trip = crate::floor::round_trip(writer).await?;
+                anyhow::Ok((figure, floor, round_trip))
             })
             .await??;
-        let (elapsed, events_per_task) = figure;
+        let ((elapsed, events_per_task), floor, round_trip) = figure;
         let runner = match planners {
             0 => "in agentry-api".to_owned(),
             1 => "1 planner".to_owned(),
@@ -201,6 +223,8 @@ pub async fn measure(
             tasks: count,
             elapsed,
             events_per_task,
+            floor,
+            round_trip,
         };
         println!("{figure}");
         figures.push(figure);

@@ -7,6 +7,7 @@ mod appends;
 mod conn;
 mod engine;
 mod feed;
+mod floor;
 mod idle;
 mod live;
 mod prune;

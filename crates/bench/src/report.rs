@@ -168,14 +168,14 @@ impl Report {
         }
         out.push_str("\n### Engine: plans of no-op scripted agents, submit → last task done\n\n");
         out.push_str(
-            "| Database | Engine | Workload | Tasks | Seconds | Tasks/s | ms/task | Events/task |\n\
-             |---|---|---|---:|---:|---:|---:|---:|\n",
+            "| Database | Engine | Workload | Tasks | Seconds | Tasks/s | ms/task | Events/task | Floor ms | ms/task ÷ floor | Statement ms |\n\
+             |---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
         );
         for run in &self.runs {
             for e in &run.engine {
                 let _ = writeln!(
                     out,
-                    "| {} | {} | {} | {} | {:.3} | {:.0} | {:.3} | {:.1} |",
+                    "| {} | {} | {} | {} | {:.3} | {:.0} | {:.3} | {:.1} | {:.3} | {:.2} | {:.3} |",
                     e.database,
                     e.runner,
                     e.workload,
@@ -183,7 +183,10 @@ impl Report {
                     e.elapsed.as_secs_f64(),
                     e.tasks_per_second(),
                     e.ms_per_task(),
-                    e.events_per_task
+                    e.events_per_task,
+                    e.floor_ms(),
+                    e.floors_per_task(),
+                    e.round_trip.as_secs_f64() * 1000.0
                 );
             }
         }

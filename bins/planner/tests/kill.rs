@@ -2,8 +2,11 @@
 //! plan on PostgreSQL and one is killed while it holds leases; the plan still
 //! completes, every task completes exactly once, and no task ever had two live
 //! attempts (a new attempt begins only after the previous one was settled as
-//! failed, by its worker or by a reaper once its lease expired). SIGTERM: the
-//! planner gives its running task back, no attempt spent (SQLite).
+//! failed, by its worker or by a reaper once its lease expired). SIGKILL
+//! between two steps of a chain, after the commit that settled one and
+//! claimed the next: after a restart the next runs exactly once (both
+//! databases). SIGTERM: the planner gives its running task back, no attempt
+//! spent (SQLite).
 
 #![expect(
     clippy::unwrap_used,
@@ -87,20 +90,7 @@ async fn a_planner_killed_mid_plan_loses_no_task_and_runs_none_twice() {
     .unwrap();
     let mut doomed = Planner::start(db.url(), script.path(), "doomed");
     let _survivor = Planner::start(db.url(), script.path(), "survivor");
-    let plan = app
-        .services
-        .plans
-        .create(
-            &admin,
-            project.id,
-            PlanDraft {
-                goal: "survive a kill".into(),
-                thread_id: None,
-                tasks,
-            },
-        )
-        .await
-        .unwrap();
+    let plan = submit(&app, &admin, &project, "survive a kill", tasks).await;
     let plan_id = plan.plan.id;
 
     // Kill the first planner while it holds leases.
@@ -209,6 +199,103 @@ async fn a_planner_killed_mid_plan_loses_no_task_and_runs_none_twice() {
 }
 
 #[tokio::test]
+async fn a_chain_killed_between_steps_runs_the_next_step_exactly_once_on_sqlite() {
+    killed_between_steps(&TestDatabase::sqlite()).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set AGENTRY_TEST_PG_URL and pass --include-ignored"]
+async fn a_chain_killed_between_steps_runs_the_next_step_exactly_once_on_postgres() {
+    killed_between_steps(&TestDatabase::required_postgres().await).await;
+}
+
+/// A chain a → b → c. The planner is killed as soon as the commit that
+/// settled `a` (and, in the same transaction, claimed `b` for it) is seen,
+/// while `b`'s first model turn is in flight. A second planner takes `b` up
+/// once its lease expires; every task completes exactly once, and `b` has
+/// exactly one completed model turn.
+async fn killed_between_steps(db: &TestDatabase) {
+    let (app, admin, project, _blobs) = setup(db, "Worker", "CH").await;
+    let script = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(
+        script.path(),
+        // `b`'s turn is slow enough to be caught in flight.
+        r#"{"assistants": {"*": [{"content": "Done."}]},
+            "tasks": {"b": {"Worker": [{"content": "Done b.", "delay_ms": 1500}]}}}"#,
+    )
+    .unwrap();
+    let link = |id: &str, after: Option<&str>| PlannedTask {
+        id: id.into(),
+        title: format!("step {id}"),
+        agent_type: Some("Worker".into()),
+        depends_on: after.map(|a| vec![a.to_owned()]).unwrap_or_default(),
+        ..PlannedTask::default()
+    };
+    let mut doomed = Planner::start(db.url(), script.path(), "doomed");
+    let plan = submit(
+        &app,
+        &admin,
+        &project,
+        "a chain cut between steps",
+        vec![link("a", None), link("b", Some("a")), link("c", Some("b"))],
+    )
+    .await;
+    let (a, b) = (plan.tasks[0].task.id(), plan.tasks[1].task.id());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let view = app.services.plans.get(&admin, plan.plan.id).await.unwrap();
+        let status = |id| {
+            view.tasks
+                .iter()
+                .find(|t| t.task.id() == id)
+                .map(|t| t.task.record().status)
+        };
+        use agentry_domain::tracker::TaskStatus::{Done, InProgress};
+        if status(a) == Some(Done) {
+            assert_eq!(status(b), Some(InProgress), "a's commit did not claim b");
+            break;
+        }
+        assert!(Instant::now() < deadline, "a never finished");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    doomed.0.kill().unwrap();
+    doomed.0.wait().unwrap();
+    let _survivor = Planner::start(db.url(), script.path(), "survivor");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let view = loop {
+        let view = app.services.plans.get(&admin, plan.plan.id).await.unwrap();
+        if view.plan.status.is_final() {
+            break view;
+        }
+        assert!(Instant::now() < deadline, "the plan did not finish");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(view.plan.status, PlanStatus::Done);
+    for task in &view.tasks {
+        let events = task_events(&app, &admin, task.task.id()).await;
+        let kinds: Vec<&str> = events.iter().map(|e| e.kind.type_name()).collect();
+        let count = |kind: &str| kinds.iter().filter(|k| **k == kind).count();
+        assert_eq!(count("agent.completed"), 1, "{}: {kinds:?}", task.key);
+        assert_eq!(count("turn.completed"), 1, "{}: {kinds:?}", task.key);
+    }
+    let events = task_events(&app, &admin, a).await;
+    assert!(
+        !events
+            .iter()
+            .any(|e| e.kind.type_name() == "agent.started"
+                && e.kind.payload()["worker"] == "survivor"),
+        "a ran again after its commit"
+    );
+    let events = task_events(&app, &admin, b).await;
+    let resumed = events
+        .iter()
+        .filter(|e| e.kind.type_name() == "agent.started")
+        .filter(|e| e.kind.payload()["worker"] == "survivor")
+        .count();
+    assert_eq!(resumed, 1, "b's runs after the restart");
+}
+
+#[tokio::test]
 async fn a_planner_stopped_by_sigterm_gives_its_task_back_without_spending_an_attempt() {
     let db = TestDatabase::sqlite();
     let (app, admin, project, _blobs) = setup(&db, "Slow", "ST").await;
@@ -219,25 +306,19 @@ async fn a_planner_stopped_by_sigterm_gives_its_task_back_without_spending_an_at
     )
     .unwrap();
     let mut planner = Planner::start(db.url(), script.path(), "stopping");
-    let plan = app
-        .services
-        .plans
-        .create(
-            &admin,
-            project.id,
-            PlanDraft {
-                goal: "be interrupted".into(),
-                thread_id: None,
-                tasks: vec![PlannedTask {
-                    id: "slow".into(),
-                    title: "slow".into(),
-                    agent_type: Some("Slow".into()),
-                    ..PlannedTask::default()
-                }],
-            },
-        )
-        .await
-        .unwrap();
+    let plan = submit(
+        &app,
+        &admin,
+        &project,
+        "be interrupted",
+        vec![PlannedTask {
+            id: "slow".into(),
+            title: "slow".into(),
+            agent_type: Some("Slow".into()),
+            ..PlannedTask::default()
+        }],
+    )
+    .await;
     let task = plan.tasks[0].task.id();
     let deadline = Instant::now() + Duration::from_secs(30);
     while !task_events(&app, &admin, task)
@@ -323,6 +404,26 @@ async fn setup(
         .await
         .unwrap();
     (app, admin, project, blobs)
+}
+
+/// Submits a plan of `tasks` for `goal` in `project`.
+async fn submit(
+    app: &App,
+    admin: &Principal,
+    project: &Project,
+    goal: &str,
+    tasks: Vec<PlannedTask>,
+) -> agentry_domain::planning::PlanView {
+    let draft = PlanDraft {
+        goal: goal.into(),
+        thread_id: None,
+        tasks,
+    };
+    app.services
+        .plans
+        .create(admin, project.id, draft)
+        .await
+        .unwrap()
 }
 
 /// The attempts of each task in progress, oldest first: (worker, whether it

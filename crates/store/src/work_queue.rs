@@ -30,6 +30,22 @@ fn no_time() -> Option<DateTime<Utc>> {
     None
 }
 
+/// What a claim took, and whether it left ready tasks behind: a settlement
+/// that took all there was needs no other worker woken.
+pub(super) struct Claimed {
+    pub claims: Vec<Claim>,
+    pub left_ready: bool,
+}
+
+impl Claimed {
+    fn nothing() -> Self {
+        Self {
+            claims: Vec::new(),
+            left_ready: false,
+        }
+    }
+}
+
 impl Store {
     /// Claims, within `txn`, up to `limit` ready tasks (of the `locked` plans
     /// when given) for `worker`: each started under its next fencing token,
@@ -42,7 +58,7 @@ impl Store {
         now: DateTime<Utc>,
         locked: Option<&[PlanId]>,
         events: &mut Vec<Event>,
-    ) -> Result<Vec<Claim>> {
+    ) -> Result<Claimed> {
         let ClaimRequest {
             worker,
             limit,
@@ -50,12 +66,13 @@ impl Store {
         } = request;
         let (limit, lease_until) = (*limit, *lease_until);
         if limit == 0 {
-            return Ok(Vec::new());
+            return Ok(Claimed::nothing());
         }
         let rows = self.ready_rows(txn, now, limit, locked).await?;
         if rows.is_empty() {
-            return Ok(Vec::new());
+            return Ok(Claimed::nothing());
         }
+        let read = rows.len();
         // The ready query turned away what runs beside a task running alone;
         // the rule picks among the rest, as one claim adds to each plan.
         let ready: Vec<schedule::Candidate> = rows
@@ -93,8 +110,9 @@ impl Store {
                 lease_until,
             });
         }
+        let left_ready = claims.len() < read;
         if claims.is_empty() {
-            return Ok(claims);
+            return Ok(Claimed { claims, left_ready });
         }
         // What `Task::start` decided is the same for every claimed task — in
         // progress, the next version, started now unless it started before, no
@@ -139,7 +157,7 @@ impl Store {
                 "a claimed task moved during its claim",
             ));
         }
-        Ok(claims)
+        Ok(Claimed { claims, left_ready })
     }
 }
 
@@ -164,7 +182,8 @@ impl WorkQueue for Store {
         };
         let claims = self
             .claim_in(&txn, &request, now, None, &mut events)
-            .await?;
+            .await?
+            .claims;
         if claims.is_empty() {
             txn.rollback().await.map_err(db_error)?;
             return Ok(claims);

@@ -71,21 +71,26 @@ impl Store {
                 .filter(|(s, w)| **w && s.task.record().status != TaskStatus::InProgress)
                 .map(|(s, _)| &s.task),
         );
-        let mut claims = Vec::new();
+        // Without a claim, what the settlements made ready is another worker's.
+        let mut claimed = super::Claimed {
+            claims: Vec::new(),
+            left_ready: true,
+        };
         if let Some(then) = then
             && !moved.is_empty()
         {
-            claims = self
+            claimed = self
                 .claim_in(&txn, then, now, Some(&moved), &mut events)
                 .await?;
         }
+        let claims = claimed.claims;
         for plan in &moved {
             events.extend(plan_state::refresh_plan(&txn, *plan, false, now).await?);
         }
         crate::events::insert(&txn, &events).await?;
-        // What the claim took needs no other worker; what it may have left
+        // What the claim took needs no other worker; what it left ready
         // does, and so does a retry, whose wait a worker must time.
-        let left = then.is_none_or(|t| claims.len() == t.limit);
+        let left = claimed.left_ready;
         let retries = settlements
             .iter()
             .zip(&written)

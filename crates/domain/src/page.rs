@@ -8,7 +8,7 @@
 
 use base64::Engine as _;
 
-use crate::id::EventId;
+use crate::id::{EventId, MemberId, PlanId, ProjectId, UserId};
 use crate::{Error, Result};
 
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -22,29 +22,31 @@ pub trait Key: Sized {
     fn from_bytes(bytes: &[u8]) -> Option<Self>;
 }
 
-impl Key for EventId {
-    const TAG: u8 = b'e';
+/// Ids as keys: their bytes, and one tag per kind of id. Ids are time-ordered
+/// (UUIDv7), so a list by id is a list by age: events and plans newest first,
+/// users, projects and a project's members oldest first.
+macro_rules! id_keys {
+    ($($id:ty => $tag:literal),* $(,)?) => {$(
+        impl Key for $id {
+            const TAG: u8 = $tag;
 
-    fn to_bytes(&self) -> Vec<u8> {
-        self.as_uuid().as_bytes().to_vec()
-    }
+            fn to_bytes(&self) -> Vec<u8> {
+                self.as_uuid().as_bytes().to_vec()
+            }
 
-    fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        uuid::Uuid::from_slice(bytes).ok().map(EventId)
-    }
+            fn from_bytes(bytes: &[u8]) -> Option<Self> {
+                uuid::Uuid::from_slice(bytes).ok().map(Self)
+            }
+        }
+    )*};
 }
 
-/// Plans list newest first, by id.
-impl Key for crate::id::PlanId {
-    const TAG: u8 = b'p';
-
-    fn to_bytes(&self) -> Vec<u8> {
-        self.as_uuid().as_bytes().to_vec()
-    }
-
-    fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        uuid::Uuid::from_slice(bytes).ok().map(Self)
-    }
+id_keys! {
+    EventId => b'e',
+    PlanId => b'p',
+    ProjectId => b'j',
+    UserId => b'u',
+    MemberId => b'm',
 }
 
 /// A per-project number, such as a task's.

@@ -16,6 +16,7 @@ mod entity;
 mod error;
 mod events;
 mod gauges;
+mod id_page;
 mod labels;
 mod listen;
 mod live;

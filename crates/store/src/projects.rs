@@ -8,12 +8,13 @@ use async_trait::async_trait;
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveValue::Set, ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _,
-    QueryOrder as _, QuerySelect as _, Select, SqlErr,
+    QueryOrder as _, Select, SqlErr,
 };
 
 use crate::Store;
 use crate::entity::{members, projects};
 use crate::error::{corrupt, db_error, unique};
+use crate::id_page::id_page;
 
 fn project_from(row: projects::Model) -> Result<Project> {
     Ok(Project {
@@ -126,13 +127,8 @@ impl ProjectRepo for Store {
         after: Option<ProjectId>,
         limit: u32,
     ) -> Result<Vec<Project>> {
-        let mut query = visible_projects(member_user);
-        if let Some(after) = after {
-            query = query.filter(projects::Column::Id.gt(after.0));
-        }
-        let rows = query
-            .order_by_asc(projects::Column::Id)
-            .limit(u64::from(limit))
+        let query = visible_projects(member_user);
+        let rows = id_page(query, projects::Column::Id, after.map(|a| a.0), limit)
             .all(&self.read)
             .await
             .map_err(db_error)?;
@@ -215,13 +211,8 @@ impl ProjectRepo for Store {
         after: Option<MemberId>,
         limit: u32,
     ) -> Result<Vec<Member>> {
-        let mut query = members::Entity::find().filter(members::Column::ProjectId.eq(project.0));
-        if let Some(after) = after {
-            query = query.filter(members::Column::Id.gt(after.0));
-        }
-        let rows = query
-            .order_by_asc(members::Column::Id)
-            .limit(u64::from(limit))
+        let query = members::Entity::find().filter(members::Column::ProjectId.eq(project.0));
+        let rows = id_page(query, members::Column::Id, after.map(|a| a.0), limit)
             .all(&self.read)
             .await
             .map_err(db_error)?;

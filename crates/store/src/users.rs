@@ -9,11 +9,12 @@ use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait as _, ConnectionTrait, EntityTrait as _, PaginatorTrait as _,
-    QueryFilter as _, QueryOrder as _, QuerySelect as _,
+    QueryFilter as _, QueryOrder as _,
 };
 
 use crate::entity::{api_tokens, users};
 use crate::error::{db_error, unique};
+use crate::id_page::id_page;
 use crate::{Backend, Store};
 
 fn user_row(user: &User) -> users::ActiveModel {
@@ -117,13 +118,8 @@ impl UserRepo for Store {
     }
 
     async fn page_users(&self, after: Option<UserId>, limit: u32) -> Result<Vec<User>> {
-        let mut query = users::Entity::find();
-        if let Some(after) = after {
-            query = query.filter(users::Column::Id.gt(after.0));
-        }
-        let rows = query
-            .order_by_asc(users::Column::Id)
-            .limit(u64::from(limit))
+        let query = users::Entity::find();
+        let rows = id_page(query, users::Column::Id, after.map(|a| a.0), limit)
             .all(&self.read)
             .await
             .map_err(db_error)?;

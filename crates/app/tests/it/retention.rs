@@ -165,12 +165,7 @@ async fn pruning_a_finished_plans_turns_keeps_its_usage(db: TestDatabase) {
         )
         .await;
     let plan_id = id(&plan);
-    let done = app
-        .wait_for_plan(&plan_id, |p| {
-            p["status"] == "done" || p["status"] == "failed"
-        })
-        .await;
-    assert_eq!(done["status"], "done", "{done}");
+    app.plan_done(&plan_id).await;
     let usage_path = format!("/api/v1/plans/{plan_id}/usage");
     let before = app.get(&usage_path, &app.admin).await.body;
     assert_eq!(before["totals"]["turns"], 2, "{before}");

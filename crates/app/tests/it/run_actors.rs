@@ -9,7 +9,7 @@ use agentry_domain::workspace::{MemberKind, ProjectRepo as _};
 use agentry_store::testing::TestDatabase;
 use serde_json::Value;
 
-use crate::helpers::id;
+use crate::helpers::{TestApp, id};
 use crate::plans::{named, task};
 use crate::runs::engine_app;
 
@@ -24,21 +24,7 @@ async fn a_task_run_by_agent_type_acts_as_an_agent_member_joined_once(db: TestDa
     let (project, _) = app.project(&app.admin, "AC").await;
     let mut actors = Vec::new();
     for round in 0..2 {
-        let plan = app
-            .plan(
-                &app.admin,
-                &project,
-                serde_json::json!([task("w", "Writer", &[])]),
-            )
-            .await;
-        let done = app
-            .wait_for_plan(&id(&plan), |p| {
-                p["status"] == "done" || p["status"] == "failed"
-            })
-            .await;
-        assert_eq!(done["status"], "done", "round {round}: {done}");
-        let task_id = named(&done, "w")["task_id"].as_str().unwrap().to_owned();
-        let events = app.task_events(&task_id).await;
+        let events = writer_task_events(&app, &project).await;
         for event in &events {
             let kind = event["type"].as_str().unwrap();
             if kind.contains('.') || kind == "task_comment" {
@@ -97,21 +83,7 @@ async fn an_assistant_whose_handle_is_taken_joins_with_the_next_number(db: TestD
         serde_json::json!({"kind": "agent", "handle": "writer", "assistant_id": other}),
     )
     .await;
-    let plan = app
-        .plan(
-            &app.admin,
-            &project,
-            serde_json::json!([task("w", "Writer", &[])]),
-        )
-        .await;
-    let done = app
-        .wait_for_plan(&id(&plan), |p| {
-            p["status"] == "done" || p["status"] == "failed"
-        })
-        .await;
-    assert_eq!(done["status"], "done", "{done}");
-    let task_id = named(&done, "w")["task_id"].as_str().unwrap().to_owned();
-    let events = app.task_events(&task_id).await;
+    let events = writer_task_events(&app, &project).await;
     let started = events
         .iter()
         .find(|e| e["type"] == "agent.started")
@@ -127,4 +99,18 @@ async fn an_assistant_whose_handle_is_taken_joins_with_the_next_number(db: TestD
         .expect("the actor is a member");
     assert_eq!(member.handle.as_str(), "writer-2");
     assert_eq!(member.assistant_id.map(|a| a.0.to_string()), Some(writer));
+}
+
+/// Runs a plan of one task for the Writer in `project` to done; the task's events.
+async fn writer_task_events(app: &TestApp, project: &str) -> Vec<Value> {
+    let plan = app
+        .plan(
+            &app.admin,
+            project,
+            serde_json::json!([task("w", "Writer", &[])]),
+        )
+        .await;
+    let done = app.plan_done(&id(&plan)).await;
+    let task_id = named(&done, "w")["task_id"].as_str().unwrap().to_owned();
+    app.task_events(&task_id).await
 }

@@ -138,6 +138,15 @@ impl TestApp {
         }
     }
 
+    /// Waits for the plan to end, requires it done, and returns it.
+    pub(crate) async fn plan_done(&self, plan: &str) -> Value {
+        let ended = self
+            .wait_for_plan(plan, |p| p["status"] == "done" || p["status"] == "failed")
+            .await;
+        assert_eq!(ended["status"], "done", "{ended}");
+        ended
+    }
+
     pub(crate) async fn task_events(&self, task: &str) -> Vec<Value> {
         let reply = self
             .get(
@@ -204,12 +213,7 @@ async fn a_diamond_plan_runs_to_the_end_and_each_task_feed_holds_its_event_tree(
         )
         .await;
     let plan_id = id(&plan);
-    let done = app
-        .wait_for_plan(&plan_id, |p| {
-            p["status"] == "done" || p["status"] == "failed"
-        })
-        .await;
-    assert_eq!(done["status"], "done", "{done}");
+    let done = app.plan_done(&plan_id).await;
     for name in ["research", "draft", "figures", "merge", "review"] {
         let t = named(&done, name);
         assert_eq!(
@@ -344,12 +348,7 @@ async fn a_failing_turn_is_retried_with_backoff_then_succeeds(db: TestDatabase) 
     let plan = app
         .plan(&app.admin, &project, json!([task("a", "Flaky", &[])]))
         .await;
-    let done = app
-        .wait_for_plan(&id(&plan), |p| {
-            p["status"] == "done" || p["status"] == "failed"
-        })
-        .await;
-    assert_eq!(done["status"], "done", "{done}");
+    let done = app.plan_done(&id(&plan)).await;
     let a = named(&done, "a");
     assert_eq!(a["retry_count"], 1);
     let events = app.task_events(a["task_id"].as_str().unwrap()).await;

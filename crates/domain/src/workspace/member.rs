@@ -71,16 +71,3 @@ impl Member {
         })
     }
 }
-
-/// A project's members list by id, which is time-ordered: oldest first.
-impl crate::page::Key for MemberId {
-    const TAG: u8 = b'm';
-
-    fn to_bytes(&self) -> Vec<u8> {
-        self.as_uuid().as_bytes().to_vec()
-    }
-
-    fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        uuid::Uuid::from_slice(bytes).ok().map(Self)
-    }
-}

@@ -79,19 +79,6 @@ impl Project {
     }
 }
 
-/// Projects list by id, which is time-ordered: oldest first.
-impl crate::page::Key for ProjectId {
-    const TAG: u8 = b'j';
-
-    fn to_bytes(&self) -> Vec<u8> {
-        self.as_uuid().as_bytes().to_vec()
-    }
-
-    fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        uuid::Uuid::from_slice(bytes).ok().map(Self)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

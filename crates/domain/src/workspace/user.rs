@@ -35,16 +35,3 @@ impl From<&User> for Principal {
         }
     }
 }
-
-/// Users list by id, which is time-ordered: oldest first.
-impl crate::page::Key for UserId {
-    const TAG: u8 = b'u';
-
-    fn to_bytes(&self) -> Vec<u8> {
-        self.as_uuid().as_bytes().to_vec()
-    }
-
-    fn from_bytes(bytes: &[u8]) -> Option<Self> {
-        uuid::Uuid::from_slice(bytes).ok().map(Self)
-    }
-}

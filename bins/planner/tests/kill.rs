@@ -19,6 +19,7 @@ use std::time::{Duration, Instant};
 
 use agentry_app::{ApiConfig, App, Secret};
 use agentry_domain::Principal;
+use agentry_domain::id::PlanId;
 use agentry_domain::log::EventFilter;
 use agentry_domain::planning::{PlanDraft, PlanStatus, PlannedTask};
 use agentry_domain::registry::{AssistantDraft, AssistantKind};
@@ -118,19 +119,7 @@ async fn a_planner_killed_mid_plan_loses_no_task_and_runs_none_twice() {
     doomed.0.kill().unwrap();
     doomed.0.wait().unwrap();
 
-    let deadline = Instant::now() + Duration::from_secs(90);
-    let view = loop {
-        let view = app.services.plans.get(&admin, plan_id).await.unwrap();
-        if view.plan.status.is_final() {
-            break view;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the plan did not finish: {:?}",
-            view.plan.status
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    };
+    let view = plan_ended(&app, &admin, plan_id, Duration::from_secs(90)).await;
     assert_eq!(view.plan.status, PlanStatus::Done);
     let mut recovered = 0;
     for task in &view.tasks {
@@ -261,15 +250,7 @@ async fn killed_between_steps(db: &TestDatabase) {
     doomed.0.kill().unwrap();
     doomed.0.wait().unwrap();
     let _survivor = Planner::start(db.url(), script.path(), "survivor");
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let view = loop {
-        let view = app.services.plans.get(&admin, plan.plan.id).await.unwrap();
-        if view.plan.status.is_final() {
-            break view;
-        }
-        assert!(Instant::now() < deadline, "the plan did not finish");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    };
+    let view = plan_ended(&app, &admin, plan.plan.id, Duration::from_secs(60)).await;
     assert_eq!(view.plan.status, PlanStatus::Done);
     for task in &view.tasks {
         let events = task_events(&app, &admin, task.task.id()).await;
@@ -424,6 +405,28 @@ async fn submit(
         .create(admin, project.id, draft)
         .await
         .unwrap()
+}
+
+/// The plan once its status is final, read every 50 ms for at most `within`.
+async fn plan_ended(
+    app: &App,
+    admin: &Principal,
+    plan: PlanId,
+    within: Duration,
+) -> agentry_domain::planning::PlanView {
+    let deadline = Instant::now() + within;
+    loop {
+        let view = app.services.plans.get(admin, plan).await.unwrap();
+        if view.plan.status.is_final() {
+            return view;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the plan did not finish: {:?}",
+            view.plan.status
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
 }
 
 /// The attempts of each task in progress, oldest first: (worker, whether it

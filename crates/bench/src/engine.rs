@@ -49,6 +49,10 @@ impl EngineFigure {
         self.floor.as_secs_f64() * 1000.0
     }
 
+    pub fn round_trip_ms(&self) -> f64 {
+        self.round_trip.as_secs_f64() * 1000.0
+    }
+
     /// A task's time in durable commits: how many floors one task costs.
     pub fn floors_per_task(&self) -> f64 {
         self.ms_per_task() / self.floor_ms()
@@ -77,7 +81,7 @@ impl std::fmt::Display for EngineFigure {
             self.events_per_task,
             self.floor_ms(),
             self.floors_per_task(),
-            self.round_trip.as_secs_f64() * 1000.0
+            self.round_trip_ms()
         )
     }
 }

@@ -186,7 +186,7 @@ impl Report {
                     e.events_per_task,
                     e.floor_ms(),
                     e.floors_per_task(),
-                    e.round_trip.as_secs_f64() * 1000.0
+                    e.round_trip_ms()
                 );
             }
         }

@@ -16,6 +16,7 @@ mod m20261130_000007_plans;
 mod m20261201_000008_event_sequence;
 mod m20261201_000009_inbox;
 mod m20261201_000010_retention;
+mod m20261207_000011_step;
 mod names;
 
 /// The ordered list of migrations.
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_event_sequence::Migration),
             Box::new(m20261201_000009_inbox::Migration),
             Box::new(m20261201_000010_retention::Migration),
+            Box::new(m20261207_000011_step::Migration),
         ]
     }
 }

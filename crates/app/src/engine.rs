@@ -108,6 +108,20 @@ pub async fn run_planner(config: PlannerRun) -> anyhow::Result<()> {
         Migrator::up(store.connection(), None)
             .await
             .context("applying migrations")?;
+    } else {
+        // On PostgreSQL a step is a function the migrator installs: a worker
+        // on an older schema would fail every step, so it does not start.
+        let pending = Migrator::get_pending_migrations(store.connection())
+            .await
+            .context("reading which migrations are applied")?;
+        if let Some(first) = pending.first() {
+            anyhow::bail!(
+                "the database lacks {} migration(s) this planner needs, from {}: \
+                 run `agentry-migrate up`, or start with --migrate true",
+                pending.len(),
+                first.name()
+            );
+        }
     }
     let ports = crate::app::ports(&store, std::path::Path::new("agentry-blobs"));
     let parent = match std::env::var(crate::PARENT_PROCESS_ID) {

@@ -254,10 +254,39 @@ pub(crate) async fn refresh_plan(
         let status = TaskStatus::parse(&status).map_err(|e| corrupt("task status", e))?;
         counts.insert(status, u64::try_from(n).unwrap_or(0));
     }
-    let aborted = was_aborted || abort;
     let from = PlanStatus::parse(&status).map_err(|e| corrupt("plan status", e))?;
-    let to = PlanStatus::derive(&counts, aborted);
-    if from == to && aborted == was_aborted {
+    let facts = PlanFacts {
+        plan,
+        project: agentry_domain::id::ProjectId(project),
+        status: from,
+        aborted: was_aborted,
+        counts,
+    };
+    record_plan_status(txn, &facts, abort, now).await
+}
+
+/// What a plan's derived status is made of, as read under its lock.
+pub(crate) struct PlanFacts {
+    pub plan: PlanId,
+    pub project: agentry_domain::id::ProjectId,
+    /// As stored.
+    pub status: PlanStatus,
+    pub aborted: bool,
+    pub counts: StatusCounts,
+}
+
+/// Derives the plan's status from `facts` (marking it aborted first when
+/// `abort`), writes it when it moved, and returns its `plan_status` event.
+pub(crate) async fn record_plan_status(
+    txn: &DatabaseTransaction,
+    facts: &PlanFacts,
+    abort: bool,
+    now: DateTime<Utc>,
+) -> Result<Vec<Event>> {
+    let (plan, from) = (facts.plan, facts.status);
+    let aborted = facts.aborted || abort;
+    let to = PlanStatus::derive(&facts.counts, aborted);
+    if from == to && aborted == facts.aborted {
         return Ok(Vec::new());
     }
     plans::Entity::update_many()
@@ -272,7 +301,7 @@ pub(crate) async fn refresh_plan(
         return Ok(Vec::new());
     }
     let event = Event::in_project(
-        agentry_domain::id::ProjectId(project),
+        facts.project,
         None,
         None,
         PlanEvent::PlanStatus(PlanStatusChanged { plan, from, to }),

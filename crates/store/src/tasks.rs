@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 mod rows;
 
-use rows::task_from;
+pub(crate) use rows::task_from;
 pub(crate) use rows::{new_row, result_json, set_record};
 
 use crate::Store;

@@ -9,7 +9,7 @@ use agentry_domain::Result;
 use agentry_domain::event::Event;
 use agentry_domain::id::{PlanId, TaskId};
 use agentry_domain::planning::{Claim, ClaimRequest, PlanStatus, Settlement, WorkQueue, schedule};
-use agentry_domain::tracker::TaskStatus;
+use agentry_domain::tracker::{Task, TaskStatus};
 use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
@@ -23,6 +23,7 @@ use crate::entity::tasks;
 use crate::error::db_error;
 use crate::plan_state;
 
+mod one_call;
 mod ready;
 mod settle;
 
@@ -44,6 +45,32 @@ impl Claimed {
             left_ready: false,
         }
     }
+}
+
+/// A task a claim takes, started as `Task::start` starts it (what the claim
+/// writes) under the fence after `fence`; its `task_status` event is added
+/// to `events`.
+fn started(
+    mut task: Task,
+    fence: i64,
+    lease_until: DateTime<Utc>,
+    now: DateTime<Utc>,
+    events: &mut Vec<Event>,
+) -> Result<Claim> {
+    for kind in task.start(now)?.events {
+        events.push(Event::in_project(
+            task.project_id(),
+            None,
+            Some(task.id()),
+            kind,
+            now,
+        )?);
+    }
+    Ok(Claim {
+        task,
+        fence: fence + 1,
+        lease_until,
+    })
 }
 
 impl Store {
@@ -92,23 +119,9 @@ impl Store {
             .collect();
         let fences: HashMap<Uuid, i64> = chosen.iter().map(|r| (r.id, r.fence)).collect();
         let mut claims = Vec::new();
-        for mut task in crate::tasks::with_labels(txn, chosen).await? {
-            let changes = task.start(now)?;
-            let fence = fences.get(&task.id().0).copied().unwrap_or(0) + 1;
-            for kind in changes.events {
-                events.push(Event::in_project(
-                    task.project_id(),
-                    None,
-                    Some(task.id()),
-                    kind,
-                    now,
-                )?);
-            }
-            claims.push(Claim {
-                task,
-                fence,
-                lease_until,
-            });
+        for task in crate::tasks::with_labels(txn, chosen).await? {
+            let fence = fences.get(&task.id().0).copied().unwrap_or(0);
+            claims.push(started(task, fence, lease_until, now, events)?);
         }
         let left_ready = claims.len() < read;
         if claims.is_empty() {
@@ -173,13 +186,19 @@ impl WorkQueue for Store {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let txn = self.begin_write().await?;
-        let mut events = Vec::new();
         let request = ClaimRequest {
             worker: worker.to_owned(),
             limit,
             lease_until,
         };
+        if self.backend() == crate::Backend::Postgres {
+            let (_, claims) = self
+                .step_in_one_call(&[], now, Some(&request), true)
+                .await?;
+            return Ok(claims);
+        }
+        let txn = self.begin_write().await?;
+        let mut events = Vec::new();
         let claims = self
             .claim_in(&txn, &request, now, None, &mut events)
             .await?

@@ -5,7 +5,7 @@
 //! The store's claim (`WorkQueue::claim`, and the claim a settlement makes
 //! within its plans) implements this rule: its ready query is [`is_ready`]
 //! written in SQL, at most [`window`] rows long, and it picks among those rows
-//! with [`choose`]. A differential test in the store runs [`claim`] and the
+//! with [`choose`] (on PostgreSQL, both inside the server-side step function). A differential test in the store runs [`claim`] and the
 //! store's claim on random sets of tasks and requires the same choice, so the
 //! SQL cannot drift from this statement.
 //!

@@ -10,7 +10,7 @@ use sea_orm::sea_query::Expr;
 use crate::entity::tasks;
 use crate::error::corrupt;
 
-pub(super) fn task_from(
+pub(crate) fn task_from(
     row: tasks::Model,
     labels: Vec<LabelId>,
     depends_on: Vec<TaskId>,

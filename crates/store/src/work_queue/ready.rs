@@ -1,11 +1,14 @@
 //! The claim's ready query: the scheduling rule's readiness
 //! (`agentry_domain::planning::schedule::is_ready`) as one condition on the
-//! `tasks` row `t`, read as far as the rule's window.
+//! `tasks` row `t`, read as far as the rule's window. On PostgreSQL the step
+//! function (`agentry_step`, installed by the migrator) holds the same
+//! condition for the claims it makes; the differential test holds both to
+//! the rule.
 //!
 //! Every comparison keeps the shape the `idx_tasks_ready` index serves
 //! (`deps_open`, status, `not_before`) and the constants inline, so the
-//! planner sees the same statement on every claim; only `now`, the plans a
-//! settlement's claim is held to and the ids of a second read are bound.
+//! planner sees the same statement on every claim; only `now` and the plans
+//! a settlement's claim is held to are bound.
 
 use agentry_domain::Result;
 use agentry_domain::id::PlanId;
@@ -14,16 +17,13 @@ use agentry_domain::tracker::TaskStatus;
 use agentry_domain::workspace::MemberKind;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{
-    Alias, Asterisk, Cond, Condition, Expr, ExprTrait as _, LockBehavior, LockType, Query,
-    SelectStatement,
+    Alias, Asterisk, Cond, Condition, Expr, ExprTrait as _, Query, SelectStatement,
 };
-use sea_orm::{ConnectionTrait as _, DatabaseTransaction, DbBackend, EntityTrait as _};
-use uuid::Uuid;
+use sea_orm::{ConnectionTrait as _, DatabaseTransaction, EntityTrait as _};
 
 use crate::Store;
 use crate::entity::{members, tasks};
 use crate::error::db_error;
-use crate::plan_state;
 
 /// The candidate row.
 fn t(column: tasks::Column) -> Expr {
@@ -113,8 +113,8 @@ fn select_ready(now: DateTime<Utc>, within: Option<&[PlanId]>) -> SelectStatemen
 
 impl Store {
     /// The ready tasks a claim of up to `limit` reads (its window); of the
-    /// plans `locked` only when given (their rows
-    /// already locked by this transaction on PostgreSQL), else of any plan.
+    /// plans `locked` only when given (their rows already locked by this
+    /// transaction on PostgreSQL), else of any plan.
     pub(super) async fn ready_rows(
         &self,
         txn: &DatabaseTransaction,
@@ -122,36 +122,15 @@ impl Store {
         limit: usize,
         locked: Option<&[PlanId]>,
     ) -> Result<Vec<tasks::Model>> {
-        let backend = txn.get_database_backend();
-        let read = |statement: SelectStatement| async move {
-            tasks::Entity::find()
-                .from_raw_sql(backend.build(&statement))
-                .all(txn)
-                .await
-                .map_err(db_error)
-        };
         let window = u64::try_from(schedule::window(limit)).unwrap_or(u64::MAX);
-        let rows = read(select_ready(now, locked).limit(window).to_owned()).await?;
-        // Under its plan's lock nobody else claims or writes a plan's tasks.
-        if backend != DbBackend::Postgres || rows.is_empty() || locked.is_some() {
-            return Ok(rows);
-        }
-        // On PostgreSQL: the plans' locks first (as every write of plan tasks
-        // takes them), then the tasks, skipping those another claim holds and
-        // reading again what the wait for the plans may have changed.
-        let plans: std::collections::BTreeSet<Uuid> =
-            rows.iter().filter_map(|r| r.plan_id).collect();
-        for plan in plans {
-            plan_state::lock_plan(txn, PlanId(plan)).await?;
-        }
-        let mut again = select_ready(now, None);
-        again
-            .and_where(t(tasks::Column::Id).is_in(rows.iter().map(|r| r.id)))
-            .lock_with_tables_behavior(
-                LockType::Update,
-                [Alias::new("t")],
-                LockBehavior::SkipLocked,
-            );
-        read(again).await
+        // SQLite has one writer; on PostgreSQL only a settlement's claim
+        // comes here, under its plans' locks, which every write of their
+        // tasks takes (a worker's own claim is the step function's).
+        let statement = select_ready(now, locked).limit(window).to_owned();
+        tasks::Entity::find()
+            .from_raw_sql(txn.get_database_backend().build(&statement))
+            .all(txn)
+            .await
+            .map_err(db_error)
     }
 }

@@ -5,6 +5,7 @@
 use std::collections::HashSet;
 
 use agentry_domain::Result;
+use agentry_domain::event::Event;
 use agentry_domain::id::PlanId;
 use agentry_domain::planning::{Claim, ClaimRequest, Settlement};
 use agentry_domain::tracker::TaskStatus;
@@ -29,6 +30,9 @@ impl Store {
         now: DateTime<Utc>,
         then: Option<&ClaimRequest>,
     ) -> Result<(Vec<bool>, Vec<Claim>)> {
+        if self.backend() == crate::Backend::Postgres && super::one_call::suits(settlements) {
+            return self.step_in_one_call(settlements, now, then, false).await;
+        }
         let txn = self.begin_write().await?;
         let plans = plan_state::plans_of(settlements.iter().map(|s| &s.task));
         for plan in &plans {
@@ -83,19 +87,35 @@ impl Store {
                 .claim_in(&txn, then, now, Some(&moved), &mut events)
                 .await?;
         }
-        let claims = claimed.claims;
         for plan in &moved {
             events.extend(plan_state::refresh_plan(&txn, *plan, false, now).await?);
         }
-        crate::events::insert(&txn, &events).await?;
-        // What the claim took needs no other worker; what it left ready
-        // does, and so does a retry, whose wait a worker must time.
-        let left = claimed.left_ready;
+        self.commit_settled(txn, settlements, &written, claimed.left_ready, &events)
+            .await?;
+        Ok((written, claimed.claims))
+    }
+
+    /// Ends a settlement's transaction: its events, a notice when it left
+    /// work for other workers, the commit, then the wake-ups. What its claim
+    /// took needs no other worker; what it left ready (`left_ready`) does,
+    /// and so does a retry, whose wait a worker must time.
+    pub(super) async fn commit_settled(
+        &self,
+        txn: DatabaseTransaction,
+        settlements: &[Settlement],
+        written: &[bool],
+        left_ready: bool,
+        events: &[Event],
+    ) -> Result<()> {
+        crate::events::insert(&txn, events).await?;
+        let moved = settlements.iter().zip(written).any(|(s, w)| {
+            *w && s.task.execution().is_some() && s.task.record().status != TaskStatus::InProgress
+        });
         let retries = settlements
             .iter()
-            .zip(&written)
+            .zip(written)
             .any(|(s, w)| *w && s.retry_at.is_some());
-        let wake = !moved.is_empty() && (left || retries);
+        let wake = moved && (left_ready || retries);
         if wake {
             self.work.announce(&txn).await?;
         }
@@ -106,7 +126,7 @@ impl Store {
         if wake {
             self.work.wake();
         }
-        Ok((written, claims))
+        Ok(())
     }
 }
 

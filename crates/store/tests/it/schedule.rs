@@ -7,12 +7,17 @@
 //! window holds is the database's: the claim is then the rule's choice among
 //! the tasks it took, all of them ready.
 
+use std::collections::HashMap;
+
 use agentry_domain::clock::utc_now;
+use agentry_domain::event::Event;
 use agentry_domain::id::{AssistantId, MemberId, TaskId};
 use agentry_domain::planning::schedule::{self, AssigneeFacts, Candidate, Running, TaskFacts};
-use agentry_domain::planning::{PlanDraft, PlanRepo as _, PlannedTask, WorkQueue as _};
+use agentry_domain::planning::{
+    Claim, ClaimRequest, PlanDraft, PlanRepo as _, PlannedTask, Settlement, WorkQueue as _,
+};
 use agentry_domain::registry::{Assistant, AssistantDraft, AssistantKind, AssistantRepo as _};
-use agentry_domain::tracker::{TaskRepo as _, TaskStatus};
+use agentry_domain::tracker::{TaskRepo as _, TaskResult, TaskStatus};
 use agentry_domain::workspace::{Member, MemberKind, NewMember, Project, ProjectRepo as _};
 use agentry_store::Store;
 use chrono::{DateTime, DurationRound as _, TimeDelta, Utc};
@@ -203,8 +208,11 @@ async fn run(
     .await;
     let now = utc_now().duration_trunc(TimeDelta::seconds(1)).unwrap();
     let mut facts = Vec::new();
+    let mut waits_for = HashMap::new();
     for specs in &case.plans {
-        facts.extend(store_plan(store, project, cast, specs, now).await);
+        let (plan_facts, deps) = store_plan(store, project, cast, specs, now).await;
+        facts.extend(plan_facts);
+        waits_for.extend(deps);
     }
     for spec in &case.loose {
         let (task, _) = new_task(project, "outside any plan");
@@ -212,11 +220,13 @@ async fn run(
         facts.push(store_facts(store, cast, task.id(), None, spec, 0, now).await);
     }
     let mut exact = 0;
+    let mut held = Vec::new();
     for limit in [case.limits.0, case.limits.1] {
         let claims = store
             .claim("w1", limit, now, now + TimeDelta::seconds(30))
             .await
             .unwrap();
+        held.extend(claims.iter().cloned());
         for claim in &claims {
             prop_assert_eq!(claim.task.record().status, TaskStatus::InProgress);
         }
@@ -240,6 +250,76 @@ async fn run(
             task.claim();
         }
     }
+    if let Some(first) = held.iter().min_by_key(|c| c.task.id()) {
+        exact +=
+            settle_then_claim(store, first, &mut facts, &waits_for, case.limits.0, now).await?;
+    }
+    Ok(exact)
+}
+
+/// A held task done, with the claim its settlement makes within its plan,
+/// compared with the rule's choice among that plan's tasks; 1 when compared
+/// exactly.
+async fn settle_then_claim(
+    store: &Store,
+    held: &Claim,
+    facts: &mut [TaskFacts],
+    waits_for: &HashMap<TaskId, Vec<TaskId>>,
+    limit: usize,
+    now: DateTime<Utc>,
+) -> Result<u32, TestCaseError> {
+    let mut task = held.task.clone();
+    let events = task
+        .complete(TaskResult::default(), now)
+        .unwrap()
+        .events
+        .into_iter()
+        .map(|k| Event::in_project(task.project_id(), None, Some(task.id()), k, now).unwrap())
+        .collect();
+    let done = task.id();
+    let plan = task.execution().map(|e| e.plan_id);
+    let settlement = Settlement {
+        task,
+        fence: held.fence,
+        events,
+        retry_at: None,
+        expired: false,
+    };
+    let then = ClaimRequest {
+        worker: "w2".into(),
+        limit,
+        lease_until: now + TimeDelta::seconds(30),
+    };
+    let (written, claims) = store
+        .settle_and_claim(&[settlement], now, &then)
+        .await
+        .unwrap();
+    prop_assert_eq!(written, vec![true]);
+    for task in facts.iter_mut() {
+        if task.id == done {
+            task.status = TaskStatus::Done;
+        } else if waits_for
+            .get(&task.id)
+            .is_some_and(|deps| deps.contains(&done))
+        {
+            task.open_dependencies -= 1;
+        }
+    }
+    let in_plan: Vec<TaskFacts> = facts.iter().filter(|t| t.plan == plan).cloned().collect();
+    let mut claimed: Vec<TaskId> = claims.iter().map(|c| c.task.id()).collect();
+    claimed.sort_unstable();
+    let ready = ready(&in_plan, now);
+    let (mut expected, exact) = if ready.len() <= schedule::window(limit) {
+        (schedule::claim(&in_plan, now, limit), 1)
+    } else {
+        let took: Vec<Candidate> = ready
+            .into_iter()
+            .filter(|c| claimed.binary_search(&c.id).is_ok())
+            .collect();
+        (schedule::choose(&took, limit), 0)
+    };
+    expected.sort_unstable();
+    prop_assert_eq!(&claimed, &expected, "settled, then limit {}", limit);
     Ok(exact)
 }
 
@@ -260,14 +340,15 @@ fn ready(facts: &[TaskFacts], now: DateTime<Utc>) -> Vec<Candidate> {
         .collect()
 }
 
-/// Stores a plan of tasks as `specs` generate them; their facts.
+/// Stores a plan of tasks as `specs` generate them; their facts, and what
+/// each waits for.
 async fn store_plan(
     store: &Store,
     project: &Project,
     cast: &Cast,
     specs: &[Spec],
     now: DateTime<Utc>,
-) -> Vec<TaskFacts> {
+) -> (Vec<TaskFacts>, HashMap<TaskId, Vec<TaskId>>) {
     let name = |i: usize| format!("t{i}");
     // Each task depends on earlier ones only, so the graph has no cycle.
     let depends_on: Vec<Vec<usize>> = specs
@@ -303,16 +384,33 @@ async fn store_plan(
     };
     let (plan, _) = draft.build(project.id, None, utc_now()).unwrap();
     store.create_plan(&plan, &[]).await.unwrap();
+    // The plan holds its tasks in dependency order: find each by its name.
+    let ids: Vec<TaskId> = (0..specs.len())
+        .map(|i| {
+            let named = |t: &&agentry_domain::tracker::NewTask| {
+                t.record()
+                    .execution
+                    .as_ref()
+                    .is_some_and(|e| e.client_id == name(i))
+            };
+            plan.tasks.iter().find(named).unwrap().id()
+        })
+        .collect();
     let mut facts = Vec::new();
-    for ((task, spec), deps) in plan.tasks.iter().zip(specs).zip(&depends_on) {
+    for ((id, spec), deps) in ids.iter().zip(specs).zip(&depends_on) {
         let open = deps
             .iter()
             .filter(|&&d| specs[d].status != TaskStatus::Done)
             .count();
         let open = u32::try_from(open).unwrap();
-        facts.push(store_facts(store, cast, task.id(), Some(&plan), spec, open, now).await);
+        facts.push(store_facts(store, cast, *id, Some(&plan), spec, open, now).await);
     }
-    facts
+    let waits_for = depends_on
+        .iter()
+        .enumerate()
+        .map(|(i, deps)| (ids[i], deps.iter().map(|&d| ids[d]).collect()))
+        .collect();
+    (facts, waits_for)
 }
 
 /// Writes the facts `spec` generates over the stored task's own; those facts.

@@ -3,6 +3,7 @@
 
 use std::collections::HashSet;
 use std::sync::Arc;
+use std::time::Duration;
 
 use agentry_domain::clock::utc_now;
 use agentry_domain::log::{EventFilter, EventRepo as _};
@@ -21,6 +22,7 @@ contract!(
     concurrent_claims_never_hand_out_a_task_twice,
     a_retry_waits_for_its_backoff,
     a_settlement_claims_what_it_made_ready_for_its_worker,
+    a_settlement_that_claims_nothing_wakes_a_waiting_worker,
 );
 
 async fn ready_tasks_are_claimed_in_dependency_order_and_the_plan_status_follows(store: Store) {
@@ -268,4 +270,41 @@ async fn a_settlement_claims_what_it_made_ready_for_its_worker(store: Store) {
     assert_eq!(plan_status(&store, &other).await, PlanStatus::Pending);
     let x = claim(&store, 5).await;
     assert_eq!(names(&x), ["x"], "nothing was claimed twice");
+}
+
+async fn a_settlement_that_claims_nothing_wakes_a_waiting_worker(store: Store) {
+    let (project, _, _) = project(&store, "PL").await;
+    submit(
+        &store,
+        &project,
+        vec![planned("a", &[]), planned("b", &["a"])],
+    )
+    .await;
+    let first = claim(&store, 1).await;
+    assert_eq!(names(&first), ["a"]);
+    // The submission's wake-up, and the first `LISTEN`'s, are spent.
+    for _ in 0..3 {
+        store.wait_for_work(Duration::from_millis(200)).await;
+    }
+    let waiter = store.clone();
+    let waiting = tokio::spawn(async move {
+        let asked = std::time::Instant::now();
+        waiter.wait_for_work(Duration::from_secs(120)).await;
+        asked.elapsed()
+    });
+    let now = utc_now();
+    assert_eq!(
+        store
+            .settle(&[completed(&first[0], now)], now)
+            .await
+            .unwrap(),
+        [true]
+    );
+    // Woken by the settlement, not by the end of its wait.
+    let waited = tokio::time::timeout(Duration::from_secs(60), waiting)
+        .await
+        .expect("the waiting worker was woken")
+        .unwrap();
+    assert!(waited < Duration::from_secs(60), "{waited:?}");
+    assert_eq!(names(&claim(&store, 1).await), ["b"]);
 }

@@ -28,11 +28,19 @@
 --   read     how many ready tasks the claim read (more than it took: some
 --            are left for other workers)
 --   plans    for every plan moved or claimed in: `id`, `status`,
---            `aborted`, `project_id`, `counts` (tasks by status)
+--            `aborted`, `project_id`, `counts`: 1 for each status some
+--            task of the plan is in (`PlanStatus::derive` reads which
+--            statuses are present, not how many: the statuses are found
+--            with a probe of the (plan_id, status) index each, where
+--            counting would read every task of the plan on every step)
 CREATE FUNCTION agentry_step(
     p_settled jsonb, p_now timestamptz, p_worker text,
     p_limit integer, p_window integer, p_lease_until timestamptz, p_anywhere boolean
-) RETURNS jsonb LANGUAGE plpgsql AS $step$
+) RETURNS jsonb LANGUAGE plpgsql
+-- Its statements are planned once per connection, not on every call: a
+-- custom plan per call cost more than the work itself (measured).
+SET plan_cache_mode = force_generic_plan
+AS $step$
 DECLARE
     v_written uuid[] := '{}';
     v_done uuid[] := '{}';
@@ -51,11 +59,11 @@ BEGIN
     -- safe), then their rows in id order, as heartbeats lock them: no cycle
     -- of waits.
     PERFORM 1 FROM plans
-     WHERE id IN (SELECT plan_id FROM tasks WHERE id IN (
-                    SELECT (s->>'id')::uuid FROM jsonb_array_elements(p_settled) s))
+     WHERE id = ANY(ARRAY(SELECT plan_id FROM tasks WHERE id = ANY(ARRAY(
+                    SELECT (s->>'id')::uuid FROM jsonb_array_elements(p_settled) s))))
      ORDER BY id FOR UPDATE;
     PERFORM 1 FROM tasks
-     WHERE id IN (SELECT (s->>'id')::uuid FROM jsonb_array_elements(p_settled) s)
+     WHERE id = ANY(ARRAY(SELECT (s->>'id')::uuid FROM jsonb_array_elements(p_settled) s))
      ORDER BY id FOR UPDATE;
     WITH settled AS (
         SELECT * FROM jsonb_to_recordset(p_settled) AS s(
@@ -176,9 +184,17 @@ BEGIN
             SELECT jsonb_agg(jsonb_build_object(
                        'id', p.id, 'status', p.status, 'aborted', p.aborted,
                        'project_id', p.project_id,
-                       'counts', (SELECT coalesce(jsonb_object_agg(c.status, c.n), '{}')
-                                    FROM (SELECT status, count(*) AS n FROM tasks
-                                           WHERE plan_id = p.id GROUP BY status) c))
+                       'counts', (
+                           WITH RECURSIVE present(status) AS (
+                               (SELECT status FROM tasks WHERE plan_id = p.id
+                                 ORDER BY status LIMIT 1)
+                               UNION ALL
+                               SELECT (SELECT t.status FROM tasks t
+                                        WHERE t.plan_id = p.id AND t.status > present.status
+                                        ORDER BY t.status LIMIT 1)
+                                 FROM present WHERE present.status IS NOT NULL)
+                           SELECT coalesce(jsonb_object_agg(status, 1), '{}')
+                             FROM present WHERE status IS NOT NULL))
                    ORDER BY p.id)
               FROM plans p WHERE p.id = ANY(v_plans)), '[]'));
 END

@@ -25,6 +25,10 @@ impl PlanStatus {
     /// (backlog, pending, blocked, running, retrying, in review) the plan is
     /// `pending` until something started and `in_progress` after; once every
     /// task is finished it is `failed` if any failed, else `done`.
+    ///
+    /// It reads which statuses are present, never how many tasks are in
+    /// each: counts of at most 1 derive the same status, so a store may
+    /// find the statuses present without counting every task of the plan.
     #[must_use]
     pub fn derive(counts: &StatusCounts, aborted: bool) -> Self {
         if aborted {
@@ -102,6 +106,26 @@ mod tests {
             PlanStatus::derive(&of(&[(Retrying, 1), (Done, 1)]), false),
             PlanStatus::InProgress
         );
+    }
+
+    #[test]
+    fn only_which_statuses_are_present_counts() {
+        // Every set of statuses, with one task in each and with several.
+        for set in 0..1_u32 << TaskStatus::ALL.len() {
+            let present = TaskStatus::ALL
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| set & (1 << i) != 0);
+            let one: StatusCounts = present.clone().map(|(_, s)| (*s, 1)).collect();
+            let several: StatusCounts = present.map(|(i, s)| (*s, 2 + i as u64)).collect();
+            for aborted in [false, true] {
+                assert_eq!(
+                    PlanStatus::derive(&one, aborted),
+                    PlanStatus::derive(&several, aborted),
+                    "{one:?}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -14,7 +14,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait as _, Func};
 use sea_orm::{
-    ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
+    ColumnTrait as _, ConnectionTrait as _, DbBackend, EntityTrait as _, QueryFilter as _,
+    QueryOrder as _, QuerySelect as _, Statement,
 };
 use uuid::Uuid;
 
@@ -265,27 +266,15 @@ impl WorkQueue for Store {
         now: DateTime<Utc>,
         lease_until: DateTime<Utc>,
     ) -> Result<Vec<TaskId>> {
-        let mut lost = Vec::new();
-        // In id order, as settlements lock them: two never wait on each other.
-        let mut held = held.to_vec();
-        held.sort_unstable();
-        let txn = self.begin_write().await?;
-        for (task, fence) in &held {
-            let extended = tasks::Entity::update_many()
-                .col_expr(tasks::Column::LeaseUntil, Expr::value(lease_until))
-                .filter(tasks::Column::Id.eq(task.0))
-                .filter(tasks::Column::Fence.eq(*fence))
-                .filter(tasks::Column::Status.eq(TaskStatus::InProgress.as_str()))
-                .filter(tasks::Column::LeaseUntil.gte(now))
-                .exec(&txn)
-                .await
-                .map_err(db_error)?;
-            if extended.rows_affected == 0 {
-                lost.push(*task);
-            }
+        let mut renewed = HashSet::new();
+        for chunk in held.chunks(crate::events::ROWS_PER_STATEMENT) {
+            renewed.extend(renew(&self.write, chunk, now, lease_until).await?);
         }
-        txn.commit().await.map_err(db_error)?;
-        Ok(lost)
+        Ok(held
+            .iter()
+            .filter(|(task, _)| !renewed.contains(&task.0))
+            .map(|(task, _)| *task)
+            .collect())
     }
 
     async fn settle(&self, settlements: &[Settlement], now: DateTime<Utc>) -> Result<Vec<bool>> {
@@ -342,4 +331,57 @@ impl WorkQueue for Store {
             .map_err(db_error)?;
         Ok(due.flatten())
     }
+}
+
+/// Renews the leases of `held` whose fence and live lease still hold, in one
+/// statement; the ids renewed.
+async fn renew(
+    conn: &sea_orm::DatabaseConnection,
+    held: &[(TaskId, i64)],
+    now: DateTime<Utc>,
+    lease_until: DateTime<Utc>,
+) -> Result<HashSet<Uuid>> {
+    let backend = conn.get_database_backend();
+    let mut values: Vec<sea_orm::Value> = Vec::new();
+    let mut mark = |value: sea_orm::Value| {
+        values.push(value);
+        match backend {
+            DbBackend::Postgres => format!("${}", values.len()),
+            _ => "?".to_owned(),
+        }
+    };
+    let rows: Vec<String> = held
+        .iter()
+        .map(|(task, fence)| format!("({}, {})", mark(task.0.into()), mark((*fence).into())))
+        .collect();
+    // In the order of their placeholders, for SQLite.
+    let (until, alive) = (mark(lease_until.into()), mark(now.into()));
+    // One statement. On PostgreSQL the rows are locked in
+    // id order first, as settlements lock them: the two never wait on each
+    // other in a cycle (SQLite has one writer).
+    let locked = if backend == DbBackend::Postgres {
+        ", locked AS MATERIALIZED (SELECT t.id FROM tasks t JOIN h ON t.id = h.id \
+           ORDER BY t.id FOR UPDATE OF t)"
+    } else {
+        ""
+    };
+    let in_locked = if locked.is_empty() {
+        ""
+    } else {
+        " AND tasks.id IN (SELECT id FROM locked)"
+    };
+    let sql = format!(
+        "WITH h(id, fence) AS (VALUES {rows}){locked} \
+         UPDATE tasks SET lease_until = {until} FROM h \
+         WHERE tasks.id = h.id AND tasks.fence = h.fence{in_locked} \
+           AND tasks.status = 'in_progress' AND tasks.lease_until >= {alive} \
+         RETURNING tasks.id",
+        rows = rows.join(", "),
+    );
+    conn.query_all_raw(Statement::from_sql_and_values(backend, sql, values))
+        .await
+        .map_err(db_error)?
+        .iter()
+        .map(|r| r.try_get_by_index::<Uuid>(0).map_err(db_error))
+        .collect()
 }

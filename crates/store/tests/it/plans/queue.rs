@@ -23,6 +23,7 @@ contract!(
     a_retry_waits_for_its_backoff,
     a_settlement_claims_what_it_made_ready_for_its_worker,
     a_settlement_that_claims_nothing_wakes_a_waiting_worker,
+    a_heartbeat_renews_every_lease_still_held_and_names_the_rest,
 );
 
 async fn ready_tasks_are_claimed_in_dependency_order_and_the_plan_status_follows(store: Store) {
@@ -307,4 +308,24 @@ async fn a_settlement_that_claims_nothing_wakes_a_waiting_worker(store: Store) {
         .unwrap();
     assert!(waited < Duration::from_secs(60), "{waited:?}");
     assert_eq!(names(&claim(&store, 1).await), ["b"]);
+}
+
+async fn a_heartbeat_renews_every_lease_still_held_and_names_the_rest(store: Store) {
+    let (project, _, _) = project(&store, "PL").await;
+    let tasks = vec![planned("a", &[]), planned("b", &[]), planned("c", &[])];
+    submit(&store, &project, tasks).await;
+    let held = claim(&store, 3).await;
+    assert_eq!(held.len(), 3);
+    let leases: Vec<_> = held.iter().map(|c| (c.task.id(), c.fence)).collect();
+    // The second with a fence it no longer holds.
+    let asked = [leases[0], (leases[1].0, leases[1].1 + 1), leases[2]];
+    let now = utc_now();
+    let until = held[0].lease_until + TimeDelta::minutes(10);
+    let lost = store.heartbeat(&asked, now, until).await.unwrap();
+    assert_eq!(lost, [leases[1].0]);
+    // Past the first leases, before the renewed ones end.
+    let later = held[0].lease_until + TimeDelta::minutes(1);
+    let mut gone = store.still_held(&leases, later).await.unwrap();
+    gone.sort_unstable();
+    assert_eq!(gone, [leases[1].0]);
 }

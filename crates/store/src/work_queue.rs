@@ -356,11 +356,13 @@ async fn renew(
         .collect();
     // In the order of their placeholders, for SQLite.
     let (until, alive) = (mark(lease_until.into()), mark(now.into()));
-    // One statement. On PostgreSQL the rows are locked in
-    // id order first, as settlements lock them: the two never wait on each
-    // other in a cycle (SQLite has one writer).
+    // One statement. On PostgreSQL the rows still held are locked in id
+    // order first, as settlements lock them: the two never wait on each
+    // other in a cycle (SQLite has one writer). A lease no longer held is not
+    // locked: its task is another's to write.
     let locked = if backend == DbBackend::Postgres {
         ", locked AS MATERIALIZED (SELECT t.id FROM tasks t JOIN h ON t.id = h.id \
+           WHERE t.fence = h.fence AND t.status = 'in_progress' \
            ORDER BY t.id FOR UPDATE OF t)"
     } else {
         ""

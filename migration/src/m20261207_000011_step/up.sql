@@ -102,19 +102,21 @@ BEGIN
     END IF;
 
     IF p_worker IS NOT NULL AND p_limit > 0 AND (p_anywhere OR cardinality(v_moved) > 0) THEN
-        -- The window: ready tasks in no order (the ready index yields them;
-        -- ordering would read every ready task). A worker's own claim is
-        -- not under the plans' locks yet: it takes them, then the tasks,
-        -- skipping those another claim holds, and reads again, among those,
-        -- what the wait for the plans may have changed.
-        LOOP
+        -- The window: ready tasks in no order (ordering would read every
+        -- ready task). `is_ready` is written out in each of the three reads
+        -- below, each with the conditions its index serves as plain ones (a
+        -- condition under an OR with an argument is no index condition in a
+        -- generic plan, and the read would filter the whole ready queue):
+        -- keep the three in step; the differential test runs all three.
+        IF NOT p_anywhere THEN
+            -- A settlement's claim, within the plans it moved (their locks
+            -- are held): the (plan_id, status) index.
             SELECT coalesce(array_agg(w.id), '{}') INTO v_window FROM (
                 SELECT t.id FROM tasks t
-                 WHERE t.deps_open = 0 AND t.status IN ('pending', 'retrying')
+                 WHERE t.plan_id = ANY(v_moved)
+                   AND t.deps_open = 0 AND t.status IN ('pending', 'retrying')
                    AND (t.not_before IS NULL OR t.not_before <= p_now)
                    AND t.plan_id IS NOT NULL
-                   AND (p_anywhere OR t.plan_id = ANY(v_moved))
-                   AND (v_locked IS NULL OR t.id = ANY(v_locked))
                    AND (t.agent_type IS NOT NULL OR EXISTS (
                         SELECT 1 FROM members m WHERE m.id = t.assignee_id
                            AND m.kind = 'agent' AND m.assistant_id IS NOT NULL))
@@ -124,13 +126,46 @@ BEGIN
                         SELECT 1 FROM tasks q WHERE q.plan_id = t.plan_id
                            AND q.status = 'in_progress'))
                  LIMIT p_window) w;
-            EXIT WHEN NOT p_anywhere OR v_locked IS NOT NULL OR cardinality(v_window) = 0;
-            PERFORM 1 FROM plans
-             WHERE id IN (SELECT plan_id FROM tasks WHERE id = ANY(v_window))
-             ORDER BY id FOR UPDATE;
-            SELECT coalesce(array_agg(l.id), '{}') INTO v_locked FROM (
-                SELECT id FROM tasks WHERE id = ANY(v_window) FOR UPDATE SKIP LOCKED) l;
-        END LOOP;
+        ELSE
+            -- A worker's own claim, from the ready index, not under the
+            -- plans' locks yet: it takes them, then the tasks, skipping those
+            -- another claim holds, and reads again, among those, what the
+            -- wait for the plans may have changed.
+            SELECT coalesce(array_agg(w.id), '{}') INTO v_window FROM (
+                SELECT t.id FROM tasks t
+                 WHERE t.deps_open = 0 AND t.status IN ('pending', 'retrying')
+                   AND (t.not_before IS NULL OR t.not_before <= p_now)
+                   AND t.plan_id IS NOT NULL
+                   AND (t.agent_type IS NOT NULL OR EXISTS (
+                        SELECT 1 FROM members m WHERE m.id = t.assignee_id
+                           AND m.kind = 'agent' AND m.assistant_id IS NOT NULL))
+                   AND NOT EXISTS (SELECT 1 FROM tasks r WHERE r.plan_id = t.plan_id
+                                      AND r.status = 'in_progress' AND r.can_parallel = false)
+                   AND (t.can_parallel = true OR NOT EXISTS (
+                        SELECT 1 FROM tasks q WHERE q.plan_id = t.plan_id
+                           AND q.status = 'in_progress'))
+                 LIMIT p_window) w;
+            IF cardinality(v_window) > 0 THEN
+                PERFORM 1 FROM plans
+                 WHERE id = ANY(ARRAY(SELECT plan_id FROM tasks WHERE id = ANY(v_window)))
+                 ORDER BY id FOR UPDATE;
+                SELECT coalesce(array_agg(l.id), '{}') INTO v_locked FROM (
+                    SELECT id FROM tasks WHERE id = ANY(v_window) FOR UPDATE SKIP LOCKED) l;
+                SELECT coalesce(array_agg(t.id), '{}') INTO v_window FROM tasks t
+                 WHERE t.id = ANY(v_locked)
+                   AND t.deps_open = 0 AND t.status IN ('pending', 'retrying')
+                   AND (t.not_before IS NULL OR t.not_before <= p_now)
+                   AND t.plan_id IS NOT NULL
+                   AND (t.agent_type IS NOT NULL OR EXISTS (
+                        SELECT 1 FROM members m WHERE m.id = t.assignee_id
+                           AND m.kind = 'agent' AND m.assistant_id IS NOT NULL))
+                   AND NOT EXISTS (SELECT 1 FROM tasks r WHERE r.plan_id = t.plan_id
+                                      AND r.status = 'in_progress' AND r.can_parallel = false)
+                   AND (t.can_parallel = true OR NOT EXISTS (
+                        SELECT 1 FROM tasks q WHERE q.plan_id = t.plan_id
+                           AND q.status = 'in_progress'));
+            END IF;
+        END IF;
 
         -- `schedule::choose`: in id order, each admitted by what the claim
         -- took of its plan before it.

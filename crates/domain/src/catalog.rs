@@ -8,11 +8,12 @@ use crate::log::ChatEvent;
 use crate::operations::{ChannelEvent, ProcessEvent, RetentionEvent};
 use crate::planning::{AgentEvent, PlanEvent};
 use crate::registry::RegistryEvent;
+use crate::squads::SquadEvent;
 use crate::tracker::TrackerEvent;
 use crate::workspace::WorkspaceEvent;
 
 /// Each context's kinds.
-pub const FAMILIES: [&[KindSpec]; 9] = [
+pub const FAMILIES: [&[KindSpec]; 10] = [
     ChatEvent::SPECS,
     TrackerEvent::SPECS,
     WorkspaceEvent::SPECS,
@@ -22,6 +23,7 @@ pub const FAMILIES: [&[KindSpec]; 9] = [
     ProcessEvent::SPECS,
     ChannelEvent::SPECS,
     RetentionEvent::SPECS,
+    SquadEvent::SPECS,
 ];
 
 /// Every known kind, family by family.
@@ -48,6 +50,7 @@ mod tests {
     use crate::planning::{AgentEvent, PlanEvent};
     use crate::registry::RegistryEvent;
     use crate::shape::Shape;
+    use crate::squads::SquadEvent;
     use crate::tracker::TrackerEvent;
     use crate::workspace::WorkspaceEvent;
 
@@ -74,6 +77,7 @@ mod tests {
             decode_with::<ProcessEvent>(&kind),
             decode_with::<ChannelEvent>(&kind),
             decode_with::<RetentionEvent>(&kind),
+            decode_with::<SquadEvent>(&kind),
         ];
         let mut found = encoded.into_iter().flatten();
         let payload = found.next().expect("some family decodes its own kind");

@@ -16,13 +16,16 @@ use crate::registry::{
     MockAssistantRepo, MockRevisionRepo, MockSnapshotRepo, MockThreadRepo, MockToolLinkRepo,
     MockToolRepo,
 };
+use crate::squads::{
+    MockSealedRepo, MockSealer, MockSquadRepo, MockTemplateRepo, MockWorkflowRepo,
+};
 use crate::tracker::{
     MockLabelRepo, MockTaskLinkRepo, MockTaskRepo, Priority, Task, TaskRecord, TaskStatus,
 };
 use crate::workspace::{
     Handle, Member, MemberKind, MockProjectRepo, MockUserRepo, Project, ProjectKey,
 };
-use crate::{log, operations, planning, registry, tracker, workspace};
+use crate::{log, operations, planning, registry, squads, tracker, workspace};
 
 #[derive(Default)]
 pub(crate) struct Doubles {
@@ -39,6 +42,10 @@ pub(crate) struct Doubles {
     pub plans: MockPlanRepo,
     pub channels: MockChannelRepo,
     pub retention: MockRetentionRepo,
+    pub squads: MockSquadRepo,
+    pub workflows: MockWorkflowRepo,
+    pub templates: MockTemplateRepo,
+    pub sealer: MockSealer,
 }
 
 impl Doubles {
@@ -83,6 +90,14 @@ impl Doubles {
             operations: operations::Ports {
                 channels: Arc::new(self.channels),
                 retention: Arc::new(self.retention),
+                clock: clock.clone(),
+            },
+            squads: squads::Ports {
+                squads: Arc::new(self.squads),
+                workflows: Arc::new(self.workflows),
+                sealed: Arc::new(MockSealedRepo::new()),
+                templates: Arc::new(self.templates),
+                sealer: Arc::new(self.sealer),
                 clock,
             },
         }

@@ -18,6 +18,14 @@ pub enum Error {
     /// The input breaks a rule; `field` names the offending input.
     #[error("invalid {field}: {message}")]
     Validation { field: String, message: String },
+    /// Several inputs break rules at once; each problem names its field.
+    #[error("invalid input: {}", FieldProblem::list(.0))]
+    Invalid(Vec<FieldProblem>),
+    /// A sealed secret cannot be sealed or opened: no key is configured, the
+    /// key it names is missing or wrong, or the sealed bytes were altered. The
+    /// message names the key, never the secret.
+    #[error("{0}")]
+    Sealing(String),
     /// The request clashes with the current state (a duplicate, a dangling reference).
     #[error("conflict: {0}")]
     Conflict(String),
@@ -37,6 +45,30 @@ pub enum Error {
     /// An infrastructure failure; its source is logged, never shown to callers.
     #[error("internal error")]
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+/// One thing wrong with an input: the field (`definition.nodes[2].type`) and why.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+impl FieldProblem {
+    pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+
+    fn list(problems: &[Self]) -> String {
+        problems
+            .iter()
+            .map(|p| format!("{}: {}", p.field, p.message))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
 }
 
 /// The category of an [`Error`], stable for callers that map it to a protocol.
@@ -64,6 +96,12 @@ impl Error {
                 field: format!("{prefix}.{field}"),
                 message,
             },
+            Self::Invalid(problems) => Self::Invalid(
+                problems
+                    .into_iter()
+                    .map(|p| FieldProblem::new(format!("{prefix}.{}", p.field), p.message))
+                    .collect(),
+            ),
             other => other,
         }
     }
@@ -74,7 +112,8 @@ impl Error {
             Self::Unauthenticated => ErrorKind::Unauthenticated,
             Self::Forbidden(_) => ErrorKind::Forbidden,
             Self::NotFound { .. } => ErrorKind::NotFound,
-            Self::Validation { .. } => ErrorKind::Validation,
+            Self::Validation { .. } | Self::Invalid(_) => ErrorKind::Validation,
+            Self::Sealing(_) => ErrorKind::Unavailable,
             Self::Conflict(_) => ErrorKind::Conflict,
             Self::InvalidTransition { .. } => ErrorKind::InvalidTransition,
             Self::StaleVersion { .. } => ErrorKind::StaleVersion,
@@ -88,6 +127,20 @@ impl Error {
         Self::Validation {
             field: field.into(),
             message: message.into(),
+        }
+    }
+
+    /// Every problem of an input, in the order found; `Invalid` with one
+    /// problem is the same as [`Error::validation`].
+    #[must_use]
+    pub fn problems(&self) -> Vec<FieldProblem> {
+        match self {
+            Self::Validation { field, message } => vec![FieldProblem {
+                field: field.clone(),
+                message: message.clone(),
+            }],
+            Self::Invalid(problems) => problems.clone(),
+            _ => Vec::new(),
         }
     }
 

@@ -90,3 +90,15 @@ typed_id!(
     /// An inbound channel: a bridge (Telegram, say) that posts into a project's chat.
     ChannelId
 );
+typed_id!(
+    /// A squad: assistants assembled to run workflows.
+    SquadId
+);
+typed_id!(
+    /// A squad's workflow: a graph of steps, versioned.
+    WorkflowId
+);
+typed_id!(
+    /// A workflow template of the library.
+    TemplateId
+);

@@ -4,13 +4,14 @@
 
 use std::path::Path;
 
-const CONTEXTS: [&str; 6] = [
+const CONTEXTS: [&str; 7] = [
     "registry",
     "workspace",
     "tracker",
     "log",
     "planning",
     "operations",
+    "squads",
 ];
 const WIRING: [&str; 3] = ["crate::services", "crate::ports", "crate::catalog"];
 

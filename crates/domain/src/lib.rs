@@ -6,11 +6,12 @@
 //!
 //! It is a kernel shared by every context (ids, errors, the clock, text checks,
 //! vocabularies, shapes, the event envelope, the caller, paging, optimistic
-//! concurrency) and six bounded contexts,
+//! concurrency) and seven bounded contexts,
 //! each a folder with its types, its event kinds, its ports and its use cases. A
 //! context may use the ones before it, never the ones after:
 //!
-//! `registry` → `workspace` → `tracker` → `log` → `planning` → `operations`
+//! `registry` → `workspace` → `tracker` → `log` → `planning` → `operations` →
+//! `squads`
 //!
 //! Above them, [`catalog`] lists every event kind, [`Ports`] bundles every port for
 //! wiring and [`Services`] every use case.
@@ -20,6 +21,7 @@ pub mod catalog;
 pub mod clock;
 pub mod error;
 pub mod event;
+pub mod graph;
 pub mod id;
 pub mod log;
 pub mod operations;
@@ -31,6 +33,7 @@ pub mod registry;
 pub mod retry;
 mod services;
 pub mod shape;
+pub mod squads;
 mod text;
 pub mod tracker;
 pub mod vocabulary;

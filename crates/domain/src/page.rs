@@ -8,7 +8,7 @@
 
 use base64::Engine as _;
 
-use crate::id::{EventId, MemberId, PlanId, ProjectId, UserId};
+use crate::id::{EventId, MemberId, PlanId, ProjectId, SquadId, TemplateId, UserId, WorkflowId};
 use crate::{Error, Result};
 
 pub const DEFAULT_LIMIT: u32 = 50;
@@ -47,6 +47,9 @@ id_keys! {
     ProjectId => b'j',
     UserId => b'u',
     MemberId => b'm',
+    SquadId => b'q',
+    WorkflowId => b'w',
+    TemplateId => b'l',
 }
 
 /// A per-project number, such as a task's.

@@ -11,9 +11,10 @@ use crate::planning::{PlanRepo, WorkQueue};
 use crate::registry::{
     AssistantRepo, RevisionRepo, SnapshotRepo, ThreadRepo, ToolLinkRepo, ToolRepo,
 };
+use crate::squads::{SealedRepo, Sealer, SquadRepo, TemplateRepo, Unkeyed, WorkflowRepo};
 use crate::tracker::{LabelRepo, TaskLinkRepo, TaskRepo};
 use crate::workspace::{ProjectRepo, UserRepo};
-use crate::{log, operations, planning, registry, tracker, workspace};
+use crate::{log, operations, planning, registry, squads, tracker, workspace};
 
 /// Every port, by context.
 #[derive(Clone, Debug)]
@@ -24,11 +25,13 @@ pub struct Ports {
     pub registry: registry::Ports,
     pub planning: planning::Ports,
     pub operations: operations::Ports,
+    pub squads: squads::Ports,
 }
 
 impl Ports {
     /// Every repository from one store that implements them all (as the SeaORM
-    /// store does), beside the blob store and the clock.
+    /// store does), beside the blob store and the clock. Workflow definitions
+    /// can be neither sealed nor opened until [`Ports::with_sealer`] gives a key.
     pub fn from_store<S>(store: Arc<S>, blobs: Arc<dyn BlobStore>, clock: Arc<dyn Clock>) -> Self
     where
         S: UserRepo
@@ -48,6 +51,10 @@ impl Ports {
             + WorkQueue
             + ChannelRepo
             + RetentionRepo
+            + SquadRepo
+            + WorkflowRepo
+            + SealedRepo
+            + TemplateRepo
             + 'static,
     {
         Self {
@@ -84,9 +91,24 @@ impl Ports {
             },
             operations: operations::Ports {
                 channels: store.clone(),
-                retention: store,
+                retention: store.clone(),
+                clock: clock.clone(),
+            },
+            squads: squads::Ports {
+                squads: store.clone(),
+                workflows: store.clone(),
+                sealed: store.clone(),
+                templates: store,
+                sealer: Arc::new(Unkeyed),
                 clock,
             },
         }
+    }
+
+    /// The same ports, sealing workflow definitions with `sealer`.
+    #[must_use]
+    pub fn with_sealer(mut self, sealer: Arc<dyn Sealer>) -> Self {
+        self.squads.sealer = sealer;
+        self
     }
 }

@@ -6,6 +6,7 @@ use crate::operations::{Channels, Retention};
 use crate::planning::{ModelClient, Plans, Prices};
 use crate::ports::Ports;
 use crate::registry::Registry;
+use crate::squads::Squads;
 use crate::tracker::{Labels, Tasks};
 use crate::workspace::{Accounts, Projects};
 
@@ -42,6 +43,7 @@ pub struct Services {
     pub plans: Plans,
     pub channels: Channels,
     pub retention: Retention,
+    pub squads: Squads,
 }
 
 impl Services {
@@ -54,6 +56,7 @@ impl Services {
             registry,
             planning,
             operations,
+            squads,
         } = ports.clone();
         Self {
             accounts: Accounts::new(workspace.clone()),
@@ -76,6 +79,7 @@ impl Services {
                 limits.max_attachment_bytes,
             ),
             registry: Registry::new(registry, limits.cache_resolved),
+            squads: Squads::new(squads),
             plans: Plans::new(
                 planning,
                 workspace,

@@ -176,8 +176,7 @@ fn graph_order(tasks: &[PlannedTask]) -> Result<Vec<usize>> {
             ));
         }
     }
-    let mut dependents: Vec<Vec<usize>> = vec![Vec::new(); tasks.len()];
-    let mut waiting: Vec<usize> = vec![0; tasks.len()];
+    let mut edges = Vec::new();
     for (i, task) in tasks.iter().enumerate() {
         if task.depends_on.len() > PlanDraft::DEPENDS_ON_MAX {
             return Err(Error::validation(
@@ -185,7 +184,6 @@ fn graph_order(tasks: &[PlannedTask]) -> Result<Vec<usize>> {
                 format!("names at most {} tasks", PlanDraft::DEPENDS_ON_MAX),
             ));
         }
-        let mut seen = std::collections::HashSet::new();
         for dep in &task.depends_on {
             let Some(&d) = index.get(dep.as_str()) else {
                 return Err(Error::validation(
@@ -199,68 +197,22 @@ fn graph_order(tasks: &[PlannedTask]) -> Result<Vec<usize>> {
                     format!("task '{dep}' depends on itself"),
                 ));
             }
-            if seen.insert(d) {
-                dependents[d].push(i);
-                waiting[i] += 1;
-            }
+            edges.push((d, i));
         }
     }
-    // Kahn's algorithm; what it cannot order lies on or behind a cycle.
-    let mut ready: Vec<usize> = (0..tasks.len()).filter(|&i| waiting[i] == 0).collect();
-    ready.reverse();
-    let mut order = Vec::with_capacity(tasks.len());
-    while let Some(i) = ready.pop() {
-        order.push(i);
-        for &d in &dependents[i] {
-            waiting[d] -= 1;
-            if waiting[d] == 0 {
-                ready.push(d);
-            }
-        }
-    }
-    if order.len() < tasks.len() {
-        let cycle = find_cycle(tasks, &index, &waiting);
+    crate::graph::order(tasks.len(), &edges).map_err(|mut cycle| {
+        // The graph's edges run from a dependency to its dependent.
+        cycle.reverse();
         let names: Vec<&str> = cycle.iter().map(|&i| tasks[i].id.as_str()).collect();
-        return Err(Error::validation(
+        Error::validation(
             "tasks",
             format!(
                 "the dependencies form a cycle (each depends on the next): {} -> {}",
                 names.join(" -> "),
                 names[0]
             ),
-        ));
-    }
-    Ok(order)
-}
-
-/// One cycle among the tasks Kahn's algorithm left waiting: from any of them,
-/// follow a still-waiting dependency until a task repeats.
-fn find_cycle(
-    tasks: &[PlannedTask],
-    index: &HashMap<&str, usize>,
-    waiting: &[usize],
-) -> Vec<usize> {
-    let Some(start) = (0..tasks.len()).find(|&i| waiting[i] > 0) else {
-        return Vec::new();
-    };
-    let mut path = vec![start];
-    let mut at_step: HashMap<usize, usize> = HashMap::from([(start, 0)]);
-    let mut current = start;
-    loop {
-        let next = tasks[current]
-            .depends_on
-            .iter()
-            .map(|d| index[d.as_str()])
-            .find(|&d| waiting[d] > 0)
-            .unwrap_or(start);
-        if let Some(&step) = at_step.get(&next) {
-            // Each member depends on the next; the last on the first.
-            return path.split_off(step);
-        }
-        at_step.insert(next, path.len());
-        path.push(next);
-        current = next;
-    }
+        )
+    })
 }
 
 #[cfg(test)]

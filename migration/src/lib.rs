@@ -17,6 +17,7 @@ mod m20261201_000008_event_sequence;
 mod m20261201_000009_inbox;
 mod m20261201_000010_retention;
 mod m20261207_000011_step;
+mod m20261208_000012_squads;
 mod names;
 
 /// The ordered list of migrations.
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_inbox::Migration),
             Box::new(m20261201_000010_retention::Migration),
             Box::new(m20261207_000011_step::Migration),
+            Box::new(m20261208_000012_squads::Migration),
         ]
     }
 }

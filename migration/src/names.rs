@@ -239,3 +239,76 @@ pub(crate) enum Inbox {
     EventId,
     ReceivedAt,
 }
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Squads {
+    Table,
+    Id,
+    CreatorId,
+    Name,
+    Description,
+    Status,
+    PricePerExecution,
+    PublishedAt,
+    Revision,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum SquadMembers {
+    Table,
+    Id,
+    SquadId,
+    AgentId,
+    Role,
+    AddedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum Workflows {
+    Table,
+    Id,
+    SquadId,
+    Name,
+    Description,
+    DefinitionEncrypted,
+    DefinitionIv,
+    DefinitionKey,
+    DefinitionDigest,
+    Version,
+    Status,
+    Revision,
+    CreatedAt,
+    UpdatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum WorkflowVersions {
+    Table,
+    Id,
+    WorkflowId,
+    Version,
+    DefinitionEncrypted,
+    DefinitionIv,
+    KeyId,
+    Digest,
+    CreatedBy,
+    CreatedAt,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum WorkflowTemplates {
+    Table,
+    Id,
+    Name,
+    Description,
+    Category,
+    Definition,
+    IsBuiltin,
+    CreatorId,
+    UsageCount,
+    Revision,
+    CreatedAt,
+    UpdatedAt,
+}

@@ -41,7 +41,7 @@ impl App {
                 .await
                 .context("applying migrations")?;
         }
-        let ports = ports(&store, &config.blob_dir);
+        let ports = ports(&store, &config.blob_dir, config.workflow_keys.as_ref());
         let limits = Limits {
             max_attachment_bytes: config.max_attachment_bytes,
             cache_resolved: config.registry_cache,
@@ -52,6 +52,19 @@ impl App {
             .with_prices(&ports, crate::engine::prices(&config.engine));
         if let Some(model) = &model {
             services = services.with_model(model.clone());
+        }
+        if config.migrate {
+            let installed = services
+                .squads
+                .install_builtin_templates()
+                .await
+                .context("installing the built-in workflow templates")?;
+            tracing::debug!(?installed, "built-in workflow templates");
+        }
+        if config.workflow_keys.is_none() {
+            tracing::warn!(
+                "AGENTRY_WORKFLOW_KEYS is not set: workflows can be neither saved nor read"
+            );
         }
         let configured = match &config.admin_token {
             Some(secret) => {
@@ -195,12 +208,20 @@ fn source_chain(error: &dyn std::error::Error) -> String {
     text
 }
 
-pub(crate) fn ports(store: &Store, blob_dir: &std::path::Path) -> Ports {
-    Ports::from_store(
+pub(crate) fn ports(
+    store: &Store,
+    blob_dir: &std::path::Path,
+    keys: Option<&crate::WorkflowKeys>,
+) -> Ports {
+    let ports = Ports::from_store(
         Arc::new(store.clone()),
         Arc::new(LocalBlobStore::new(blob_dir)),
         Arc::new(SystemClock),
-    )
+    );
+    match keys {
+        Some(keys) => ports.with_sealer(Arc::new(keys.clone())),
+        None => ports,
+    }
 }
 
 /// Completes on SIGINT or SIGTERM. The handlers are installed when this is

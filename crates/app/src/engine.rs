@@ -123,7 +123,7 @@ pub async fn run_planner(config: PlannerRun) -> anyhow::Result<()> {
             );
         }
     }
-    let ports = crate::app::ports(&store, std::path::Path::new("agentry-blobs"));
+    let ports = crate::app::ports(&store, std::path::Path::new("agentry-blobs"), None);
     let parent = match std::env::var(crate::PARENT_PROCESS_ID) {
         Ok(id) => Some(EventId::from(
             uuid::Uuid::parse_str(&id).context("PARENT_PROCESS_ID is not an event id")?,

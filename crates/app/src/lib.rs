@@ -14,6 +14,7 @@ mod seed;
 mod serve;
 mod supervise;
 mod telemetry;
+mod workflow_keys;
 
 pub use app::{App, shutdown_signal};
 pub use config::{
@@ -25,3 +26,4 @@ pub use migrate::run as run_migrate;
 pub use serve::ConnectionLimits;
 pub use supervise::{PARENT_PROCESS_ID, PlannerSupervise, run_supervisor};
 pub use telemetry::init as init_tracing;
+pub use workflow_keys::WorkflowKeys;

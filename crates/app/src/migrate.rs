@@ -1,6 +1,9 @@
 //! The migrator's commands.
 
 use agentry_migration::{Migrator, MigratorTrait as _};
+use std::path::Path;
+
+use agentry_domain::{Limits, Services};
 use anyhow::Context as _;
 
 use crate::{MigrateCommand, MigrateConfig};
@@ -13,12 +16,19 @@ use crate::{MigrateCommand, MigrateConfig};
 pub async fn run(config: MigrateConfig) -> anyhow::Result<()> {
     let store = crate::app::connect(&config.database).await?;
     let db = store.connection();
-    match config.command {
+    match config.command.clone() {
         MigrateCommand::Up { steps } => {
             Migrator::up(db, steps)
                 .await
                 .context("applying migrations")?;
             print_status(&store).await?;
+            if Migrator::get_pending_migrations(db)
+                .await
+                .context("reading the migration state")?
+                .is_empty()
+            {
+                install_templates(&services(&store, &config)).await?;
+            }
         }
         MigrateCommand::Down { steps: Some(steps) } => {
             Migrator::down(db, Some(steps))
@@ -36,6 +46,24 @@ pub async fn run(config: MigrateConfig) -> anyhow::Result<()> {
         MigrateCommand::Fresh => {
             Migrator::fresh(db).await.context("recreating the schema")?;
             print_status(&store).await?;
+            install_templates(&services(&store, &config)).await?;
+        }
+        MigrateCommand::RotateWorkflowKey { batch } => {
+            let Some(keys) = &config.workflow_keys else {
+                anyhow::bail!(
+                    "set AGENTRY_WORKFLOW_KEYS to the new key first, then the old ones \
+                     (new_id:base64,old_id:base64)"
+                );
+            };
+            let key = agentry_domain::squads::Sealer::sealing_key(keys).unwrap_or_default();
+            let moved = services(&store, &config)
+                .squads
+                .rotate_key(batch)
+                .await
+                .context("sealing the workflow versions again")?;
+            println!(
+                "{moved} workflow versions sealed again under key '{key}'; every version is under it now"
+            );
         }
         MigrateCommand::Seed => crate::seed::run(&store).await?,
         MigrateCommand::ImportAssistants { file, dry_run } => {
@@ -46,6 +74,25 @@ pub async fn run(config: MigrateConfig) -> anyhow::Result<()> {
         }
     }
     store.close().await.context("closing the database")?;
+    Ok(())
+}
+
+fn services(store: &agentry_store::Store, config: &MigrateConfig) -> Services {
+    let ports = crate::app::ports(store, Path::new("."), config.workflow_keys.as_ref());
+    Services::new(&ports, Limits::default())
+}
+
+/// Installs the built-in workflow templates, or brings them up to date.
+async fn install_templates(services: &Services) -> anyhow::Result<()> {
+    let installed = services
+        .squads
+        .install_builtin_templates()
+        .await
+        .context("installing the built-in workflow templates")?;
+    println!(
+        "built-in workflow templates: {} installed, {} updated",
+        installed.created, installed.updated
+    );
     Ok(())
 }
 

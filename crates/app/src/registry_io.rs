@@ -11,7 +11,10 @@ use agentry_store::Store;
 use anyhow::{Context as _, bail};
 
 fn services(store: &Store) -> Services {
-    Services::new(&crate::app::ports(store, Path::new(".")), Limits::default())
+    Services::new(
+        &crate::app::ports(store, Path::new("."), None),
+        Limits::default(),
+    )
 }
 
 /// Writes the registry document to `file`, or stdout.

@@ -16,7 +16,7 @@ const DEMO_KEY: &str = "DEMO";
 /// # Errors
 /// When the schema is not migrated or a write fails.
 pub async fn run(store: &agentry_store::Store) -> anyhow::Result<()> {
-    let ports = crate::app::ports(store, std::path::Path::new("agentry-blobs"));
+    let ports = crate::app::ports(store, std::path::Path::new("agentry-blobs"), None);
     let services = Services::new(&ports, Limits::default());
     if let Some(secret) = services
         .accounts

@@ -64,7 +64,7 @@ pub async fn run_supervisor(args: PlannerSupervise) -> anyhow::Result<()> {
             .await
             .context("applying migrations")?;
     }
-    let ports = crate::app::ports(&store, std::path::Path::new("agentry-blobs"));
+    let ports = crate::app::ports(&store, std::path::Path::new("agentry-blobs"), None);
     let log = ProcessLog::new(&ports.log);
     let me = record_start(&log, "supervisor", None).await?;
     let binary = match &args.worker_binary {

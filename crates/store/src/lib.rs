@@ -25,6 +25,7 @@ mod plans;
 mod projects;
 mod registry;
 mod retention;
+mod squads;
 mod tasks;
 mod transact;
 mod users;

@@ -50,7 +50,7 @@ async fn bump(conn: &impl ConnectionTrait) -> Result<()> {
 }
 
 /// After a conditional write matched no row: the record is gone or was changed.
-fn stale(expected: i64, current: Option<i64>, entity: &'static str) -> Error {
+pub(crate) fn stale(expected: i64, current: Option<i64>, entity: &'static str) -> Error {
     match current {
         Some(actual) => Error::StaleVersion { expected, actual },
         None => Error::NotFound { entity },

@@ -46,12 +46,18 @@ pub struct AssistantUsage {
     /// Agent members (`@handle`s) that are this assistant.
     pub members: Vec<String>,
     pub threads: usize,
+    /// Squads it is a member of (their workflows' agent steps name only members).
+    pub squads: Vec<String>,
 }
 
 impl AssistantUsage {
     #[must_use]
     pub fn is_unused(&self) -> bool {
-        self.tools.is_empty() && self.links == 0 && self.members.is_empty() && self.threads == 0
+        self.tools.is_empty()
+            && self.links == 0
+            && self.members.is_empty()
+            && self.threads == 0
+            && self.squads.is_empty()
     }
 }
 

@@ -437,5 +437,11 @@ fn describe_usage(usage: &AssistantUsage) -> String {
     if usage.threads > 0 {
         parts.push(format!("{} user threads", usage.threads));
     }
+    if !usage.squads.is_empty() {
+        parts.push(format!(
+            "squads {} (and their workflows)",
+            usage.squads.join(", ")
+        ));
+    }
     parts.join("; ")
 }

@@ -14,7 +14,8 @@ use super::rows::{assistant_from, assistant_row};
 use super::stale;
 use crate::Store;
 use crate::entity::{
-    assistant_tool_link as links, assistants, members, tools, user_assistant_threads as threads,
+    assistant_tool_link as links, assistants, members, squad_members, squads, tools,
+    user_assistant_threads as threads,
 };
 use crate::error::db_error;
 
@@ -61,6 +62,20 @@ async fn usage_in(conn: &impl ConnectionTrait, id: AssistantId) -> Result<Assist
         .all(conn)
         .await
         .map_err(db_error)?;
+    let squads = squads::Entity::find()
+        .filter(
+            squads::Column::Id.in_subquery(
+                sea_orm::sea_query::Query::select()
+                    .column(squad_members::Column::SquadId)
+                    .from(squad_members::Entity)
+                    .and_where(squad_members::Column::AgentId.eq(id.0))
+                    .to_owned(),
+            ),
+        )
+        .order_by_asc(squads::Column::Name)
+        .all(conn)
+        .await
+        .map_err(db_error)?;
     let threads = threads::Entity::find()
         .filter(threads::Column::AssistantId.eq(id.0))
         .count(conn)
@@ -71,6 +86,10 @@ async fn usage_in(conn: &impl ConnectionTrait, id: AssistantId) -> Result<Assist
         links: usize::try_from(links).map_err(Error::internal)?,
         members: members.into_iter().map(|m| m.handle).collect(),
         threads: usize::try_from(threads).map_err(Error::internal)?,
+        squads: squads
+            .into_iter()
+            .map(|s| format!("'{}'", s.name))
+            .collect(),
     })
 }
 
@@ -157,7 +176,13 @@ impl AssistantRepo for Store {
                 .filter(assistants::Column::Revision.eq(revision))
                 .exec(txn)
                 .await
-                .map_err(db_error)?;
+                .map_err(|err| match err.sql_err() {
+                    // A squad took it as a member after the check above.
+                    Some(SqlErr::ForeignKeyConstraintViolation(_)) => {
+                        Error::Conflict("the assistant came into use meanwhile; look again".into())
+                    }
+                    _ => db_error(err),
+                })?;
             if deleted.rows_affected == 0 {
                 return Err(stale(revision, revision_of(txn, id).await?, "assistant"));
             }

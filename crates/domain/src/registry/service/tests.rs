@@ -49,6 +49,7 @@ async fn deleting_an_assistant_in_use_says_by_what_and_deletes_nothing() {
             links: 2,
             members: vec!["planner".into()],
             threads: 0,
+            squads: vec!["'Writers'".into()],
         })
     });
     doubles.assistants.expect_delete_assistant().never();
@@ -61,7 +62,13 @@ async fn deleting_an_assistant_in_use_says_by_what_and_deletes_nothing() {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
     let text = err.to_string();
-    for what in ["ask_planner", "2 tool links", "@planner", "deactivate"] {
+    for what in [
+        "ask_planner",
+        "2 tool links",
+        "@planner",
+        "squads 'Writers'",
+        "deactivate",
+    ] {
         assert!(text.contains(what), "{text}");
     }
 }

@@ -1,0 +1,175 @@
+//! The keys workflow definitions are sealed with: AES-256-GCM keys from
+//! `AGENTRY_WORKFLOW_KEYS` (`key_id:base64` pairs, comma-separated; the first
+//! one seals, every one opens), and the domain's sealer built on them.
+
+use std::str::FromStr;
+
+use aes_gcm::aead::{Aead as _, AeadCore as _, KeyInit as _, OsRng, Payload};
+use aes_gcm::{Aes256Gcm, Nonce};
+use agentry_domain::squads::{NO_KEY, Sealed, Sealer};
+use agentry_domain::{Error, Result};
+use base64::Engine as _;
+
+/// The configured keys, in order. `Debug` never prints them.
+#[derive(Clone)]
+pub struct WorkflowKeys {
+    keys: Vec<(String, Aes256Gcm)>,
+}
+
+impl std::fmt::Debug for WorkflowKeys {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let ids: Vec<&str> = self.keys.iter().map(|(id, _)| id.as_str()).collect();
+        write!(f, "WorkflowKeys({})", ids.join(", "))
+    }
+}
+
+impl FromStr for WorkflowKeys {
+    type Err = String;
+
+    /// `k2:<base64 of 32 bytes>,k1:<…>`. A malformed value is refused whole,
+    /// naming the key id but never the key.
+    fn from_str(raw: &str) -> std::result::Result<Self, Self::Err> {
+        let mut keys: Vec<(String, Aes256Gcm)> = Vec::new();
+        for pair in raw.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (id, secret) = pair
+                .split_once(':')
+                .ok_or("each key is key_id:base64 (e.g. k1:$(head -c32 /dev/urandom | base64))")?;
+            if id.is_empty()
+                || id.len() > 64
+                || !id
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+            {
+                return Err(format!(
+                    "key id '{id}' must be 1-64 letters, digits, '_' or '-'"
+                ));
+            }
+            if keys.iter().any(|(known, _)| known == id) {
+                return Err(format!("key id '{id}' is given twice"));
+            }
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(secret.trim())
+                .map_err(|_| format!("key '{id}' is not base64"))?;
+            if bytes.len() != 32 {
+                return Err(format!(
+                    "key '{id}' is {} bytes; AES-256 takes 32",
+                    bytes.len()
+                ));
+            }
+            let cipher = Aes256Gcm::new_from_slice(&bytes)
+                .map_err(|_| format!("key '{id}' is not an AES-256 key"))?;
+            keys.push((id.to_owned(), cipher));
+        }
+        if keys.is_empty() {
+            return Err("no key given".into());
+        }
+        Ok(Self { keys })
+    }
+}
+
+impl Sealer for WorkflowKeys {
+    fn seal(&self, plaintext: &[u8], bound_to: &[u8]) -> Result<Sealed> {
+        let Some((id, cipher)) = self.keys.first() else {
+            return Err(Error::Sealing(NO_KEY.into()));
+        };
+        let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
+        let ciphertext = cipher
+            .encrypt(
+                &nonce,
+                Payload {
+                    msg: plaintext,
+                    aad: bound_to,
+                },
+            )
+            .map_err(|_| Error::Sealing(format!("sealing under key '{id}' failed")))?;
+        Ok(Sealed {
+            key_id: id.clone(),
+            nonce: nonce.to_vec(),
+            ciphertext,
+        })
+    }
+
+    fn open(&self, sealed: &Sealed, bound_to: &[u8]) -> Result<Vec<u8>> {
+        let id = &sealed.key_id;
+        let Some((_, cipher)) = self.keys.iter().find(|(known, _)| known == id) else {
+            return Err(Error::Sealing(format!(
+                "the definition is sealed under key '{id}', which is not configured: add it \
+                 to AGENTRY_WORKFLOW_KEYS"
+            )));
+        };
+        let nonce: [u8; 12] = sealed.nonce.as_slice().try_into().map_err(|_| {
+            Error::Sealing(format!(
+                "the definition sealed under key '{id}' has a damaged nonce"
+            ))
+        })?;
+        cipher
+            .decrypt(
+                &Nonce::from(nonce),
+                Payload {
+                    msg: &sealed.ciphertext,
+                    aad: bound_to,
+                },
+            )
+            .map_err(|_| {
+                Error::Sealing(format!(
+                    "the definition sealed under key '{id}' does not open: the key is not the \
+                     one it was sealed with, or the stored bytes were altered or moved"
+                ))
+            })
+    }
+
+    fn sealing_key(&self) -> Option<String> {
+        self.keys.first().map(|(id, _)| id.clone())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use agentry_domain::squads::Sealer as _;
+
+    use super::WorkflowKeys;
+
+    const A: &str = "a:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+    const B: &str = "b:Hx4dHBsaGRgXFhUUExIREA8ODQwLCgkIBwYFBAMCAQA=";
+
+    #[test]
+    fn a_seal_opens_only_with_its_key_and_its_binding() {
+        let keys: WorkflowKeys = A.parse().unwrap();
+        let sealed = keys.seal(b"secret plan", b"wf:1").unwrap();
+        assert_eq!(sealed.key_id, "a");
+        assert!(!sealed.ciphertext.windows(6).any(|w| w == b"secret"));
+        assert_eq!(keys.open(&sealed, b"wf:1").unwrap(), b"secret plan");
+        let moved = keys.open(&sealed, b"wf:2").unwrap_err().to_string();
+        assert!(
+            moved.contains("'a'") && !moved.contains("secret"),
+            "{moved}"
+        );
+        let mut tampered = sealed.clone();
+        tampered.ciphertext[0] ^= 1;
+        assert!(keys.open(&tampered, b"wf:1").is_err());
+        let other: WorkflowKeys = B.parse().unwrap();
+        assert!(
+            other
+                .open(&sealed, b"wf:1")
+                .unwrap_err()
+                .to_string()
+                .contains("not configured")
+        );
+        let both: WorkflowKeys = format!("{B},{A}").parse().unwrap();
+        assert_eq!(both.open(&sealed, b"wf:1").unwrap(), b"secret plan");
+        assert_eq!(both.sealing_key().as_deref(), Some("b"));
+        assert_ne!(
+            keys.seal(b"x", b"y").unwrap().nonce,
+            keys.seal(b"x", b"y").unwrap().nonce
+        );
+    }
+
+    #[test]
+    fn bad_configurations_are_refused_without_echoing_the_key() {
+        for bad in ["", "a", "a:!!!", "a:AAAA", &format!("{A},{A}"), "a b:AAAA"] {
+            let err = bad.parse::<WorkflowKeys>().unwrap_err();
+            assert!(!err.contains("AAEC"), "{err}");
+        }
+        assert!(!format!("{:?}", A.parse::<WorkflowKeys>().unwrap()).contains("AAEC"));
+    }
+}

@@ -1,0 +1,304 @@
+//! Workflows and their sealed versions. A workflow's row carries its current
+//! version's sealed definition too; both change in one transaction.
+
+use agentry_domain::event::Event;
+use agentry_domain::id::{SquadId, TemplateId, WorkflowId};
+use agentry_domain::squads::{SquadStatus, Workflow, WorkflowRepo, WorkflowVersion};
+use agentry_domain::{Error, Result};
+use async_trait::async_trait;
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ColumnTrait as _, ConnectionTrait, EntityTrait as _, ExprTrait as _, PaginatorTrait as _,
+    QueryFilter as _, QueryOrder as _, QuerySelect as _, SqlErr,
+};
+
+use super::rows::{version_from, version_row, workflow_from, workflow_row};
+use crate::Store;
+use crate::entity::{squads, workflow_templates, workflow_versions, workflows};
+use crate::error::db_error;
+use crate::id_page::id_page;
+use crate::registry::stale;
+
+async fn revision_of(conn: &impl ConnectionTrait, id: WorkflowId) -> Result<Option<i64>> {
+    Ok(workflows::Entity::find_by_id(id.0)
+        .one(conn)
+        .await
+        .map_err(db_error)?
+        .map(|w| w.revision))
+}
+
+/// The version `number` of a workflow.
+async fn version_in(
+    conn: &impl ConnectionTrait,
+    id: WorkflowId,
+    number: i32,
+) -> Result<Option<WorkflowVersion>> {
+    Ok(workflow_versions::Entity::find()
+        .filter(workflow_versions::Column::WorkflowId.eq(id.0))
+        .filter(workflow_versions::Column::Version.eq(number))
+        .one(conn)
+        .await
+        .map_err(db_error)?
+        .map(version_from))
+}
+
+fn immutable(err: sea_orm::DbErr) -> Error {
+    match err.sql_err() {
+        Some(SqlErr::UniqueConstraintViolation(_)) => {
+            Error::Conflict("that version of the workflow was saved already".into())
+        }
+        _ => db_error(err),
+    }
+}
+
+#[async_trait]
+impl WorkflowRepo for Store {
+    async fn create_workflow(
+        &self,
+        workflow: &Workflow,
+        first: &WorkflowVersion,
+        template: Option<TemplateId>,
+        events: &[Event],
+    ) -> Result<()> {
+        self.transact(events, async |txn| {
+            // Locked on PostgreSQL, so that two creations cannot both see room.
+            let squad = squads::Entity::find_by_id(workflow.squad_id.0);
+            let squad = if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
+                squad.lock_exclusive()
+            } else {
+                squad
+            };
+            if squad.one(txn).await.map_err(db_error)?.is_none() {
+                return Err(Error::NotFound { entity: "squad" });
+            }
+            let count = workflows::Entity::find()
+                .filter(workflows::Column::SquadId.eq(workflow.squad_id.0))
+                .count(txn)
+                .await
+                .map_err(db_error)?;
+            if count >= Workflow::PER_SQUAD_MAX as u64 {
+                return Err(Error::Conflict(format!(
+                    "a squad holds at most {} workflows",
+                    Workflow::PER_SQUAD_MAX
+                )));
+            }
+            if let Some(template) = template {
+                // One statement: concurrent uses each count.
+                let used = workflow_templates::Entity::update_many()
+                    .col_expr(
+                        workflow_templates::Column::UsageCount,
+                        Expr::col(workflow_templates::Column::UsageCount).add(1),
+                    )
+                    .filter(workflow_templates::Column::Id.eq(template.0))
+                    .exec(txn)
+                    .await
+                    .map_err(db_error)?;
+                if used.rows_affected == 0 {
+                    return Err(Error::NotFound {
+                        entity: "workflow template",
+                    });
+                }
+            }
+            workflows::Entity::insert(workflow_row(workflow, first))
+                .exec_without_returning(txn)
+                .await
+                .map_err(db_error)?;
+            workflow_versions::Entity::insert(version_row(first))
+                .exec_without_returning(txn)
+                .await
+                .map_err(immutable)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_workflow(&self, id: WorkflowId) -> Result<Option<Workflow>> {
+        workflows::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await
+            .map_err(db_error)?
+            .map(workflow_from)
+            .transpose()
+    }
+
+    async fn current(&self, id: WorkflowId) -> Result<Option<(Workflow, WorkflowVersion)>> {
+        let Some(workflow) = self.get_workflow(id).await? else {
+            return Ok(None);
+        };
+        let version = version_in(&self.read, id, workflow.version)
+            .await?
+            .ok_or_else(|| Error::internal(format!("workflow {id} has no current version")))?;
+        Ok(Some((workflow, version)))
+    }
+
+    async fn list_workflows(
+        &self,
+        squad: SquadId,
+        status: Option<SquadStatus>,
+        after: Option<WorkflowId>,
+        limit: u32,
+    ) -> Result<Vec<Workflow>> {
+        let mut query = workflows::Entity::find().filter(workflows::Column::SquadId.eq(squad.0));
+        if let Some(status) = status {
+            query = query.filter(workflows::Column::Status.eq(status.as_str()));
+        }
+        id_page(query, workflows::Column::Id, after.map(|a| a.0), limit)
+            .all(&self.read)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(workflow_from)
+            .collect()
+    }
+
+    async fn squad_definitions(&self, squad: SquadId) -> Result<Vec<(Workflow, WorkflowVersion)>> {
+        let rows = workflows::Entity::find()
+            .filter(workflows::Column::SquadId.eq(squad.0))
+            .order_by_asc(workflows::Column::Id)
+            .all(&self.read)
+            .await
+            .map_err(db_error)?;
+        let mut found = Vec::with_capacity(rows.len());
+        for row in rows {
+            let workflow = workflow_from(row)?;
+            if let Some(version) = version_in(&self.read, workflow.id(), workflow.version).await? {
+                found.push((workflow, version));
+            }
+        }
+        Ok(found)
+    }
+
+    async fn update_workflow(&self, workflow: &Workflow, events: &[Event]) -> Result<()> {
+        self.transact(events, async |txn| {
+            let d = &workflow.record.draft;
+            let expected = workflow.record.replaces();
+            let updated = workflows::Entity::update_many()
+                .col_expr(workflows::Column::Name, Expr::value(d.name.clone()))
+                .col_expr(
+                    workflows::Column::Description,
+                    Expr::value(d.description.clone()),
+                )
+                .col_expr(workflows::Column::Status, Expr::value(d.status.as_str()))
+                .col_expr(
+                    workflows::Column::Revision,
+                    Expr::value(workflow.record.revision),
+                )
+                .col_expr(
+                    workflows::Column::UpdatedAt,
+                    Expr::value(workflow.record.updated_at),
+                )
+                .filter(workflows::Column::Id.eq(workflow.id().0))
+                .filter(workflows::Column::Revision.eq(expected))
+                .exec(txn)
+                .await
+                .map_err(db_error)?;
+            if updated.rows_affected == 0 {
+                return Err(stale(
+                    expected,
+                    revision_of(txn, workflow.id()).await?,
+                    "workflow",
+                ));
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn save_version(
+        &self,
+        workflow: &Workflow,
+        version: &WorkflowVersion,
+        events: &[Event],
+    ) -> Result<()> {
+        self.transact(events, async |txn| {
+            let expected = workflow.record.replaces();
+            let sealed = &version.sealed;
+            let updated = workflows::Entity::update_many()
+                .col_expr(workflows::Column::Version, Expr::value(workflow.version))
+                .col_expr(
+                    workflows::Column::DefinitionEncrypted,
+                    Expr::value(sealed.ciphertext.clone()),
+                )
+                .col_expr(
+                    workflows::Column::DefinitionIv,
+                    Expr::value(sealed.nonce.clone()),
+                )
+                .col_expr(
+                    workflows::Column::DefinitionKey,
+                    Expr::value(sealed.key_id.clone()),
+                )
+                .col_expr(
+                    workflows::Column::DefinitionDigest,
+                    Expr::value(version.digest.clone()),
+                )
+                .col_expr(
+                    workflows::Column::Revision,
+                    Expr::value(workflow.record.revision),
+                )
+                .col_expr(
+                    workflows::Column::UpdatedAt,
+                    Expr::value(workflow.record.updated_at),
+                )
+                .filter(workflows::Column::Id.eq(workflow.id().0))
+                .filter(workflows::Column::Revision.eq(expected))
+                .exec(txn)
+                .await
+                .map_err(db_error)?;
+            if updated.rows_affected == 0 {
+                return Err(stale(
+                    expected,
+                    revision_of(txn, workflow.id()).await?,
+                    "workflow",
+                ));
+            }
+            workflow_versions::Entity::insert(version_row(version))
+                .exec_without_returning(txn)
+                .await
+                .map_err(immutable)?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn get_version(&self, id: WorkflowId, version: i32) -> Result<Option<WorkflowVersion>> {
+        version_in(&self.read, id, version).await
+    }
+
+    async fn list_versions(
+        &self,
+        id: WorkflowId,
+        before: Option<i32>,
+        limit: u32,
+    ) -> Result<Vec<WorkflowVersion>> {
+        let mut query = workflow_versions::Entity::find()
+            .filter(workflow_versions::Column::WorkflowId.eq(id.0));
+        if let Some(before) = before {
+            query = query.filter(workflow_versions::Column::Version.lt(before));
+        }
+        Ok(query
+            .order_by_desc(workflow_versions::Column::Version)
+            .limit(u64::from(limit))
+            .all(&self.read)
+            .await
+            .map_err(db_error)?
+            .into_iter()
+            .map(version_from)
+            .collect())
+    }
+
+    async fn delete_workflow(&self, id: WorkflowId, revision: i64, events: &[Event]) -> Result<()> {
+        self.transact(events, async |txn| {
+            let deleted = workflows::Entity::delete_many()
+                .filter(workflows::Column::Id.eq(id.0))
+                .filter(workflows::Column::Revision.eq(revision))
+                .exec(txn)
+                .await
+                .map_err(db_error)?;
+            if deleted.rows_affected == 0 {
+                return Err(stale(revision, revision_of(txn, id).await?, "workflow"));
+            }
+            Ok(())
+        })
+        .await
+    }
+}

@@ -19,5 +19,6 @@ mod plans;
 mod registry;
 mod retention;
 mod schedule;
+mod squads;
 mod tasks;
 mod workspace;

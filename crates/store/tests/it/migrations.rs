@@ -62,6 +62,7 @@ async fn migrations_go_down_to_nothing_and_up_again(store: Store) {
     reply.parent_id = Some(root.id);
     reply.task_id = Some(task.id());
     store.append(&[root, reply]).await.unwrap();
+    crate::squads::fill(&store).await;
 
     let before = (tables(&store).await, functions(&store).await);
     assert!(before.0.contains(&"events".to_owned()), "{before:?}");

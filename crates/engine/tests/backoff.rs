@@ -150,7 +150,7 @@ impl ModelClient for Unreachable {
 }
 
 fn ports(queue: Arc<OneTask>, clock: Arc<dyn Clock>) -> Ports {
-    use agentry_domain::{log, operations, planning, registry, tracker, workspace};
+    use agentry_domain::{log, operations, planning, registry, squads, tracker, workspace};
     let mut revisions = MockRevisionRepo::new();
     revisions.expect_known_revision().return_const(1_i64);
     let mut assistants = MockAssistantRepo::new();
@@ -192,6 +192,14 @@ fn ports(queue: Arc<OneTask>, clock: Arc<dyn Clock>) -> Ports {
         operations: operations::Ports {
             channels: Arc::new(operations::MockChannelRepo::new()),
             retention: Arc::new(operations::MockRetentionRepo::new()),
+            clock: clock.clone(),
+        },
+        squads: squads::Ports {
+            squads: Arc::new(squads::MockSquadRepo::new()),
+            workflows: Arc::new(squads::MockWorkflowRepo::new()),
+            sealed: Arc::new(squads::MockSealedRepo::new()),
+            templates: Arc::new(squads::MockTemplateRepo::new()),
+            sealer: Arc::new(squads::Unkeyed),
             clock,
         },
     }

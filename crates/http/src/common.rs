@@ -7,6 +7,7 @@ pub mod auth;
 pub mod body_limit;
 pub mod deadline;
 pub mod json_body;
+pub mod json_schema;
 pub mod metrics;
 pub mod nullable;
 pub mod paging;

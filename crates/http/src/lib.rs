@@ -11,6 +11,7 @@ mod log;
 mod operations;
 mod planning;
 mod registry;
+mod squads;
 mod tracker;
 mod workspace;
 
@@ -41,6 +42,8 @@ enum Tag {
     Plans,
     /// Inbound channels: an outside chat (Telegram) bridged into a project's chat.
     Channels,
+    /// Squads of assistants, their versioned workflows and the template library.
+    Squads,
 }
 
 type Apis = (
@@ -57,6 +60,11 @@ type Apis = (
     planning::PlansApi,
     operations::ChannelsApi,
     operations::RetentionApi,
+    (
+        squads::SquadsApi,
+        squads::WorkflowsApi,
+        squads::TemplatesApi,
+    ),
     live::TicketsApi,
 );
 
@@ -139,6 +147,17 @@ fn service(
         operations::RetentionApi {
             services: services(),
         },
+        (
+            squads::SquadsApi {
+                services: services(),
+            },
+            squads::WorkflowsApi {
+                services: services(),
+            },
+            squads::TemplatesApi {
+                services: services(),
+            },
+        ),
         live::TicketsApi { tickets },
     );
     OpenApiService::new(apis, "Agentry", env!("CARGO_PKG_VERSION"))

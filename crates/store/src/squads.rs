@@ -20,6 +20,6 @@ fn price_value(backend: DbBackend, price: Price) -> SimpleExpr {
     if backend == DbBackend::Postgres {
         text.cast_as(Alias::new("numeric"))
     } else {
-        text.into()
+        text
     }
 }

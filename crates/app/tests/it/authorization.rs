@@ -118,6 +118,33 @@ const MATRIX: &[(&str, [u16; 3])] = &[
     ("prune_events",           [409, 403, 404]),
     // live feeds: anyone signed in may ask for a ticket
     ("create_stream_ticket",   [201, 201, 201]),
+    // squads: anyone signed in makes one; the member's squad is theirs (and
+    // an admin's); unpublished, it does not exist for anyone else
+    ("list_squads",            [200, 200, 200]),
+    ("create_squad",           [201, 201, 201]),
+    ("get_squad",              [200, 200, 404]),
+    ("replace_squad",          [200, 200, 404]),
+    ("update_squad",           [200, 200, 404]),
+    ("delete_squad",           [204, 204, 404]),
+    ("publish_squad",          [200, 200, 404]),
+    ("list_squad_members",     [200, 200, 404]),
+    ("add_squad_member",       [201, 201, 404]),
+    ("remove_squad_member",    [204, 204, 404]),
+    ("list_workflows",         [200, 200, 404]),
+    ("create_workflow",        [201, 201, 404]),
+    ("get_workflow",           [200, 200, 404]),
+    ("update_workflow",        [200, 200, 404]),
+    ("delete_workflow",        [204, 204, 404]),
+    ("get_workflow_definition", [200, 200, 404]),
+    ("save_workflow_definition", [200, 200, 404]),
+    ("list_workflow_versions", [200, 200, 404]),
+    ("get_workflow_version",   [200, 200, 404]),
+    // templates: everyone reads; the member's own are theirs (and an admin's)
+    ("list_workflow_templates", [200, 200, 200]),
+    ("create_workflow_template", [201, 201, 201]),
+    ("get_workflow_template",  [200, 200, 200]),
+    ("replace_workflow_template", [200, 200, 403]),
+    ("delete_workflow_template", [204, 204, 403]),
 ];
 
 /// The call an operation makes on a fixture: method, path, body.
@@ -303,6 +330,90 @@ fn call(op: &str, f: &Fixture, tokens: &Tokens) -> (Method, String, Option<Value
             Method::POST,
             "/plans/generate".to_owned(),
             Some(json!({"project_id": p, "goal": "Plan it"})),
+        ),
+        "list_squads" => (Method::GET, "/squads".to_owned(), None),
+        "create_squad" => (
+            Method::POST,
+            "/squads".to_owned(),
+            Some(json!({"name": "New"})),
+        ),
+        "get_squad" => (Method::GET, format!("/squads/{}", f.squad), None),
+        "replace_squad" => (
+            Method::PUT,
+            format!("/squads/{}", f.squad),
+            Some(json!({"name": "Renamed", "status": "active", "price_per_execution": "0.5"})),
+        ),
+        "update_squad" => (
+            Method::PATCH,
+            format!("/squads/{}", f.squad),
+            Some(json!({"description": "new"})),
+        ),
+        "delete_squad" => (Method::DELETE, format!("/squads/{}", f.squad), None),
+        "publish_squad" => (Method::POST, format!("/squads/{}/publish", f.squad), None),
+        "list_squad_members" => (Method::GET, format!("/squads/{}/members", f.squad), None),
+        "add_squad_member" => (
+            Method::POST,
+            format!("/squads/{}/members", f.squad),
+            Some(json!({"assistant_id": f.outside_assistant})),
+        ),
+        "remove_squad_member" => (
+            Method::DELETE,
+            format!("/squads/{}/members/{}", f.squad, f.spare_member),
+            None,
+        ),
+        "list_workflows" => (Method::GET, format!("/squads/{}/workflows", f.squad), None),
+        "create_workflow" => (
+            Method::POST,
+            format!("/squads/{}/workflows", f.squad),
+            Some(json!({"name": "Another", "definition": fixture::definition()})),
+        ),
+        "get_workflow" => (Method::GET, format!("/workflows/{}", f.workflow), None),
+        "update_workflow" => (
+            Method::PATCH,
+            format!("/workflows/{}", f.workflow),
+            Some(json!({"status": "active"})),
+        ),
+        "delete_workflow" => (Method::DELETE, format!("/workflows/{}", f.workflow), None),
+        "get_workflow_definition" => (
+            Method::GET,
+            format!("/workflows/{}/definition", f.workflow),
+            None,
+        ),
+        "save_workflow_definition" => (
+            Method::PUT,
+            format!("/workflows/{}/definition", f.workflow),
+            Some(json!({"definition": fixture::definition()})),
+        ),
+        "list_workflow_versions" => (
+            Method::GET,
+            format!("/workflows/{}/versions", f.workflow),
+            None,
+        ),
+        "get_workflow_version" => (
+            Method::GET,
+            format!("/workflows/{}/versions/1", f.workflow),
+            None,
+        ),
+        "list_workflow_templates" => (Method::GET, "/workflow-templates".to_owned(), None),
+        "create_workflow_template" => (
+            Method::POST,
+            "/workflow-templates".to_owned(),
+            Some(json!({"name": "Another", "definition": fixture::definition()})),
+        ),
+        "get_workflow_template" => (
+            Method::GET,
+            format!("/workflow-templates/{}", f.template),
+            None,
+        ),
+        "replace_workflow_template" => (
+            Method::PUT,
+            format!("/workflow-templates/{}", f.template),
+            Some(json!({"name": "Renamed", "definition": fixture::definition()})),
+        ),
+        "delete_workflow_template" => (
+            Method::DELETE,
+            format!("/workflow-templates/{}", f.template),
+            None,
         ),
         other => panic!("no call for {other}: add it here and to MATRIX"),
     };

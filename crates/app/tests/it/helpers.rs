@@ -14,7 +14,8 @@ pub struct TestApp {
     pub admin: String,
     pub app: App,
     pub database_url: String,
-    _db: TestDatabase,
+    /// `None` for a sibling: the database is another app's.
+    _db: Option<TestDatabase>,
     _blobs: tempfile::TempDir,
 }
 
@@ -42,6 +43,7 @@ impl TestApp {
         let mut config = ApiConfig::for_database(&self.database_url);
         config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
         config.blob_dir = blobs.path().to_owned();
+        config.workflow_keys = Some(WORKFLOW_KEYS.parse().unwrap());
         configure(&mut config);
         let app = App::build(config).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -70,20 +72,40 @@ pub struct Reply {
 
 pub const ADMIN_TOKEN: &str = "agt_test-admin-token-0123456789";
 
+/// The key tests seal workflow definitions with (32 bytes, base64).
+pub const WORKFLOW_KEYS: &str = "test-a:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
+
 pub async fn spawn_app(db: TestDatabase) -> TestApp {
     spawn_app_with(db, |_| {}).await
 }
 
 /// As [`spawn_app`], with the configuration adjusted by `adjust`.
 pub async fn spawn_app_with(db: TestDatabase, adjust: impl FnOnce(&mut ApiConfig)) -> TestApp {
+    let url = db.url().to_owned();
+    build_app(&url, Some(db), adjust).await
+}
+
+impl TestApp {
+    /// Another app on this one's database, configured by `adjust`.
+    pub async fn sibling(&self, adjust: impl FnOnce(&mut ApiConfig)) -> Self {
+        build_app(&self.database_url, None, adjust).await
+    }
+}
+
+async fn build_app(
+    url: &str,
+    db: Option<TestDatabase>,
+    adjust: impl FnOnce(&mut ApiConfig),
+) -> TestApp {
     if std::env::var("AGENTRY_TEST_LOG").is_ok() {
         agentry_app::init_tracing(agentry_app::LogFormat::Human, "warn");
     }
     let blobs = tempfile::tempdir().unwrap();
-    let mut config = ApiConfig::for_database(db.url());
+    let mut config = ApiConfig::for_database(url);
     config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
     config.blob_dir = blobs.path().to_owned();
     config.max_attachment_bytes = 1024;
+    config.workflow_keys = Some(WORKFLOW_KEYS.parse().unwrap());
     adjust(&mut config);
     let app = App::build(config).await.expect("the app builds");
     let endpoint = app.routes().map_to_response().boxed();
@@ -91,7 +113,7 @@ pub async fn spawn_app_with(db: TestDatabase, adjust: impl FnOnce(&mut ApiConfig
         client: TestClient::new(endpoint),
         admin: ADMIN_TOKEN.into(),
         app,
-        database_url: db.url().to_owned(),
+        database_url: url.to_owned(),
         _db: db,
         _blobs: blobs,
     }

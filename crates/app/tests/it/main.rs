@@ -27,6 +27,7 @@ mod registry_import;
 mod retention;
 mod run_actors;
 mod runs;
+mod squads;
 mod startup;
 mod tasks;
 mod text_limits;

@@ -23,10 +23,24 @@ pub struct Problem {
     pub status: u16,
     /// What happened in this occurrence.
     pub detail: String,
-    /// The input at fault, for validation problems.
+    /// The input at fault, for validation problems (the first, when there are
+    /// several).
     #[oai(skip_serializing_if_is_none)]
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Every problem of the input, when one check found several (a workflow
+    /// definition's): each names its field.
+    #[oai(skip_serializing_if_is_none)]
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Box<Vec<FieldProblem>>>,
+}
+
+/// One thing wrong with an input.
+#[derive(Clone, Debug, Object, serde::Serialize)]
+pub struct FieldProblem {
+    /// Where, as a path: `definition.nodes[2].type`.
+    pub field: String,
+    pub message: String,
 }
 
 impl Problem {
@@ -38,6 +52,7 @@ impl Problem {
             status: status.as_u16(),
             detail: detail.into(),
             field: None,
+            problems: None,
         }
     }
 }
@@ -149,8 +164,18 @@ impl From<Error> for ApiError {
                     "validation",
                     detail.clone(),
                 );
-                if let Error::Validation { field, .. } = &error {
-                    body.field = Some(field.clone());
+                let problems = error.problems();
+                body.field = problems.first().map(|p| p.field.clone());
+                if let Error::Invalid(_) = &error {
+                    body.problems = Some(Box::new(
+                        problems
+                            .into_iter()
+                            .map(|p| FieldProblem {
+                                field: p.field,
+                                message: p.message,
+                            })
+                            .collect(),
+                    ));
                 }
                 Self::Unprocessable(Json(body))
             }

@@ -356,7 +356,7 @@ async fn concurrent_uses_of_a_template_each_count(store: Store) {
 async fn resealing_replaces_only_what_is_still_as_read(store: Store) {
     let (_, workflow, first) = squad_with_workflow(&store).await;
     let pending = store.sealed_elsewhere("k2", 10).await.unwrap();
-    assert_eq!(pending, [first.clone()]);
+    assert_eq!(pending, std::slice::from_ref(&first));
     let mut under_k2 = sealed(9);
     under_k2.key_id = "k2".into();
     // A stale read (another nonce) moves nothing.
@@ -450,7 +450,10 @@ async fn templates_are_revisioned(store: Store) {
         limit: 10,
         ..TemplateQuery::default()
     };
-    assert_eq!(store.list_templates(&query).await.unwrap(), [next.clone()]);
+    assert_eq!(
+        store.list_templates(&query).await.unwrap(),
+        std::slice::from_ref(&next)
+    );
     store
         .delete_template(next.id(), next.record.revision, &[])
         .await

@@ -36,7 +36,20 @@ pub(super) struct Fixture {
     pub pending_task: String,
     pub skipped_task: String,
     pub channel: String,
+    /// A squad of the member's (active, unpublished) with a workflow, its
+    /// members (a `writer` the workflow names, a `spare` it does not) and an
+    /// assistant that is no member; a template of the member's.
+    pub squad: String,
+    pub workflow: String,
+    pub spare_member: String,
+    pub outside_assistant: String,
+    pub template: String,
     pub n: usize,
+}
+
+/// A definition with one step, by the `writer`.
+pub(super) fn definition() -> Value {
+    json!({"nodes": [{"id": "write", "type": "agent", "role": "writer", "instructions": "Write."}], "edges": []})
 }
 
 async fn created(app: &TestApp, token: &str, path: &str, body: Value) -> Value {
@@ -162,7 +175,63 @@ pub(super) async fn fixture(app: &TestApp, tokens: &Tokens, n: usize) -> Fixture
         json!({"project_id": project, "name": "telegram"}),
     )
     .await;
+    let helper = |name: String| async move {
+        let a = created(
+            app,
+            &app.admin,
+            "/api/v1/assistants",
+            json!({"name": name, "model": "m", "assistant_type": "llm"}),
+        )
+        .await;
+        id(&a)
+    };
+    let (spare_member, outside_assistant) = (
+        helper(format!("Spare {n}")).await,
+        helper(format!("Outside {n}")).await,
+    );
+    let squad = created(
+        app,
+        ada,
+        "/api/v1/squads",
+        json!({"name": format!("Squad {n}"), "status": "active"}),
+    )
+    .await;
+    let squad = id(&squad);
+    let members = format!("/api/v1/squads/{squad}/members");
+    created(
+        app,
+        ada,
+        &members,
+        json!({"assistant_id": assistant, "role": "writer"}),
+    )
+    .await;
+    created(
+        app,
+        ada,
+        &members,
+        json!({"assistant_id": spare_member, "role": "spare"}),
+    )
+    .await;
+    let workflow = created(
+        app,
+        ada,
+        &format!("/api/v1/squads/{squad}/workflows"),
+        json!({"name": "Essay", "definition": definition()}),
+    )
+    .await;
+    let template = created(
+        app,
+        ada,
+        "/api/v1/workflow-templates",
+        json!({"name": format!("Mine {n}"), "definition": definition()}),
+    )
+    .await;
     Fixture {
+        squad,
+        workflow: id(&workflow["workflow"]),
+        spare_member,
+        outside_assistant,
+        template: id(&template),
         channel: id(&channel),
         project,
         task,

@@ -127,12 +127,14 @@ impl MigrationTrait for Migration {
                     .col(uuid(Workflows::SquadId))
                     .col(string_len(Workflows::Name, 255))
                     .col(text(Workflows::Description))
-                    // The current version's sealed definition, so that reading it
-                    // is one row.
+                    // The current version (sealed definition, key, digest, who saved
+                    // it and when), so that reading it is one row.
                     .col(blob(Workflows::DefinitionEncrypted))
                     .col(blob(Workflows::DefinitionIv))
                     .col(string_len(Workflows::DefinitionKey, 64))
                     .col(string_len(Workflows::DefinitionDigest, 80))
+                    .col(uuid(Workflows::DefinitionSavedBy))
+                    .col(timestamp_with_time_zone(Workflows::DefinitionSavedAt))
                     .col(integer(Workflows::Version).default(1))
                     .col(status(Workflows::Status))
                     .col(big_integer(Workflows::Revision))

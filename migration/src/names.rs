@@ -276,6 +276,8 @@ pub(crate) enum Workflows {
     DefinitionIv,
     DefinitionKey,
     DefinitionDigest,
+    DefinitionSavedBy,
+    DefinitionSavedAt,
     Version,
     Status,
     Revision,

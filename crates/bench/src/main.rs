@@ -13,6 +13,7 @@ mod live;
 mod prune;
 mod registry;
 mod report;
+mod squads;
 mod subscriber;
 mod target;
 
@@ -61,6 +62,9 @@ struct Args {
     /// Only appends beside retention's pruning.
     #[arg(long, conflicts_with_all = ["engine_only", "live_only"])]
     prune_only: bool,
+    /// Only workflows: definition reads among 10,000 and 100-node saves.
+    #[arg(long, conflicts_with_all = ["engine_only", "live_only", "prune_only"])]
+    squads_only: bool,
     /// Old events in the backlog the pruning measurement prunes from.
     #[arg(long, default_value_t = 600_000)]
     prune_backlog: u64,
@@ -96,6 +100,19 @@ async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
             pruning: Some(pruning(backend, args).await?),
             feeds: Vec::new(),
             registry: None,
+            squads: None,
+            engine: Vec::new(),
+            live: Vec::new(),
+        });
+    }
+    if args.squads_only {
+        return Ok(Run {
+            name,
+            appends: None,
+            pruning: None,
+            feeds: Vec::new(),
+            registry: None,
+            squads: Some(workflows(backend, args).await?),
             engine: Vec::new(),
             live: Vec::new(),
         });
@@ -117,6 +134,7 @@ async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
             pruning: None,
             feeds: Vec::new(),
             registry: None,
+            squads: None,
             engine,
             live,
         });
@@ -145,15 +163,28 @@ async fn run(backend: Backend, args: &Args) -> anyhow::Result<Run> {
     let registry = registry::measure(&configured, window, args.clients).await?;
     println!("{registry}");
     configured.stop().await?;
+    let squads = workflows(backend, args).await?;
     Ok(Run {
         name,
         appends: Some(appends),
         pruning: Some(pruning),
         feeds,
         registry: Some(registry),
+        squads: Some(squads),
         engine,
         live,
     })
+}
+
+/// Workflow reads and saves, on a fresh database.
+async fn workflows(backend: Backend, args: &Args) -> anyhow::Result<squads::SquadFigures> {
+    let target = target(backend, args).await?;
+    // The server is stopped whatever happened: a runtime cannot be dropped here.
+    let figure = squads::measure(&target, args.samples).await;
+    target.stop().await?;
+    let figure = figure?;
+    println!("{figure}");
+    Ok(figure)
 }
 
 /// Appends beside retention's pruning, on a fresh database.
@@ -232,6 +263,7 @@ pub struct Run {
     pub pruning: Option<prune::Pruning>,
     pub feeds: Vec<feed::FeedFigure>,
     pub registry: Option<registry::RegistryFigures>,
+    pub squads: Option<squads::SquadFigures>,
     pub engine: Vec<engine::EngineFigure>,
     pub live: Vec<live::LiveFigure>,
 }
@@ -262,7 +294,7 @@ async fn main() -> anyhow::Result<()> {
     for backend in backends {
         report.add(run(backend, &args).await?);
     }
-    if !args.engine_only && !args.prune_only {
+    if !args.engine_only && !args.prune_only && !args.squads_only {
         let binary = engine::sibling("agentry-api")?;
         for transport in [subscriber::Transport::WebSocket, subscriber::Transport::Sse] {
             let figure = idle::measure(&binary, transport).await?;

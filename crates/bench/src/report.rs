@@ -166,6 +166,30 @@ impl Report {
                 millis(r.propagation_max)
             );
         }
+        out.push_str("\n### Workflows: current definition read (opened), 100-node save\n\n");
+        out.push_str(
+            "| Database | Workflows | Read p50 ms | Read p99 ms | Save p50 ms | Save p99 ms | \
+             Durable commit ms | Read p99 ÷ commit | Save p99 ÷ commit |\n\
+             |---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        );
+        for (db, w) in self
+            .runs
+            .iter()
+            .filter_map(|run| Some((run.name, run.squads.as_ref()?)))
+        {
+            let floor = millis(w.floor);
+            let _ = writeln!(
+                out,
+                "| {db} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {floor:.2} | {:.2} | {:.2} |",
+                w.workflows,
+                millis(w.read_p50),
+                millis(w.read_p99),
+                millis(w.save_p50),
+                millis(w.save_p99),
+                millis(w.read_p99) / floor,
+                millis(w.save_p99) / floor
+            );
+        }
         out.push_str("\n### Engine: plans of no-op scripted agents, submit → last task done\n\n");
         out.push_str(
             "| Database | Engine | Workload | Tasks | Seconds | Tasks/s | ms/task | Events/task | Floor ms | ms/task ÷ floor | Statement ms |\n\

@@ -12,6 +12,21 @@ use crate::api::Api;
 
 const ADMIN_TOKEN: &str = "agt_bench-admin-token-0123456789";
 
+/// A workflow key of 32 random bytes, the same for every server of this run (a
+/// replica opens what the first one sealed).
+fn workflow_key() -> &'static str {
+    use base64::Engine as _;
+    static KEY: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    KEY.get_or_init(|| {
+        let mut bytes = [0_u8; 32];
+        getrandom::fill(&mut bytes).unwrap_or_else(|e| panic!("no randomness: {e}"));
+        format!(
+            "bench:{}",
+            base64::engine::general_purpose::STANDARD.encode(bytes)
+        )
+    })
+}
+
 /// The API on a fresh database, plus a direct connection for raw writes.
 #[derive(Debug)]
 pub struct Target {
@@ -67,6 +82,7 @@ impl Target {
         config.registry_cache = registry_cache;
         config.admin_token = Some(Secret(ADMIN_TOKEN.into()));
         config.blob_dir = blobs.path().to_owned();
+        config.workflow_keys = Some(workflow_key().parse().map_err(anyhow::Error::msg)?);
         let runtime = config.runtime()?;
         let (app, listener) = runtime
             .spawn(async move {

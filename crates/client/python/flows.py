@@ -37,6 +37,15 @@ from agentry_client.api.registry import (
     resolve_assistant,
     update_assistant,
 )
+from agentry_client.api.squads import (
+    add_squad_member,
+    create_squad,
+    create_workflow,
+    get_workflow_version,
+    list_workflow_templates,
+    list_workflow_versions,
+    save_workflow_definition,
+)
 from agentry_client.api.tasks import (
     create_task,
     create_task_link,
@@ -46,6 +55,18 @@ from agentry_client.api.tasks import (
     update_task,
 )
 from agentry_client.models import (
+    DefinitionIn,
+    SquadIn,
+    SquadMemberIn,
+    SquadMemberOut,
+    SquadOut,
+    SquadStatus,
+    TemplatePageOut,
+    WorkflowDefinition,
+    WorkflowIn,
+    WorkflowVersionOut,
+    WorkflowVersionPageOut,
+    WorkflowWithDefinitionOut,
     CreatePlanIn,
     PlanOut,
     PlanPageOut,
@@ -343,6 +364,54 @@ def channels(base, ada, project):
     assert listed.status_code == 200 and [c.offset for c in listed.parsed] == [8]
 
 
+def squads(base, admin, ada):
+    writer, reviewer = (
+        ok(
+            create_assistant.sync_detailed(
+                client=admin, body=AssistantIn(name=name, model="gpt-4o", assistant_type=AssistantKind.LLM)
+            ),
+            AssistantOut,
+            201,
+        )
+        for name in ("Writer", "Reviewer")
+    )
+    squad = ok(
+        create_squad.sync_detailed(
+            client=ada, body=SquadIn(name="Editorial", status=SquadStatus.ACTIVE, price_per_execution="0.25")
+        ),
+        SquadOut,
+        201,
+    )
+    assert squad.price_per_execution == "0.250000"
+    for member, role in ((writer, "writer"), (reviewer, "reviewer")):
+        ok(
+            add_squad_member.sync_detailed(squad.id, client=ada, body=SquadMemberIn(assistant_id=member.id, role=role)),
+            SquadMemberOut,
+            201,
+        )
+    templates = ok(list_workflow_templates.sync_detailed(client=ada, category="review", is_builtin=True), TemplatePageOut)
+    review = templates.templates[0]
+    made = create_workflow.sync_detailed(squad.id, client=ada, body=WorkflowIn(name="Essay", template_id=review.id))
+    etag = made.headers["etag"]
+    made = ok(made, WorkflowWithDefinitionOut, 201)
+    assert made.current.definition.to_dict() == review.definition.to_dict()
+    second = made.current.definition.to_dict()
+    second["nodes"][0]["instructions"] = "A shorter draft of {{input.brief}}"
+    body = DefinitionIn(definition=WorkflowDefinition.from_dict(second))
+    saved = ok(
+        save_workflow_definition.sync_detailed(made.workflow.id, client=ada, if_match=etag, body=body),
+        WorkflowWithDefinitionOut,
+    )
+    assert saved.current.version == 2
+    refused(save_workflow_definition.sync_detailed(made.workflow.id, client=ada, if_match=etag, body=body), 412)
+    first = ok(get_workflow_version.sync_detailed(made.workflow.id, 1, client=ada), WorkflowVersionOut)
+    assert first.definition.to_dict() == review.definition.to_dict()
+    again = ok(get_workflow_version.sync_detailed(made.workflow.id, 2, client=ada), WorkflowVersionOut)
+    assert again.definition.to_dict() == second
+    versions = ok(list_workflow_versions.sync_detailed(made.workflow.id, client=ada), WorkflowVersionPageOut)
+    assert [v.version for v in versions.versions] == [2, 1]
+
+
 def main(base, token):
     admin = client(base, token)
     ada, project = tracker_and_chat(base, admin)
@@ -350,6 +419,7 @@ def main(base, token):
     accounts_and_attachments(base, admin, ada, project)
     plans(base, ada, project)
     channels(base, ada, project)
+    squads(base, admin, ada)
     print("python client flows: ok")
 
 

@@ -15,4 +15,5 @@ mod channels;
 mod feeds;
 mod plans;
 mod registry;
+mod squads;
 mod tracker;

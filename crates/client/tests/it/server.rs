@@ -9,6 +9,7 @@ use futures::TryStreamExt as _;
 use tokio::sync::oneshot;
 
 pub const ADMIN: &str = "agt_client-flows-admin-0123456789";
+const WORKFLOW_KEYS: &str = "flows:AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=";
 
 /// The API serving on a free port for as long as the test runs.
 pub struct Server {
@@ -59,6 +60,7 @@ pub async fn with_server<F: Future<Output = ()>>(db: TestDatabase, test: impl Fn
     config.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     config.admin_token = Some(Secret(ADMIN.into()));
     config.blob_dir = blobs.path().to_owned();
+    config.workflow_keys = Some(WORKFLOW_KEYS.parse().unwrap());
     let app = App::build(config).await.unwrap();
     let listener = app.bind().await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());

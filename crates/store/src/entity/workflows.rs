@@ -14,6 +14,8 @@ pub struct Model {
     pub definition_iv: Vec<u8>,
     pub definition_key: String,
     pub definition_digest: String,
+    pub definition_saved_by: Uuid,
+    pub definition_saved_at: DateTimeUtc,
     pub version: i32,
     pub status: String,
     pub revision: i64,

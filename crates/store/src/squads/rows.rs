@@ -62,12 +62,31 @@ pub(super) fn workflow_row(w: &Workflow, current: &WorkflowVersion) -> workflows
         definition_iv: Set(current.sealed.nonce.clone()),
         definition_key: Set(current.sealed.key_id.clone()),
         definition_digest: Set(current.digest.clone()),
+        definition_saved_by: Set(current.created_by.0),
+        definition_saved_at: Set(current.created_at),
         version: Set(w.version),
         status: Set(w.record.draft.status.as_str().to_owned()),
         revision: Set(w.record.revision),
         created_at: Set(w.record.created_at),
         updated_at: Set(w.record.updated_at),
     }
+}
+
+/// A workflow and its current version, both from the workflow's row.
+pub(super) fn current_from(row: workflows::Model) -> Result<(Workflow, WorkflowVersion)> {
+    let version = WorkflowVersion {
+        workflow_id: WorkflowId(row.id),
+        version: row.version,
+        sealed: Sealed {
+            key_id: row.definition_key.clone(),
+            nonce: row.definition_iv.clone(),
+            ciphertext: row.definition_encrypted.clone(),
+        },
+        digest: row.definition_digest.clone(),
+        created_by: UserId(row.definition_saved_by),
+        created_at: row.definition_saved_at,
+    };
+    Ok((workflow_from(row)?, version))
 }
 
 pub(super) fn workflow_from(row: workflows::Model) -> Result<Workflow> {

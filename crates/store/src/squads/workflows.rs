@@ -12,7 +12,7 @@ use sea_orm::{
     QueryFilter as _, QueryOrder as _, QuerySelect as _, SqlErr,
 };
 
-use super::rows::{version_from, version_row, workflow_from, workflow_row};
+use super::rows::{current_from, version_from, version_row, workflow_from, workflow_row};
 use crate::Store;
 use crate::entity::{squads, workflow_templates, workflow_versions, workflows};
 use crate::error::db_error;
@@ -122,13 +122,12 @@ impl WorkflowRepo for Store {
     }
 
     async fn current(&self, id: WorkflowId) -> Result<Option<(Workflow, WorkflowVersion)>> {
-        let Some(workflow) = self.get_workflow(id).await? else {
-            return Ok(None);
-        };
-        let version = version_in(&self.read, id, workflow.version)
-            .await?
-            .ok_or_else(|| Error::internal(format!("workflow {id} has no current version")))?;
-        Ok(Some((workflow, version)))
+        workflows::Entity::find_by_id(id.0)
+            .one(&self.read)
+            .await
+            .map_err(db_error)?
+            .map(current_from)
+            .transpose()
     }
 
     async fn list_workflows(
@@ -158,14 +157,7 @@ impl WorkflowRepo for Store {
             .all(&self.read)
             .await
             .map_err(db_error)?;
-        let mut found = Vec::with_capacity(rows.len());
-        for row in rows {
-            let workflow = workflow_from(row)?;
-            if let Some(version) = version_in(&self.read, workflow.id(), workflow.version).await? {
-                found.push((workflow, version));
-            }
-        }
-        Ok(found)
+        rows.into_iter().map(current_from).collect()
     }
 
     async fn update_workflow(&self, workflow: &Workflow, events: &[Event]) -> Result<()> {
@@ -230,6 +222,14 @@ impl WorkflowRepo for Store {
                 .col_expr(
                     workflows::Column::DefinitionDigest,
                     Expr::value(version.digest.clone()),
+                )
+                .col_expr(
+                    workflows::Column::DefinitionSavedBy,
+                    Expr::value(version.created_by.0),
+                )
+                .col_expr(
+                    workflows::Column::DefinitionSavedAt,
+                    Expr::value(version.created_at),
                 )
                 .col_expr(
                     workflows::Column::Revision,

@@ -82,7 +82,7 @@ fn bounds(raw: &Value) -> Result<(), Vec<Problem>> {
             ),
         )]);
     }
-    if serde_json::to_vec(raw).map_or(true, |b| b.len() > Definition::BYTES_MAX) {
+    if serialized_len(raw) > Definition::BYTES_MAX {
         return Err(vec![Problem::new(
             FIELD,
             format!("must be at most {} bytes", Definition::BYTES_MAX),
@@ -93,6 +93,25 @@ fn bounds(raw: &Value) -> Result<(), Vec<Problem>> {
         Ok(())
     } else {
         Err(problems)
+    }
+}
+
+/// The length of `value` as JSON, counted without keeping the bytes.
+fn serialized_len(value: &Value) -> usize {
+    struct Count(usize);
+    impl std::io::Write for Count {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            self.0 += buf.len();
+            Ok(buf.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let mut count = Count(0);
+    match serde_json::to_writer(&mut count, value) {
+        Ok(()) => count.0,
+        Err(_) => usize::MAX,
     }
 }
 

@@ -272,3 +272,16 @@ fn limits_hold_at_the_limit_and_fail_one_past_it() {
         )]
     );
 }
+
+#[test]
+fn the_example_of_the_api_guide_is_a_valid_definition() {
+    let guide = include_str!("../../../../../docs/api.md");
+    let start = guide.find("A complete example").unwrap();
+    let block = &guide[start..];
+    let json = &block[block.find("```json\n").unwrap() + 8..];
+    let json = &json[..json.find("```").unwrap()];
+    let raw: Value = serde_json::from_str(json).unwrap();
+    let (members, _) = members();
+    let checked = Definition::check(&raw, &members).unwrap();
+    assert_eq!(checked.nodes.len(), 9);
+}

@@ -102,8 +102,7 @@ impl Squads {
     /// `NotFound`.
     pub async fn workflow(&self, who: &Principal, id: WorkflowId) -> Result<Workflow> {
         let workflow = self.ports.workflows.get_workflow(id).await?;
-        let workflow = self.visible(who, workflow, |w| w).await?;
-        Ok(workflow)
+        Ok(self.visible(who, workflow, |w| w).await?.0)
     }
 
     /// The workflow with its current definition, opened.
@@ -116,7 +115,7 @@ impl Squads {
         id: WorkflowId,
     ) -> Result<WorkflowView> {
         let found = self.ports.workflows.current(id).await?;
-        let (workflow, version) = self.visible(who, found, |(w, _)| w).await?;
+        let ((workflow, version), _) = self.visible(who, found, |(w, _)| w).await?;
         Ok(WorkflowView {
             current: self.open(version)?,
             workflow,
@@ -355,14 +354,14 @@ impl Squads {
         Ok(names)
     }
 
-    /// The workflow or other value `found` holds, if its squad is visible to
-    /// `who`: to anyone but the owner, only an active workflow of it is.
+    /// The workflow or other value `found` holds, with its squad, if that is
+    /// visible to `who`: to anyone but the owner, only an active workflow of it is.
     async fn visible<T>(
         &self,
         who: &Principal,
         found: Option<T>,
         workflow: impl Fn(&T) -> &Workflow,
-    ) -> Result<T> {
+    ) -> Result<(T, Squad)> {
         let missing = || Error::NotFound { entity: "workflow" };
         let found = found.ok_or_else(missing)?;
         let w = workflow(&found);
@@ -370,12 +369,12 @@ impl Squads {
         if squad.require_owner(who).is_err() && w.record.draft.status != SquadStatus::Active {
             return Err(missing());
         }
-        Ok(found)
+        Ok((found, squad))
     }
 
     async fn owned_workflow(&self, who: &Principal, id: WorkflowId) -> Result<(Workflow, Squad)> {
-        let workflow = self.workflow(who, id).await?;
-        let squad = self.squad(who, workflow.squad_id).await?;
+        let workflow = self.ports.workflows.get_workflow(id).await?;
+        let (workflow, squad) = self.visible(who, workflow, |w| w).await?;
         squad.require_owner(who)?;
         Ok((workflow, squad))
     }

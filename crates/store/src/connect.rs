@@ -50,6 +50,9 @@ pub struct Store {
     pub(crate) commits: crate::live::Commits,
     pub(crate) deltas: crate::deltas::Deltas,
     backend: Backend,
+    /// Held by every clone: background tasks that only need to know whether
+    /// the store is still in use watch it.
+    alive: Arc<()>,
 }
 
 impl Store {
@@ -77,7 +80,9 @@ impl Store {
         }
         let write = connect_sqlite(url, options, 1).await?;
         let read = connect_sqlite(url, options, options.max_connections).await?;
-        Ok(Self::new(read, write, Backend::Sqlite))
+        let store = Self::new(read, write, Backend::Sqlite);
+        crate::checkpoint::spawn(store.read.clone(), Arc::downgrade(&store.alive));
+        Ok(store)
     }
 
     fn new(read: DatabaseConnection, write: DatabaseConnection, backend: Backend) -> Self {
@@ -92,6 +97,7 @@ impl Store {
             read,
             write,
             backend,
+            alive: Arc::default(),
         }
     }
 
@@ -158,6 +164,10 @@ async fn connect_sqlite(url: &str, options: &Options, max: u32) -> Result<Databa
             // rows lie far apart (a task's, in a big log) stays as fast as one whose
             // rows are adjacent.
             .pragma("mmap_size", MMAP_BYTES.to_string())
+            .pragma(
+                crate::checkpoint::NO_AUTOCHECKPOINT.0,
+                crate::checkpoint::NO_AUTOCHECKPOINT.1,
+            )
             .create_if_missing(true)
     });
     Database::connect(opts)

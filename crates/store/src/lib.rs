@@ -10,6 +10,7 @@ mod attachments;
 mod blob;
 mod cache;
 mod channels;
+mod checkpoint;
 mod connect;
 mod deltas;
 mod entity;

@@ -38,16 +38,26 @@ impl SquadDraft {
 
 impl Draft for SquadDraft {
     fn check(self) -> Result<Self> {
+        let (name, description) = named(&self.name, &self.description)?;
         Ok(Self {
-            name: crate::text::required("name", &self.name, Self::NAME_MAX)?,
-            description: crate::text::bounded(
-                "description",
-                self.description.trim(),
-                Self::DESCRIPTION_MAX,
-            )?,
+            name,
+            description,
             ..self
         })
     }
+}
+
+/// A squad's, a workflow's or a template's name (required, at most 255
+/// characters) and description (at most 10,000), trimmed.
+pub(super) fn named(name: &str, description: &str) -> Result<(String, String)> {
+    Ok((
+        crate::text::required("name", name, SquadDraft::NAME_MAX)?,
+        crate::text::bounded(
+            "description",
+            description.trim(),
+            SquadDraft::DESCRIPTION_MAX,
+        )?,
+    ))
 }
 
 /// A squad: its settable fields, revisioned, with who made it and when it was

@@ -22,21 +22,16 @@ pub struct TemplateDraft {
 }
 
 impl TemplateDraft {
-    pub const NAME_MAX: usize = 255;
-    pub const DESCRIPTION_MAX: usize = 10_000;
     pub const CATEGORY_MAX: usize = 100;
 }
 
 impl Draft for TemplateDraft {
     fn check(self) -> Result<Self> {
         let definition = Definition::check_template(&self.definition)?;
+        let (name, description) = super::squad::named(&self.name, &self.description)?;
         Ok(Self {
-            name: crate::text::required("name", &self.name, Self::NAME_MAX)?,
-            description: crate::text::bounded(
-                "description",
-                self.description.trim(),
-                Self::DESCRIPTION_MAX,
-            )?,
+            name,
+            description,
             category: crate::text::bounded("category", self.category.trim(), Self::CATEGORY_MAX)?,
             definition: serde_json::to_value(definition).map_err(Error::internal)?,
         })

@@ -17,20 +17,12 @@ pub struct WorkflowDraft {
     pub status: SquadStatus,
 }
 
-impl WorkflowDraft {
-    pub const NAME_MAX: usize = 255;
-    pub const DESCRIPTION_MAX: usize = 10_000;
-}
-
 impl Draft for WorkflowDraft {
     fn check(self) -> Result<Self> {
+        let (name, description) = super::squad::named(&self.name, &self.description)?;
         Ok(Self {
-            name: crate::text::required("name", &self.name, Self::NAME_MAX)?,
-            description: crate::text::bounded(
-                "description",
-                self.description.trim(),
-                Self::DESCRIPTION_MAX,
-            )?,
+            name,
+            description,
             ..self
         })
     }

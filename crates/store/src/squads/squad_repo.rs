@@ -11,21 +11,12 @@ use sea_orm::{
     QueryFilter as _, QueryOrder as _, QuerySelect as _, SqlErr,
 };
 
-use super::price_value;
 use super::rows::{member_from, member_row, squad_from};
+use super::{delete_at, lock_squad, missed, price_value};
 use crate::Store;
 use crate::entity::{assistants, squad_members, squads};
 use crate::error::db_error;
 use crate::id_page::id_page;
-use crate::registry::stale;
-
-async fn revision_of(conn: &impl ConnectionTrait, id: SquadId) -> Result<Option<i64>> {
-    Ok(squads::Entity::find_by_id(id.0)
-        .one(conn)
-        .await
-        .map_err(db_error)?
-        .map(|s| s.revision))
-}
 
 #[async_trait]
 impl SquadRepo for Store {
@@ -129,11 +120,7 @@ impl SquadRepo for Store {
                 .await
                 .map_err(db_error)?;
             if updated.rows_affected == 0 {
-                return Err(stale(
-                    expected,
-                    revision_of(txn, squad.id()).await?,
-                    "squad",
-                ));
+                return Err(missed::<squads::Entity>(txn, squad.id().0, expected).await);
             }
             Ok(())
         })
@@ -142,33 +129,14 @@ impl SquadRepo for Store {
 
     async fn delete_squad(&self, id: SquadId, revision: i64, events: &[Event]) -> Result<()> {
         self.transact(events, async |txn| {
-            let deleted = squads::Entity::delete_many()
-                .filter(squads::Column::Id.eq(id.0))
-                .filter(squads::Column::Revision.eq(revision))
-                .exec(txn)
-                .await
-                .map_err(db_error)?;
-            if deleted.rows_affected == 0 {
-                return Err(stale(revision, revision_of(txn, id).await?, "squad"));
-            }
-            Ok(())
+            delete_at::<squads::Entity>(txn, id.0, revision).await
         })
         .await
     }
 
     async fn add_member(&self, member: &SquadMember, events: &[Event]) -> Result<()> {
         self.transact(events, async |txn| {
-            // The squad row, locked on PostgreSQL so that two additions cannot
-            // both see room for one more.
-            let squad = squads::Entity::find_by_id(member.squad_id.0);
-            let squad = if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-                squad.lock_exclusive()
-            } else {
-                squad
-            };
-            if squad.one(txn).await.map_err(db_error)?.is_none() {
-                return Err(Error::NotFound { entity: "squad" });
-            }
+            lock_squad(txn, member.squad_id.0).await?;
             let assistant = assistants::Entity::find_by_id(member.assistant_id.0);
             let assistant = if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
                 assistant.lock_shared()

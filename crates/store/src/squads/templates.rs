@@ -6,22 +6,14 @@ use agentry_domain::id::TemplateId;
 use agentry_domain::squads::{Template, TemplateQuery, TemplateRepo};
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait as _, ConnectionTrait, EntityTrait as _, QueryFilter as _};
+use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
 
 use super::rows::{template_from, template_row};
+use super::{delete_at, missed};
 use crate::Store;
 use crate::entity::workflow_templates as templates;
 use crate::error::db_error;
 use crate::id_page::id_page;
-use crate::registry::stale;
-
-async fn revision_of(conn: &impl ConnectionTrait, id: TemplateId) -> Result<Option<i64>> {
-    Ok(templates::Entity::find_by_id(id.0)
-        .one(conn)
-        .await
-        .map_err(db_error)?
-        .map(|t| t.revision))
-}
 
 #[async_trait]
 impl TemplateRepo for Store {
@@ -96,11 +88,7 @@ impl TemplateRepo for Store {
                 .await
                 .map_err(db_error)?;
             if updated.rows_affected == 0 {
-                return Err(stale(
-                    expected,
-                    revision_of(txn, template.id()).await?,
-                    "workflow template",
-                ));
+                return Err(missed::<templates::Entity>(txn, template.id().0, expected).await);
             }
             Ok(())
         })
@@ -109,20 +97,7 @@ impl TemplateRepo for Store {
 
     async fn delete_template(&self, id: TemplateId, revision: i64, events: &[Event]) -> Result<()> {
         self.transact(events, async |txn| {
-            let deleted = templates::Entity::delete_many()
-                .filter(templates::Column::Id.eq(id.0))
-                .filter(templates::Column::Revision.eq(revision))
-                .exec(txn)
-                .await
-                .map_err(db_error)?;
-            if deleted.rows_affected == 0 {
-                return Err(stale(
-                    revision,
-                    revision_of(txn, id).await?,
-                    "workflow template",
-                ));
-            }
-            Ok(())
+            delete_at::<templates::Entity>(txn, id.0, revision).await
         })
         .await
     }

@@ -13,19 +13,11 @@ use sea_orm::{
 };
 
 use super::rows::{current_from, version_from, version_row, workflow_from, workflow_row};
+use super::{delete_at, lock_squad, missed};
 use crate::Store;
-use crate::entity::{squads, workflow_templates, workflow_versions, workflows};
+use crate::entity::{workflow_templates, workflow_versions, workflows};
 use crate::error::db_error;
 use crate::id_page::id_page;
-use crate::registry::stale;
-
-async fn revision_of(conn: &impl ConnectionTrait, id: WorkflowId) -> Result<Option<i64>> {
-    Ok(workflows::Entity::find_by_id(id.0)
-        .one(conn)
-        .await
-        .map_err(db_error)?
-        .map(|w| w.revision))
-}
 
 /// The version `number` of a workflow.
 async fn version_in(
@@ -61,16 +53,7 @@ impl WorkflowRepo for Store {
         events: &[Event],
     ) -> Result<()> {
         self.transact(events, async |txn| {
-            // Locked on PostgreSQL, so that two creations cannot both see room.
-            let squad = squads::Entity::find_by_id(workflow.squad_id.0);
-            let squad = if txn.get_database_backend() == sea_orm::DbBackend::Postgres {
-                squad.lock_exclusive()
-            } else {
-                squad
-            };
-            if squad.one(txn).await.map_err(db_error)?.is_none() {
-                return Err(Error::NotFound { entity: "squad" });
-            }
+            lock_squad(txn, workflow.squad_id.0).await?;
             let count = workflows::Entity::find()
                 .filter(workflows::Column::SquadId.eq(workflow.squad_id.0))
                 .count(txn)
@@ -185,11 +168,7 @@ impl WorkflowRepo for Store {
                 .await
                 .map_err(db_error)?;
             if updated.rows_affected == 0 {
-                return Err(stale(
-                    expected,
-                    revision_of(txn, workflow.id()).await?,
-                    "workflow",
-                ));
+                return Err(missed::<workflows::Entity>(txn, workflow.id().0, expected).await);
             }
             Ok(())
         })
@@ -245,11 +224,7 @@ impl WorkflowRepo for Store {
                 .await
                 .map_err(db_error)?;
             if updated.rows_affected == 0 {
-                return Err(stale(
-                    expected,
-                    revision_of(txn, workflow.id()).await?,
-                    "workflow",
-                ));
+                return Err(missed::<workflows::Entity>(txn, workflow.id().0, expected).await);
             }
             workflow_versions::Entity::insert(version_row(version))
                 .exec_without_returning(txn)
@@ -288,16 +263,7 @@ impl WorkflowRepo for Store {
 
     async fn delete_workflow(&self, id: WorkflowId, revision: i64, events: &[Event]) -> Result<()> {
         self.transact(events, async |txn| {
-            let deleted = workflows::Entity::delete_many()
-                .filter(workflows::Column::Id.eq(id.0))
-                .filter(workflows::Column::Revision.eq(revision))
-                .exec(txn)
-                .await
-                .map_err(db_error)?;
-            if deleted.rows_affected == 0 {
-                return Err(stale(revision, revision_of(txn, id).await?, "workflow"));
-            }
-            Ok(())
+            delete_at::<workflows::Entity>(txn, id.0, revision).await
         })
         .await
     }

@@ -11,6 +11,7 @@ mod helpers;
 mod blobs;
 mod caching;
 mod channels;
+mod checkpoint;
 mod events;
 mod feed_plans;
 mod live;

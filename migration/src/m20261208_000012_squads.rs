@@ -205,6 +205,8 @@ impl MigrationTrait for Migration {
                     .col(boolean(WorkflowTemplates::IsBuiltin).default(false))
                     .col(uuid_null(WorkflowTemplates::CreatorId))
                     .col(big_integer(WorkflowTemplates::UsageCount).default(0))
+                    // A built-in's shipped definition, digested: see `Template::shipped`.
+                    .col(string_len_null(WorkflowTemplates::ShippedDigest, 80))
                     .col(big_integer(WorkflowTemplates::Revision))
                     .col(timestamp_with_time_zone(WorkflowTemplates::CreatedAt))
                     .col(timestamp_with_time_zone(WorkflowTemplates::UpdatedAt))

@@ -310,6 +310,7 @@ pub(crate) enum WorkflowTemplates {
     IsBuiltin,
     CreatorId,
     UsageCount,
+    ShippedDigest,
     Revision,
     CreatedAt,
     UpdatedAt,

@@ -41,7 +41,8 @@ impl App {
                 .await
                 .context("applying migrations")?;
         }
-        let ports = ports(&store, &config.blob_dir, config.workflow_keys.as_ref());
+        let keys = crate::workflow_keys::configured(config.workflow_keys.as_ref())?;
+        let ports = ports(&store, &config.blob_dir, keys.as_ref());
         let limits = Limits {
             max_attachment_bytes: config.max_attachment_bytes,
             cache_resolved: config.registry_cache,
@@ -61,7 +62,7 @@ impl App {
                 .context("installing the built-in workflow templates")?;
             tracing::debug!(?installed, "built-in workflow templates");
         }
-        if config.workflow_keys.is_none() {
+        if keys.is_none() {
             tracing::warn!(
                 "AGENTRY_WORKFLOW_KEYS is not set: workflows can be neither saved nor read"
             );

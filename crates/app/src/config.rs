@@ -207,7 +207,7 @@ pub struct ApiConfig {
         env = "AGENTRY_WORKFLOW_KEYS",
         hide_env_values = true
     )]
-    pub workflow_keys: Option<crate::WorkflowKeys>,
+    pub workflow_keys: Option<Secret>,
     /// Where attachment bytes are stored.
     #[arg(
         long = "blob-dir",
@@ -461,7 +461,7 @@ pub struct MigrateConfig {
         env = "AGENTRY_WORKFLOW_KEYS",
         hide_env_values = true
     )]
-    pub workflow_keys: Option<crate::WorkflowKeys>,
+    pub workflow_keys: Option<Secret>,
     #[command(subcommand)]
     pub command: MigrateCommand,
 }

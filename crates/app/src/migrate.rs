@@ -27,7 +27,7 @@ pub async fn run(config: MigrateConfig) -> anyhow::Result<()> {
                 .context("reading the migration state")?
                 .is_empty()
             {
-                install_templates(&services(&store, &config)).await?;
+                install_templates(&services(&store, None)).await?;
             }
         }
         MigrateCommand::Down { steps: Some(steps) } => {
@@ -46,17 +46,18 @@ pub async fn run(config: MigrateConfig) -> anyhow::Result<()> {
         MigrateCommand::Fresh => {
             Migrator::fresh(db).await.context("recreating the schema")?;
             print_status(&store).await?;
-            install_templates(&services(&store, &config)).await?;
+            install_templates(&services(&store, None)).await?;
         }
         MigrateCommand::RotateWorkflowKey { batch } => {
-            let Some(keys) = &config.workflow_keys else {
+            let Some(keys) = crate::workflow_keys::configured(config.workflow_keys.as_ref())?
+            else {
                 anyhow::bail!(
                     "set AGENTRY_WORKFLOW_KEYS to the new key first, then the old ones \
                      (new_id:base64,old_id:base64)"
                 );
             };
-            let key = agentry_domain::squads::Sealer::sealing_key(keys).unwrap_or_default();
-            let moved = services(&store, &config)
+            let key = agentry_domain::squads::Sealer::sealing_key(&keys).unwrap_or_default();
+            let moved = services(&store, Some(&keys))
                 .squads
                 .rotate_key(batch)
                 .await
@@ -77,8 +78,8 @@ pub async fn run(config: MigrateConfig) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn services(store: &agentry_store::Store, config: &MigrateConfig) -> Services {
-    let ports = crate::app::ports(store, Path::new("."), config.workflow_keys.as_ref());
+fn services(store: &agentry_store::Store, keys: Option<&crate::WorkflowKeys>) -> Services {
+    let ports = crate::app::ports(store, Path::new("."), keys);
     Services::new(&ports, Limits::default())
 }
 

@@ -67,6 +67,18 @@ impl FromStr for WorkflowKeys {
     }
 }
 
+/// The keys `AGENTRY_WORKFLOW_KEYS` (or `--workflow-keys`) configures, if any.
+/// Parsed here rather than by the flag parser, whose error would print the
+/// whole value, keys included.
+///
+/// # Errors
+/// What is wrong with the value, naming key ids but never a key.
+pub(crate) fn configured(raw: Option<&crate::Secret>) -> anyhow::Result<Option<WorkflowKeys>> {
+    raw.map(|raw| raw.0.parse::<WorkflowKeys>())
+        .transpose()
+        .map_err(|why| anyhow::anyhow!("AGENTRY_WORKFLOW_KEYS: {why}"))
+}
+
 impl Sealer for WorkflowKeys {
     fn seal(&self, plaintext: &[u8], bound_to: &[u8]) -> Result<Sealed> {
         let Some((id, cipher)) = self.keys.first() else {
@@ -126,6 +138,7 @@ impl Sealer for WorkflowKeys {
 #[cfg(test)]
 mod tests {
     use agentry_domain::squads::Sealer as _;
+    use clap::Parser as _;
 
     use super::WorkflowKeys;
 
@@ -171,5 +184,19 @@ mod tests {
             assert!(!err.contains("AAEC"), "{err}");
         }
         assert!(!format!("{:?}", A.parse::<WorkflowKeys>().unwrap()).contains("AAEC"));
+        // Through the configuration, as a server starts: the error names the
+        // problem, never the keys around it.
+        let config = crate::ApiConfig::try_parse_from([
+            "agentry-api",
+            "--workflow-keys",
+            &format!("{A},b:short"),
+        ])
+        .unwrap();
+        let err = super::configured(config.workflow_keys.as_ref()).unwrap_err();
+        let text = format!("{err:#}");
+        assert!(
+            text.contains("'b'") && !text.contains("AAEC") && !text.contains("short"),
+            "{text}"
+        );
     }
 }

@@ -17,7 +17,7 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
-use crate::entity::{squads, workflow_templates, workflows as workflow_rows};
+use crate::entity::{squad_members, squads, workflow_templates, workflows as workflow_rows};
 use crate::error::db_error;
 
 /// A price as the column takes it: cast from its decimal text on PostgreSQL
@@ -104,5 +104,31 @@ async fn lock_squad(txn: &DatabaseTransaction, id: Uuid) -> Result<()> {
     match squad.one(txn).await.map_err(db_error)? {
         Some(_) => Ok(()),
         None => Err(Error::NotFound { entity: "squad" }),
+    }
+}
+
+/// `Conflict` unless each of `checked` is still a member of the squad with the
+/// same role: what a definition was checked against (under the squad's lock).
+async fn members_unchanged(
+    txn: &DatabaseTransaction,
+    squad: Uuid,
+    checked: &[agentry_domain::squads::SquadMember],
+) -> Result<()> {
+    let current = squad_members::Entity::find()
+        .filter(squad_members::Column::SquadId.eq(squad))
+        .all(txn)
+        .await
+        .map_err(db_error)?;
+    let kept = checked.iter().all(|m| {
+        current
+            .iter()
+            .any(|c| c.agent_id == m.assistant_id.0 && c.role == m.role)
+    });
+    if kept {
+        Ok(())
+    } else {
+        Err(Error::Conflict(
+            "the squad's members changed while the definition was checked; try again".into(),
+        ))
     }
 }

@@ -18,6 +18,7 @@ api_test!(
     versions_rotate_to_a_new_key_and_altered_rows_do_not_open,
     without_a_key_nothing_is_saved_and_the_answer_says_how,
     an_assistant_in_a_squad_is_not_deleted_and_a_named_member_not_removed,
+    built_in_templates_install_once_and_keep_an_admins_edit,
 );
 
 const MARKER: &str = "zebra-quokka-7731";
@@ -552,6 +553,13 @@ async fn a_stale_save_is_refused_and_a_template_counts_each_use(app: TestApp) {
         )
         .await;
     assert_problem(&misfit, StatusCode::UNPROCESSABLE_ENTITY, "validation");
+    assert!(
+        misfit.body["field"]
+            .as_str()
+            .unwrap()
+            .starts_with("template.definition.nodes["),
+        "{misfit:?}"
+    );
     let used = app
         .get(
             &format!(
@@ -738,4 +746,45 @@ async fn an_assistant_in_a_squad_is_not_deleted_and_a_named_member_not_removed(a
         )
         .await;
     assert_problem(&add, StatusCode::CONFLICT, "conflict");
+}
+
+async fn built_in_templates_install_once_and_keep_an_admins_edit(app: TestApp) {
+    let review = builtin(&app, "review").await;
+    let id = review["id"].as_str().unwrap().to_owned();
+    let mut body =
+        json!({"name": "Our review", "category": "review", "definition": review["definition"]});
+    body["description"] = review["description"].clone();
+    let edited = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/workflow-templates/{id}"),
+            Some(&app.admin),
+            Some(("application/json", body.to_string().into_bytes())),
+            &[],
+        )
+        .await;
+    assert_eq!(edited.status, StatusCode::OK, "{edited:?}");
+    let ada = app.user("Ada").await;
+    let refused = app
+        .send(
+            Method::PUT,
+            &format!("/api/v1/workflow-templates/{id}"),
+            Some(&ada),
+            Some(("application/json", body.to_string().into_bytes())),
+            &[],
+        )
+        .await;
+    assert_problem(&refused, StatusCode::FORBIDDEN, "forbidden");
+    // Two servers starting at once on the same database install nothing twice,
+    // and neither undoes the admin's edit.
+    let (one, two) = tokio::join!(app.sibling(|_| {}), app.sibling(|_| {}));
+    drop((one, two));
+    let read = app
+        .get(&format!("/api/v1/workflow-templates/{id}"), &app.admin)
+        .await;
+    assert_eq!(read.body["name"], "Our review");
+    let all = app
+        .get("/api/v1/workflow-templates?is_builtin=true", &app.admin)
+        .await;
+    assert_eq!(all.body["templates"].as_array().unwrap().len(), 3);
 }

@@ -100,9 +100,18 @@ pub struct Edge {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Predicate {
     pub path: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// `Some(Value::Null)` when the test is `null`: absent and `null` differ.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub equals: Option<Value>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub not_equals: Option<Value>,
     #[serde(default, rename = "in", skip_serializing_if = "Option::is_none")]
     pub one_of: Option<Vec<Value>>,
@@ -112,6 +121,11 @@ pub struct Predicate {
     pub greater_than: Option<serde_json::Number>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub less_than: Option<serde_json::Number>,
+}
+
+/// A field that is present, `null` included (an absent one stays `None`).
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
 }
 
 /// One thing wrong with an input, at a field such as `definition.nodes[2].type`.

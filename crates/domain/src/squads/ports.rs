@@ -51,11 +51,14 @@ pub trait SquadRepo: Send + Sync {
     /// or the squad is full ([`SquadMember::PER_SQUAD_MAX`]); `NotFound` when
     /// the squad is gone.
     async fn add_member(&self, member: &SquadMember, events: &[Event]) -> Result<()>;
-    /// `NotFound`, writing nothing, when it was no member.
+    /// `NotFound`, writing nothing, when it was no member; `Conflict` when the
+    /// squad's workflows are no longer at the versions `checked` (found not to
+    /// name the member): one saved meanwhile may name it.
     async fn remove_member(
         &self,
         squad: SquadId,
         assistant: AssistantId,
+        checked: &[(WorkflowId, i32)],
         events: &[Event],
     ) -> Result<()>;
     /// The squad's members, in the order they were added.
@@ -70,11 +73,16 @@ pub trait WorkflowRepo: Send + Sync {
     /// one more use of it in the same transaction. `Conflict` when the squad
     /// holds [`Workflow::PER_SQUAD_MAX`] workflows; `NotFound` when the squad
     /// or the template is gone.
+    ///
+    /// Every write of a definition names the `members` it was checked
+    /// against: `Conflict` when one of them left the squad (or changed role)
+    /// meanwhile.
     async fn create_workflow(
         &self,
         workflow: &Workflow,
         first: &WorkflowVersion,
         template: Option<TemplateId>,
+        members: &[SquadMember],
         events: &[Event],
     ) -> Result<()>;
     async fn get_workflow(&self, id: WorkflowId) -> Result<Option<Workflow>>;
@@ -100,6 +108,7 @@ pub trait WorkflowRepo: Send + Sync {
         &self,
         workflow: &Workflow,
         version: &WorkflowVersion,
+        members: &[SquadMember],
         events: &[Event],
     ) -> Result<()>;
     async fn get_version(&self, id: WorkflowId, version: i32) -> Result<Option<WorkflowVersion>>;
@@ -118,8 +127,14 @@ pub trait WorkflowRepo: Send + Sync {
 #[cfg_attr(any(test, feature = "mock"), mockall::automock)]
 #[async_trait]
 pub trait SealedRepo: Send + Sync {
-    /// Up to `limit` versions not sealed under `key_id`, in a stable order.
-    async fn sealed_elsewhere(&self, key_id: &str, limit: u32) -> Result<Vec<WorkflowVersion>>;
+    /// Up to `limit` versions not sealed under `key_id`, by workflow and
+    /// number, after the version `after` names.
+    async fn sealed_elsewhere(
+        &self,
+        key_id: &str,
+        after: Option<(WorkflowId, i32)>,
+        limit: u32,
+    ) -> Result<Vec<WorkflowVersion>>;
     /// Replaces each version's sealed bytes with `resealed`'s, where they still
     /// are what `was` says (a concurrent rotation moved the others), and the
     /// workflow's current copy with them; returns how many it replaced.

@@ -187,7 +187,7 @@ impl Squads {
                 entity: "squad member",
             });
         };
-        let users = self.workflows_naming(&squad, &members, member).await?;
+        let (users, checked) = self.workflows_naming(&squad, &members, member).await?;
         if !users.is_empty() {
             return Err(Error::Conflict(format!(
                 "workflows {} name this member in their current version; save versions without it first",
@@ -198,7 +198,7 @@ impl Squads {
         let event = member_event(SquadEvent::SquadMemberRemoved, member, who, now)?;
         self.ports
             .squads
-            .remove_member(squad.id(), assistant, &[event])
+            .remove_member(squad.id(), assistant, &checked, &[event])
             .await
     }
 

@@ -46,6 +46,10 @@ pub struct Template {
     pub is_builtin: bool,
     pub creator_id: Option<UserId>,
     pub usage_count: i64,
+    /// For a built-in template, the digest of the definition this build or
+    /// an earlier one shipped it with: an install replaces it only when the
+    /// shipped one changed, so an admin's edits last until then.
+    pub shipped: Option<String>,
 }
 
 impl Template {
@@ -122,6 +126,7 @@ pub fn builtin_templates(now: DateTime<Utc>) -> Vec<Template> {
             is_builtin: true,
             creator_id: None,
             usage_count: 0,
+            shipped: None,
         })
         .collect()
 }

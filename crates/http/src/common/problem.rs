@@ -179,6 +179,12 @@ impl From<Error> for ApiError {
                 }
                 Self::Unprocessable(Json(body))
             }
+            ErrorKind::Unavailable if matches!(error, Error::Sealing(_)) => {
+                // A key missing or wrong, or sealed bytes altered: not a passing
+                // outage, someone must act.
+                tracing::error!(error = %error, "a workflow definition cannot be sealed or opened");
+                Self::unavailable(detail)
+            }
             ErrorKind::Unavailable => {
                 tracing::warn!(error = ?error, "request failed: the database is unavailable");
                 Self::unavailable(detail)
@@ -206,12 +212,17 @@ pub async fn render_poem_error(error: poem::Error) -> Response {
         return error.into_response();
     }
     // poem-openapi names path parameters `param0`, `param1`… internally, and its
-    // message would show that; every path parameter here is an id.
+    // message would show that; every path parameter here is an id (a UUID) or
+    // a version number.
     if let Some(path) = error.downcast_ref::<poem_openapi::error::ParsePathError>() {
         let mut problem = Problem::new(
             StatusCode::BAD_REQUEST,
             "bad-request",
-            format!("an id in the path is not a UUID: {}", path.reason),
+            format!(
+                "a value in the path is not an id (a UUID) or a number where the operation \
+                 takes one: {}",
+                path.reason
+            ),
         );
         problem.field = Some("path".to_owned());
         return ApiError::BadRequest(Json(problem)).into_response();

@@ -13,7 +13,7 @@ use crate::Tag;
 use crate::common::auth::Caller;
 use crate::common::paging;
 use crate::common::preconditions::expected_version;
-use crate::common::problem::ApiResult;
+use crate::common::problem::{ApiResult, bad_request};
 use crate::common::responses::{NoContent, Versioned, VersionedCreated};
 
 fn versioned(template: &Template) -> Versioned<TemplateOut> {
@@ -45,6 +45,9 @@ impl TemplatesApi {
         limit: Query<Option<u32>>,
     ) -> ApiResult<Json<TemplatePageOut>> {
         let page = paging::request::<TemplateId>(cursor.0.as_deref(), limit.0)?;
+        if category.0.as_deref().is_some_and(|c| c.contains('\0')) {
+            return Err(bad_request("category", "must not contain NUL characters"));
+        }
         let query = TemplateQuery {
             category: category.0,
             is_builtin: is_builtin.0,

@@ -15,6 +15,7 @@ pub struct Model {
     pub is_builtin: bool,
     pub creator_id: Option<Uuid>,
     pub usage_count: i64,
+    pub shipped_digest: Option<String>,
     pub revision: i64,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

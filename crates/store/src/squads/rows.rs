@@ -146,6 +146,7 @@ pub(super) fn template_row(t: &Template) -> workflow_templates::ActiveModel {
         is_builtin: Set(t.is_builtin),
         creator_id: Set(t.creator_id.map(|u| u.0)),
         usage_count: Set(t.usage_count),
+        shipped_digest: Set(t.shipped.clone()),
         revision: Set(t.record.revision),
         created_at: Set(t.record.created_at),
         updated_at: Set(t.record.updated_at),
@@ -169,5 +170,6 @@ pub(super) fn template_from(row: workflow_templates::Model) -> Template {
         is_builtin: row.is_builtin,
         creator_id: row.creator_id.map(UserId),
         usage_count: row.usage_count,
+        shipped: row.shipped_digest,
     }
 }

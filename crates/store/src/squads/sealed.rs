@@ -3,11 +3,13 @@
 
 use agentry_domain::Result;
 use agentry_domain::event::Event;
+use agentry_domain::id::WorkflowId;
 use agentry_domain::squads::{Sealed, SealedRepo, WorkflowVersion};
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait as _, EntityTrait as _, QueryFilter as _, QueryOrder as _, QuerySelect as _,
+    ColumnTrait as _, Condition, EntityTrait as _, QueryFilter as _, QueryOrder as _,
+    QuerySelect as _,
 };
 
 use super::rows::version_from;
@@ -17,12 +19,31 @@ use crate::error::db_error;
 
 #[async_trait]
 impl SealedRepo for Store {
-    async fn sealed_elsewhere(&self, key_id: &str, limit: u32) -> Result<Vec<WorkflowVersion>> {
-        Ok(workflow_versions::Entity::find()
-            .filter(workflow_versions::Column::KeyId.ne(key_id))
-            .order_by_asc(workflow_versions::Column::Id)
+    async fn sealed_elsewhere(
+        &self,
+        key_id: &str,
+        after: Option<(WorkflowId, i32)>,
+        limit: u32,
+    ) -> Result<Vec<WorkflowVersion>> {
+        let mut query =
+            workflow_versions::Entity::find().filter(workflow_versions::Column::KeyId.ne(key_id));
+        if let Some((workflow, version)) = after {
+            // Past the last one read, along the (workflow, version) index.
+            query = query.filter(
+                Condition::any()
+                    .add(workflow_versions::Column::WorkflowId.gt(workflow.0))
+                    .add(
+                        Condition::all()
+                            .add(workflow_versions::Column::WorkflowId.eq(workflow.0))
+                            .add(workflow_versions::Column::Version.gt(version)),
+                    ),
+            );
+        }
+        Ok(query
+            .order_by_asc(workflow_versions::Column::WorkflowId)
+            .order_by_asc(workflow_versions::Column::Version)
             .limit(u64::from(limit))
-            .all(&self.write)
+            .all(&self.read)
             .await
             .map_err(db_error)?
             .into_iter()

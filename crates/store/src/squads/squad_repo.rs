@@ -1,7 +1,7 @@
 //! Squads and their members.
 
 use agentry_domain::event::Event;
-use agentry_domain::id::{AssistantId, SquadId};
+use agentry_domain::id::{AssistantId, SquadId, WorkflowId};
 use agentry_domain::squads::{Squad, SquadMember, SquadQuery, SquadRepo};
 use agentry_domain::{Error, Result};
 use async_trait::async_trait;
@@ -14,7 +14,7 @@ use sea_orm::{
 use super::rows::{member_from, member_row, squad_from};
 use super::{delete_at, lock_squad, missed, price_value};
 use crate::Store;
-use crate::entity::{assistants, squad_members, squads};
+use crate::entity::{assistants, squad_members, squads, workflows};
 use crate::error::db_error;
 use crate::id_page::id_page;
 
@@ -187,9 +187,29 @@ impl SquadRepo for Store {
         &self,
         squad: SquadId,
         assistant: AssistantId,
+        checked: &[(WorkflowId, i32)],
         events: &[Event],
     ) -> Result<()> {
         self.transact(events, async |txn| {
+            lock_squad(txn, squad.0).await?;
+            let mut now: Vec<(uuid::Uuid, i32)> = workflows::Entity::find()
+                .filter(workflows::Column::SquadId.eq(squad.0))
+                .select_only()
+                .column(workflows::Column::Id)
+                .column(workflows::Column::Version)
+                .into_tuple()
+                .all(txn)
+                .await
+                .map_err(db_error)?;
+            let mut then: Vec<(uuid::Uuid, i32)> = checked.iter().map(|(w, v)| (w.0, *v)).collect();
+            now.sort_unstable();
+            then.sort_unstable();
+            if now != then {
+                return Err(Error::Conflict(
+                    "a workflow of the squad was saved while the member was checked; try again"
+                        .into(),
+                ));
+            }
             let deleted = squad_members::Entity::delete_many()
                 .filter(squad_members::Column::SquadId.eq(squad.0))
                 .filter(squad_members::Column::AgentId.eq(assistant.0))

@@ -1,9 +1,9 @@
 //! The template library.
 
-use agentry_domain::Result;
 use agentry_domain::event::Event;
 use agentry_domain::id::TemplateId;
 use agentry_domain::squads::{Template, TemplateQuery, TemplateRepo};
+use agentry_domain::{Error, Result};
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait as _, EntityTrait as _, QueryFilter as _};
@@ -22,7 +22,12 @@ impl TemplateRepo for Store {
             templates::Entity::insert(template_row(template))
                 .exec_without_returning(txn)
                 .await
-                .map_err(db_error)?;
+                .map_err(|err| match err.sql_err() {
+                    Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => {
+                        Error::Conflict("a template with this id exists".into())
+                    }
+                    _ => db_error(err),
+                })?;
             Ok(())
         })
         .await
@@ -73,6 +78,10 @@ impl TemplateRepo for Store {
                 .col_expr(
                     templates::Column::IsBuiltin,
                     Expr::value(template.is_builtin),
+                )
+                .col_expr(
+                    templates::Column::ShippedDigest,
+                    Expr::value(template.shipped.clone()),
                 )
                 .col_expr(
                     templates::Column::Revision,

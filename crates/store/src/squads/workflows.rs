@@ -3,7 +3,7 @@
 
 use agentry_domain::event::Event;
 use agentry_domain::id::{SquadId, TemplateId, WorkflowId};
-use agentry_domain::squads::{SquadStatus, Workflow, WorkflowRepo, WorkflowVersion};
+use agentry_domain::squads::{SquadMember, SquadStatus, Workflow, WorkflowRepo, WorkflowVersion};
 use agentry_domain::{Error, Result};
 use async_trait::async_trait;
 use sea_orm::sea_query::Expr;
@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use super::rows::{current_from, version_from, version_row, workflow_from, workflow_row};
-use super::{delete_at, lock_squad, missed};
+use super::{delete_at, lock_squad, members_unchanged, missed};
 use crate::Store;
 use crate::entity::{workflow_templates, workflow_versions, workflows};
 use crate::error::db_error;
@@ -50,10 +50,12 @@ impl WorkflowRepo for Store {
         workflow: &Workflow,
         first: &WorkflowVersion,
         template: Option<TemplateId>,
+        members: &[SquadMember],
         events: &[Event],
     ) -> Result<()> {
         self.transact(events, async |txn| {
             lock_squad(txn, workflow.squad_id.0).await?;
+            members_unchanged(txn, workflow.squad_id.0, members).await?;
             let count = workflows::Entity::find()
                 .filter(workflows::Column::SquadId.eq(workflow.squad_id.0))
                 .count(txn)
@@ -179,9 +181,12 @@ impl WorkflowRepo for Store {
         &self,
         workflow: &Workflow,
         version: &WorkflowVersion,
+        members: &[SquadMember],
         events: &[Event],
     ) -> Result<()> {
         self.transact(events, async |txn| {
+            lock_squad(txn, workflow.squad_id.0).await?;
+            members_unchanged(txn, workflow.squad_id.0, members).await?;
             let expected = workflow.record.replaces();
             let sealed = &version.sealed;
             let updated = workflows::Entity::update_many()

@@ -30,6 +30,8 @@ contract!(
     resealing_replaces_only_what_is_still_as_read,
     deleting_a_squad_takes_its_members_workflows_and_versions,
     templates_are_revisioned,
+    a_squad_holds_a_hundred_workflows_and_no_more,
+    a_write_checked_against_members_or_versions_that_changed_is_refused,
 );
 
 async fn user(store: &Store) -> User {
@@ -126,7 +128,7 @@ async fn squad_with_workflow(store: &Store) -> (Squad, Workflow, WorkflowVersion
     let (workflow, mut version) = workflow_in(&squad);
     version.created_by = owner.id;
     store
-        .create_workflow(&workflow, &version, None, &[])
+        .create_workflow(&workflow, &version, None, &[], &[])
         .await
         .unwrap();
     (squad, workflow, version)
@@ -281,11 +283,11 @@ async fn members_are_active_assistants_unique_and_bounded(store: Store) {
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::Conflict);
     store
-        .remove_member(squad.id(), writer.id, &[])
+        .remove_member(squad.id(), writer.id, &[], &[])
         .await
         .unwrap();
     let err = store
-        .remove_member(squad.id(), writer.id, &[])
+        .remove_member(squad.id(), writer.id, &[], &[])
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
@@ -300,7 +302,7 @@ async fn versions_are_conditional_immutable_and_the_current_one_is_the_latest(st
     let next = workflow.next_version(utc_now());
     let mut second = version_of(&next, 2);
     second.created_by = first.created_by;
-    store.save_version(&next, &second, &[]).await.unwrap();
+    store.save_version(&next, &second, &[], &[]).await.unwrap();
     let (current, version) = store.current(workflow.id()).await.unwrap().unwrap();
     assert_eq!((current.version, version.clone()), (2, second.clone()));
     assert_eq!(
@@ -308,7 +310,10 @@ async fn versions_are_conditional_immutable_and_the_current_one_is_the_latest(st
         Some(first.clone())
     );
     // A save from the revision before is refused.
-    let err = store.save_version(&next, &second, &[]).await.unwrap_err();
+    let err = store
+        .save_version(&next, &second, &[], &[])
+        .await
+        .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::StaleVersion);
     let listed = store.list_versions(workflow.id(), None, 10).await.unwrap();
     assert_eq!(listed.iter().map(|v| v.version).collect::<Vec<_>>(), [2, 1]);
@@ -332,7 +337,7 @@ async fn concurrent_uses_of_a_template_each_count(store: Store) {
         version.created_by = owner.id;
         tokio::spawn(async move {
             store
-                .create_workflow(&workflow, &version, Some(template_id), &[])
+                .create_workflow(&workflow, &version, Some(template_id), &[], &[])
                 .await
                 .unwrap();
         })
@@ -346,7 +351,7 @@ async fn concurrent_uses_of_a_template_each_count(store: Store) {
     let (workflow, mut version) = workflow_in(&squad);
     version.created_by = owner.id;
     let err = store
-        .create_workflow(&workflow, &version, Some(TemplateId::generate()), &[])
+        .create_workflow(&workflow, &version, Some(TemplateId::generate()), &[], &[])
         .await
         .unwrap_err();
     assert_eq!(err.kind(), ErrorKind::NotFound);
@@ -355,7 +360,14 @@ async fn concurrent_uses_of_a_template_each_count(store: Store) {
 
 async fn resealing_replaces_only_what_is_still_as_read(store: Store) {
     let (_, workflow, first) = squad_with_workflow(&store).await;
-    let pending = store.sealed_elsewhere("k2", 10).await.unwrap();
+    let pending = store.sealed_elsewhere("k2", None, 10).await.unwrap();
+    assert!(
+        store
+            .sealed_elsewhere("k2", Some((workflow.id(), 1)), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(pending, std::slice::from_ref(&first));
     let mut under_k2 = sealed(9);
     under_k2.key_id = "k2".into();
@@ -376,7 +388,13 @@ async fn resealing_replaces_only_what_is_still_as_read(store: Store) {
             .unwrap(),
         1
     );
-    assert!(store.sealed_elsewhere("k2", 10).await.unwrap().is_empty());
+    assert!(
+        store
+            .sealed_elsewhere("k2", None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
     let (_, current) = store.current(workflow.id()).await.unwrap().unwrap();
     assert_eq!(current.sealed, under_k2);
 }
@@ -431,6 +449,7 @@ async fn templates_are_revisioned(store: Store) {
         is_builtin: false,
         creator_id: Some(owner.id),
         usage_count: 0,
+        shipped: None,
     };
     store.create_template(&template, &[]).await.unwrap();
     let mut draft = template.record.draft.clone();
@@ -459,4 +478,65 @@ async fn templates_are_revisioned(store: Store) {
         .await
         .unwrap();
     assert_eq!(store.get_template(next.id()).await.unwrap(), None);
+}
+
+async fn a_squad_holds_a_hundred_workflows_and_no_more(store: Store) {
+    let owner = user(&store).await;
+    let squad = squad_of(owner.id, "Busy", "0");
+    store.create_squad(&squad, &[]).await.unwrap();
+    let make = || {
+        let (workflow, mut version) = workflow_in(&squad);
+        version.created_by = owner.id;
+        (workflow, version)
+    };
+    for _ in 0..Workflow::PER_SQUAD_MAX {
+        let (workflow, version) = make();
+        store
+            .create_workflow(&workflow, &version, None, &[], &[])
+            .await
+            .unwrap();
+    }
+    let (workflow, version) = make();
+    let err = store
+        .create_workflow(&workflow, &version, None, &[], &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    assert_eq!(store.get_workflow(workflow.id()).await.unwrap(), None);
+}
+
+async fn a_write_checked_against_members_or_versions_that_changed_is_refused(store: Store) {
+    let (squad, workflow, first) = squad_with_workflow(&store).await;
+    let writer = assistant(&store, "Writer", true).await;
+    let member = SquadMember::new(squad.id(), writer.id, Some("writer"), utc_now()).unwrap();
+    store.add_member(&member, &[]).await.unwrap();
+    // The member is checked absent from version 1, then version 2 is saved.
+    let checked = [(workflow.id(), 1)];
+    let next = workflow.next_version(utc_now());
+    let mut second = version_of(&next, 2);
+    second.created_by = first.created_by;
+    store
+        .save_version(&next, &second, std::slice::from_ref(&member), &[])
+        .await
+        .unwrap();
+    let err = store
+        .remove_member(squad.id(), writer.id, &checked, &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    assert_eq!(store.members(squad.id()).await.unwrap().len(), 1);
+    store
+        .remove_member(squad.id(), writer.id, &[(workflow.id(), 2)], &[])
+        .await
+        .unwrap();
+    // A save checked against the member it names, now gone, writes nothing.
+    let third_of = next.next_version(utc_now());
+    let mut third = version_of(&third_of, 3);
+    third.created_by = first.created_by;
+    let err = store
+        .save_version(&third_of, &third, std::slice::from_ref(&member), &[])
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
+    assert_eq!(store.get_version(workflow.id(), 3).await.unwrap(), None);
 }

@@ -5,6 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::sync::LazyLock;
 
+use serde::Deserialize as _;
 use serde_json::Value;
 
 use super::{Definition, Fallback, Node, NodeType, Predicate, Problem, SCHEMA};
@@ -27,27 +28,37 @@ pub(super) fn definition(
     members: Option<&[SquadMember]>,
 ) -> Result<Definition, Vec<Problem>> {
     bounds(raw)?;
-    let problems: Vec<Problem> = VALIDATOR
-        .iter_errors(raw)
-        .take(PROBLEMS_MAX)
-        .map(|e| Problem::new(field_at(e.instance_path()), e.masked().to_string()))
-        .collect();
-    if !problems.is_empty() {
-        return Err(problems);
-    }
-    let definition: Definition = serde_json::from_value(raw.clone()).map_err(|e| {
-        vec![Problem::new(
-            FIELD,
-            format!("does not match the schema: {e}"),
-        )]
-    })?;
+    // Telling valid from invalid stops at the first problem; only an invalid
+    // document pays for listing them all.
+    let mut problems: Vec<Problem> = if VALIDATOR.is_valid(raw) {
+        Vec::new()
+    } else {
+        VALIDATOR
+            .iter_errors(raw)
+            .take(PROBLEMS_MAX)
+            .map(|e| Problem::new(field_at(e.instance_path()), e.masked().to_string()))
+            .collect()
+    };
+    // A document whose fields have their types (if not all their bounds) is
+    // checked against the rules too, so one answer lists both kinds of problem.
+    let definition = match Definition::deserialize(raw) {
+        Ok(definition) => definition,
+        Err(_) if !problems.is_empty() => return Err(problems),
+        Err(e) => {
+            return Err(vec![Problem::new(
+                FIELD,
+                format!("does not match the schema: {e}"),
+            )]);
+        }
+    };
     let mut rules = Rules::new(&definition, members);
     rules.check();
-    if rules.problems.is_empty() {
+    problems.extend(rules.problems);
+    if problems.is_empty() {
         Ok(definition)
     } else {
-        rules.problems.truncate(PROBLEMS_MAX);
-        Err(rules.problems)
+        problems.truncate(PROBLEMS_MAX);
+        Err(problems)
     }
 }
 
@@ -220,6 +231,12 @@ impl<'a> Rules<'a> {
 
     fn check(&mut self) {
         for (i, node) in self.d.nodes.iter().enumerate() {
+            if node.id == "input" {
+                self.problem(
+                    format!("definition.nodes[{i}].id"),
+                    "'input' names the execution's input in paths; choose another id",
+                );
+            }
             if self.index.insert(node.id.as_str(), i).is_some() {
                 self.problem(
                     format!("definition.nodes[{i}].id"),
@@ -342,14 +359,14 @@ impl<'a> Rules<'a> {
             );
             return;
         };
-        let schema_ok = self.schema(&at("decision_schema"), schema);
+        let validator = self.schema(&at("decision_schema"), schema);
         match (node.on_timeout, &node.timeout_decision) {
             (Some(Fallback::Continue), None) => self.problem(
                 at("timeout_decision"),
                 "on_timeout: continue needs the decision to continue with",
             ),
             (Some(Fallback::Continue), Some(decision)) => {
-                if schema_ok && !jsonschema::is_valid(schema, decision) {
+                if validator.is_some_and(|v| !v.is_valid(decision)) {
                     self.problem(at("timeout_decision"), "does not match decision_schema");
                 }
             }
@@ -362,16 +379,23 @@ impl<'a> Rules<'a> {
     }
 
     /// Whether `schema` is a JSON Schema describing an object; a problem if not.
-    fn schema(&mut self, field: &str, schema: &Value) -> bool {
-        match crate::registry::check_input_schema(schema) {
-            Ok(()) => true,
+    /// `schema` compiled, if it is a JSON Schema describing an object that
+    /// compiles (a reference to nothing, a pattern that is no regex, do not); a
+    /// problem if not.
+    fn schema(&mut self, field: &str, schema: &Value) -> Option<jsonschema::Validator> {
+        if let Err(e) = crate::registry::check_input_schema(schema) {
+            let message = match e {
+                crate::Error::Validation { message, .. } => message,
+                other => other.to_string(),
+            };
+            self.problem(field, message);
+            return None;
+        }
+        match jsonschema::validator_for(schema) {
+            Ok(validator) => Some(validator),
             Err(e) => {
-                let message = match e {
-                    crate::Error::Validation { message, .. } => message,
-                    other => other.to_string(),
-                };
-                self.problem(field, message);
-                false
+                self.problem(field, format!("does not compile: {}", e.masked()));
+                None
             }
         }
     }

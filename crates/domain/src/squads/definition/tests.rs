@@ -5,10 +5,12 @@ use super::{Definition, SCHEMA};
 use crate::id::{AssistantId, SquadId};
 use crate::squads::{SquadMember, builtin_templates};
 
+/// The same squad every call: a definition made for one call's members is
+/// checked against another's.
 fn members() -> (Vec<SquadMember>, AssistantId) {
-    let squad = SquadId::generate();
-    let writer = AssistantId::generate();
-    let reviewer = AssistantId::generate();
+    let squad = SquadId(uuid::Uuid::from_u128(1));
+    let writer = AssistantId(uuid::Uuid::from_u128(2));
+    let reviewer = AssistantId(uuid::Uuid::from_u128(3));
     let now = Utc::now();
     (
         vec![
@@ -105,6 +107,18 @@ fn every_problem_is_reported_at_once() {
 }
 
 #[test]
+fn bounds_the_schema_sets_and_rules_it_cannot_are_reported_together() {
+    let (_, reviewer) = members();
+    let mut raw = good(reviewer);
+    raw["nodes"][2]["max_retries"] = json!(99);
+    raw["nodes"][0]["role"] = json!("intern");
+    let found = fields(&raw);
+    assert_eq!(found.len(), 2, "{found:?}");
+    refused(&raw, "definition.nodes[2].max_retries");
+    refused(&raw, "definition.nodes[0].role");
+}
+
+#[test]
 fn graph_rules_name_the_field() {
     let (_, reviewer) = members();
     let base = good(reviewer);
@@ -147,6 +161,23 @@ fn graph_rules_name_the_field() {
         &with(&|r| r["output"] = json!("ghost")),
         "definition.output",
     );
+    refused(
+        &with(&|r| r["nodes"][8]["id"] = json!("input")),
+        "definition.nodes[8].id",
+    );
+    // A `null` test is a test: it counts, and it stays.
+    let null_test =
+        with(&|r| r["edges"][7]["when"] = json!({"path": "approve.output.ok", "equals": null}));
+    let (members, _) = members();
+    let checked = Definition::check(&null_test, &members).unwrap();
+    assert_eq!(
+        serde_json::to_value(&checked).unwrap()["edges"][7]["when"]["equals"],
+        Value::Null
+    );
+    let two = with(&|r| {
+        r["edges"][7]["when"] = json!({"path": "approve.output.ok", "equals": null, "exists": true})
+    });
+    refused(&two, "definition.edges[7].when");
     refused(
         &with(&|r| r["edges"][0]["when"] = json!({"path": "input.topic", "exists": true})),
         "definition.edges[0].when",
@@ -217,6 +248,20 @@ fn node_rules_name_the_field() {
         &with(&|r| r["input_schema"] = json!({"type": "string"})),
         "definition.input_schema",
     );
+    // Schemas the meta-schema accepts but that do not compile are problems, not panics.
+    for broken in [
+        json!({"type": "object", "$ref": "#/$defs/missing"}),
+        json!({"type": "object", "properties": {"x": {"type": "string", "pattern": "("}}}),
+    ] {
+        refused(
+            &with(&|r| r["nodes"][5]["decision_schema"] = broken.clone()),
+            "definition.nodes[5].decision_schema",
+        );
+        refused(
+            &with(&|r| r["input_schema"] = broken.clone()),
+            "definition.input_schema",
+        );
+    }
 }
 
 #[test]

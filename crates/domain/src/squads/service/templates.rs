@@ -9,7 +9,7 @@ use crate::optimistic;
 use crate::page::{self, Page};
 use crate::registry::{Draft as _, Revisioned};
 use crate::squads::{
-    SquadEvent, Template, TemplateChanged, TemplateDraft, TemplateQuery, builtin_templates,
+    SquadEvent, Template, TemplateChanged, TemplateDraft, TemplateQuery, builtin_templates, digest,
 };
 use crate::{Error, Result};
 
@@ -30,6 +30,7 @@ impl Squads {
             is_builtin: false,
             creator_id: Some(who.user_id),
             usage_count: 0,
+            shipped: None,
         };
         let event = template_event(
             SquadEvent::TemplateCreated,
@@ -134,9 +135,9 @@ impl Squads {
         .await
     }
 
-    /// Installs the templates this build ships, and brings older copies of them
-    /// up to date; what already matches is left alone (a second run changes
-    /// nothing).
+    /// Installs the templates this build ships, and brings a copy up to date
+    /// when the shipped one changed since it was installed; a copy an admin
+    /// edited since keeps the edits until then (a second run changes nothing).
     ///
     /// # Errors
     /// Whatever the store reports; `StaleVersion` if an admin changed one at the
@@ -146,6 +147,7 @@ impl Squads {
         let mut installed = Installed::default();
         for shipped in builtin_templates(now) {
             let draft = shipped.record.draft.clone().check()?;
+            let digest = digest(&serde_json::to_vec(&draft).map_err(Error::internal)?);
             match self.ports.templates.get_template(shipped.id()).await? {
                 None => {
                     let template = Template {
@@ -153,24 +155,36 @@ impl Squads {
                             draft,
                             ..shipped.record
                         },
+                        shipped: Some(digest),
                         ..shipped
                     };
                     let event =
                         template_event(SquadEvent::TemplateCreated, &template, None, Vec::new())?;
-                    self.ports
+                    match self
+                        .ports
                         .templates
                         .create_template(&template, &[event])
-                        .await?;
-                    installed.created += 1;
+                        .await
+                    {
+                        Ok(()) => installed.created += 1,
+                        // Another process installed it at the same moment.
+                        Err(Error::Conflict(_)) => {}
+                        Err(other) => return Err(other),
+                    }
                 }
+                // This build ships what was installed last: an admin's edits stay.
+                Some(current) if current.shipped.as_deref() == Some(digest.as_str()) => {}
                 Some(current) => {
-                    let (record, changes) = current.record.revise(draft, now)?;
+                    let (mut record, changes) = current.record.revise(draft, now)?;
                     if changes.is_empty() {
-                        continue;
+                        // The same content, installed before digests were kept.
+                        record.revision += 1;
+                        record.updated_at = now;
                     }
                     let next = Template {
                         record,
                         is_builtin: true,
+                        shipped: Some(digest),
                         ..current
                     };
                     let event = template_event(SquadEvent::TemplateUpdated, &next, None, changes)?;

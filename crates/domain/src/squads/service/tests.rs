@@ -182,7 +182,7 @@ async fn a_version_is_sealed_bound_to_its_workflow_and_number_and_its_event_name
     doubles
         .workflows
         .expect_save_version()
-        .withf(|w, v, events| {
+        .withf(|w, v, _, events| {
             let payload = events[0].kind.payload().to_string();
             w.version == 4
                 && v.version == 4
@@ -190,7 +190,7 @@ async fn a_version_is_sealed_bound_to_its_workflow_and_number_and_its_event_name
                 && payload.contains(&v.digest)
                 && !payload.contains("marker")
         })
-        .returning(|_, _, _| Ok(()));
+        .returning(|_, _, _, _| Ok(()));
     let services = services(doubles);
     let raw = json!({
         "nodes": [{"id": "a", "type": "agent", "role": "writer", "instructions": "marker"}],

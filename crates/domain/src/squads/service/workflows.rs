@@ -78,7 +78,11 @@ impl Squads {
                 (template.record.draft.definition, Some(id))
             }
         };
-        let definition = Definition::check(&raw, &members)?;
+        // A template's problems are named under it: the request sent no definition.
+        let definition = Definition::check(&raw, &members).map_err(|e| match template {
+            Some(_) => e.within("template"),
+            None => e,
+        })?;
         let workflow = Workflow {
             record,
             squad_id: squad.id(),
@@ -91,7 +95,7 @@ impl Squads {
         ];
         self.ports
             .workflows
-            .create_workflow(&workflow, &current.version, template, &events)
+            .create_workflow(&workflow, &current.version, template, &members, &events)
             .await?;
         Ok(WorkflowView { workflow, current })
     }
@@ -208,7 +212,7 @@ impl Squads {
             let event = version_event(&saved.version, squad.id(), None)?;
             self.ports
                 .workflows
-                .save_version(&next, &saved.version, &[event])
+                .save_version(&next, &saved.version, &members, &[event])
                 .await?;
             Ok(WorkflowView {
                 workflow: next,
@@ -301,15 +305,17 @@ impl Squads {
             .sealing_key()
             .ok_or_else(|| Error::Sealing(NO_KEY.into()))?;
         let mut moved = 0;
+        let mut after = None;
         loop {
             let page = self
                 .ports
                 .sealed
-                .sealed_elsewhere(&key, batch.max(1))
+                .sealed_elsewhere(&key, after, batch.max(1))
                 .await?;
-            if page.is_empty() {
+            let Some(last) = page.last() else {
                 return Ok(moved);
-            }
+            };
+            after = Some((last.workflow_id, last.version));
             let mut resealed = Vec::with_capacity(page.len());
             for version in page {
                 let bound = bound_to(version.workflow_id, version.version);
@@ -330,17 +336,20 @@ impl Squads {
 
     /// The names of the squad's workflows whose current version names `member`
     /// (by assistant, or by a role no other member holds).
+    /// Also every workflow's id and current version, as checked.
     pub(super) async fn workflows_naming(
         &self,
         squad: &Squad,
         members: &[SquadMember],
         member: &SquadMember,
-    ) -> Result<Vec<String>> {
+    ) -> Result<(Vec<String>, Vec<(WorkflowId, i32)>)> {
         let role_kept = members
             .iter()
             .any(|m| m.assistant_id != member.assistant_id && m.role == member.role);
         let mut names = Vec::new();
+        let mut checked = Vec::new();
         for (workflow, version) in self.ports.workflows.squad_definitions(squad.id()).await? {
+            checked.push((workflow.id(), workflow.version));
             let definition = self.open(version)?.definition;
             let names_it = definition.nodes.iter().any(|n| {
                 n.node_type == NodeType::Agent
@@ -351,7 +360,7 @@ impl Squads {
                 names.push(format!("'{}'", workflow.record.draft.name));
             }
         }
-        Ok(names)
+        Ok((names, checked))
     }
 
     /// The workflow or other value `found` holds, with its squad, if that is
@@ -365,7 +374,10 @@ impl Squads {
         let missing = || Error::NotFound { entity: "workflow" };
         let found = found.ok_or_else(missing)?;
         let w = workflow(&found);
-        let squad = self.squad(who, w.squad_id).await.map_err(|_| missing())?;
+        let squad = self.squad(who, w.squad_id).await.map_err(|e| match e {
+            Error::NotFound { .. } => missing(),
+            other => other,
+        })?;
         if squad.require_owner(who).is_err() && w.record.draft.status != SquadStatus::Active {
             return Err(missing());
         }

@@ -1,6 +1,11 @@
 //! The keys workflow definitions are sealed with: AES-256-GCM keys from
 //! `AGENTRY_WORKFLOW_KEYS` (`key_id:base64` pairs, comma-separated; the first
 //! one seals, every one opens), and the domain's sealer built on them.
+//!
+//! A definition is deflated before it is sealed: JSON of many similar steps
+//! shrinks about eightfold, and each save writes it twice (its version and
+//! its workflow's copy). Only the owner writes a definition, so its sealed
+//! length tells nobody else anything they could steer.
 
 use std::str::FromStr;
 
@@ -9,6 +14,11 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use agentry_domain::squads::{NO_KEY, Sealed, Sealer};
 use agentry_domain::{Error, Result};
 use base64::Engine as _;
+
+/// Fast, and most of the gain on JSON.
+const DEFLATE_LEVEL: u8 = 3;
+/// Far above the largest definition (256 KiB).
+const INFLATED_MAX: usize = 4 << 20;
 
 /// The configured keys, in order. `Debug` never prints them.
 #[derive(Clone)]
@@ -84,12 +94,13 @@ impl Sealer for WorkflowKeys {
         let Some((id, cipher)) = self.keys.first() else {
             return Err(Error::Sealing(NO_KEY.into()));
         };
+        let packed = miniz_oxide::deflate::compress_to_vec(plaintext, DEFLATE_LEVEL);
         let nonce = Aes256Gcm::generate_nonce(&mut OsRng);
         let ciphertext = cipher
             .encrypt(
                 &nonce,
                 Payload {
-                    msg: plaintext,
+                    msg: &packed,
                     aad: bound_to,
                 },
             )
@@ -114,7 +125,7 @@ impl Sealer for WorkflowKeys {
                 "the definition sealed under key '{id}' has a damaged nonce"
             ))
         })?;
-        cipher
+        let packed = cipher
             .decrypt(
                 &Nonce::from(nonce),
                 Payload {
@@ -127,7 +138,14 @@ impl Sealer for WorkflowKeys {
                     "the definition sealed under key '{id}' does not open: the key is not the \
                      one it was sealed with, or the stored bytes were altered or moved"
                 ))
-            })
+            })?;
+        // Authenticated first: only a holder of the key could have made these
+        // bytes, and even so they inflate to no more than any definition.
+        miniz_oxide::inflate::decompress_to_vec_with_limit(&packed, INFLATED_MAX).map_err(|_| {
+            Error::Sealing(format!(
+                "the definition sealed under key '{id}' opens but does not inflate to a definition"
+            ))
+        })
     }
 
     fn sealing_key(&self) -> Option<String> {
@@ -152,6 +170,16 @@ mod tests {
         assert_eq!(sealed.key_id, "a");
         assert!(!sealed.ciphertext.windows(6).any(|w| w == b"secret"));
         assert_eq!(keys.open(&sealed, b"wf:1").unwrap(), b"secret plan");
+        // Deflated before sealing: a repetitive definition seals small.
+        let steps = br#"{"id": "step", "type": "agent", "role": "writer", "instructions": "go"},"#
+            .repeat(100);
+        let big = keys.seal(&steps, b"wf:1").unwrap();
+        assert!(
+            big.ciphertext.len() < steps.len() / 4,
+            "{}",
+            big.ciphertext.len()
+        );
+        assert_eq!(keys.open(&big, b"wf:1").unwrap(), steps);
         let moved = keys.open(&sealed, b"wf:2").unwrap_err().to_string();
         assert!(
             moved.contains("'a'") && !moved.contains("secret"),

@@ -6,6 +6,7 @@
 //! agents that are members of the squad).
 
 mod check;
+mod rules;
 #[cfg(test)]
 mod tests;
 

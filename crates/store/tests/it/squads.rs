@@ -11,15 +11,16 @@ use agentry_domain::registry::{
     Assistant, AssistantDraft, AssistantKind, AssistantRepo as _, Revisioned,
 };
 use agentry_domain::squads::{
-    Price, Sealed, SealedRepo as _, Squad, SquadChanged, SquadDraft, SquadEvent, SquadMember,
-    SquadQuery, SquadRepo as _, SquadStatus, Template, TemplateDraft, TemplateQuery,
-    TemplateRepo as _, Workflow, WorkflowDraft, WorkflowRepo as _, WorkflowVersion,
-    builtin_templates,
+    Price, Sealed, Squad, SquadChanged, SquadDraft, SquadEvent, SquadMember, SquadQuery,
+    SquadRepo as _, SquadStatus, Template, TemplateDraft, TemplateQuery, TemplateRepo as _,
+    Workflow, WorkflowDraft, WorkflowRepo as _, WorkflowVersion, builtin_templates,
 };
 use agentry_domain::workspace::{User, UserRepo as _};
 use agentry_store::Store;
 
 use crate::helpers::contract;
+
+mod writes;
 
 contract!(
     a_squad_round_trips_with_an_exact_price_and_its_event,
@@ -27,11 +28,8 @@ contract!(
     members_are_active_assistants_unique_and_bounded,
     versions_are_conditional_immutable_and_the_current_one_is_the_latest,
     concurrent_uses_of_a_template_each_count,
-    resealing_replaces_only_what_is_still_as_read,
     deleting_a_squad_takes_its_members_workflows_and_versions,
     templates_are_revisioned,
-    a_squad_holds_a_hundred_workflows_and_no_more,
-    a_write_checked_against_members_or_versions_that_changed_is_refused,
 );
 
 async fn user(store: &Store) -> User {
@@ -358,47 +356,6 @@ async fn concurrent_uses_of_a_template_each_count(store: Store) {
     assert_eq!(store.get_workflow(workflow.id()).await.unwrap(), None);
 }
 
-async fn resealing_replaces_only_what_is_still_as_read(store: Store) {
-    let (_, workflow, first) = squad_with_workflow(&store).await;
-    let pending = store.sealed_elsewhere("k2", None, 10).await.unwrap();
-    assert!(
-        store
-            .sealed_elsewhere("k2", Some((workflow.id(), 1)), 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    assert_eq!(pending, std::slice::from_ref(&first));
-    let mut under_k2 = sealed(9);
-    under_k2.key_id = "k2".into();
-    // A stale read (another nonce) moves nothing.
-    let mut stale = first.clone();
-    stale.sealed.nonce = vec![7; 12];
-    assert_eq!(
-        store
-            .reseal(&[(stale, under_k2.clone())], &[])
-            .await
-            .unwrap(),
-        0
-    );
-    assert_eq!(
-        store
-            .reseal(&[(first, under_k2.clone())], &[])
-            .await
-            .unwrap(),
-        1
-    );
-    assert!(
-        store
-            .sealed_elsewhere("k2", None, 10)
-            .await
-            .unwrap()
-            .is_empty()
-    );
-    let (_, current) = store.current(workflow.id()).await.unwrap().unwrap();
-    assert_eq!(current.sealed, under_k2);
-}
-
 async fn deleting_a_squad_takes_its_members_workflows_and_versions(store: Store) {
     let (squad, workflow, _) = squad_with_workflow(&store).await;
     let writer = assistant(&store, "Writer", true).await;
@@ -478,65 +435,4 @@ async fn templates_are_revisioned(store: Store) {
         .await
         .unwrap();
     assert_eq!(store.get_template(next.id()).await.unwrap(), None);
-}
-
-async fn a_squad_holds_a_hundred_workflows_and_no_more(store: Store) {
-    let owner = user(&store).await;
-    let squad = squad_of(owner.id, "Busy", "0");
-    store.create_squad(&squad, &[]).await.unwrap();
-    let make = || {
-        let (workflow, mut version) = workflow_in(&squad);
-        version.created_by = owner.id;
-        (workflow, version)
-    };
-    for _ in 0..Workflow::PER_SQUAD_MAX {
-        let (workflow, version) = make();
-        store
-            .create_workflow(&workflow, &version, None, &[], &[])
-            .await
-            .unwrap();
-    }
-    let (workflow, version) = make();
-    let err = store
-        .create_workflow(&workflow, &version, None, &[], &[])
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
-    assert_eq!(store.get_workflow(workflow.id()).await.unwrap(), None);
-}
-
-async fn a_write_checked_against_members_or_versions_that_changed_is_refused(store: Store) {
-    let (squad, workflow, first) = squad_with_workflow(&store).await;
-    let writer = assistant(&store, "Writer", true).await;
-    let member = SquadMember::new(squad.id(), writer.id, Some("writer"), utc_now()).unwrap();
-    store.add_member(&member, &[]).await.unwrap();
-    // The member is checked absent from version 1, then version 2 is saved.
-    let checked = [(workflow.id(), 1)];
-    let next = workflow.next_version(utc_now());
-    let mut second = version_of(&next, 2);
-    second.created_by = first.created_by;
-    store
-        .save_version(&next, &second, std::slice::from_ref(&member), &[])
-        .await
-        .unwrap();
-    let err = store
-        .remove_member(squad.id(), writer.id, &checked, &[])
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
-    assert_eq!(store.members(squad.id()).await.unwrap().len(), 1);
-    store
-        .remove_member(squad.id(), writer.id, &[(workflow.id(), 2)], &[])
-        .await
-        .unwrap();
-    // A save checked against the member it names, now gone, writes nothing.
-    let third_of = next.next_version(utc_now());
-    let mut third = version_of(&third_of, 3);
-    third.created_by = first.created_by;
-    let err = store
-        .save_version(&third_of, &third, std::slice::from_ref(&member), &[])
-        .await
-        .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Conflict, "{err}");
-    assert_eq!(store.get_version(workflow.id(), 3).await.unwrap(), None);
 }

@@ -132,3 +132,23 @@ async fn members_unchanged(
         ))
     }
 }
+
+/// A workflow row's copy of its current version's sealed bytes, set by `update`.
+fn set_sealed(
+    update: sea_orm::UpdateMany<workflow_rows::Entity>,
+    sealed: &agentry_domain::squads::Sealed,
+) -> sea_orm::UpdateMany<workflow_rows::Entity> {
+    update
+        .col_expr(
+            workflow_rows::Column::DefinitionEncrypted,
+            Expr::value(sealed.ciphertext.clone()),
+        )
+        .col_expr(
+            workflow_rows::Column::DefinitionIv,
+            Expr::value(sealed.nonce.clone()),
+        )
+        .col_expr(
+            workflow_rows::Column::DefinitionKey,
+            Expr::value(sealed.key_id.clone()),
+        )
+}

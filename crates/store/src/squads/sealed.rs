@@ -13,6 +13,7 @@ use sea_orm::{
 };
 
 use super::rows::version_from;
+use super::set_sealed;
 use crate::Store;
 use crate::entity::{workflow_versions, workflows};
 use crate::error::db_error;
@@ -84,19 +85,7 @@ impl SealedRepo for Store {
                 }
                 moved += replaced.rows_affected;
                 // The workflow's copy, when this is its current version.
-                workflows::Entity::update_many()
-                    .col_expr(
-                        workflows::Column::DefinitionEncrypted,
-                        Expr::value(now.ciphertext.clone()),
-                    )
-                    .col_expr(
-                        workflows::Column::DefinitionIv,
-                        Expr::value(now.nonce.clone()),
-                    )
-                    .col_expr(
-                        workflows::Column::DefinitionKey,
-                        Expr::value(now.key_id.clone()),
-                    )
+                set_sealed(workflows::Entity::update_many(), now)
                     .filter(workflows::Column::Id.eq(was.workflow_id.0))
                     .filter(workflows::Column::Version.eq(was.version))
                     .exec(txn)

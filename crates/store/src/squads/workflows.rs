@@ -13,7 +13,7 @@ use sea_orm::{
 };
 
 use super::rows::{current_from, version_from, version_row, workflow_from, workflow_row};
-use super::{delete_at, lock_squad, members_unchanged, missed};
+use super::{delete_at, lock_squad, members_unchanged, missed, set_sealed};
 use crate::Store;
 use crate::entity::{workflow_templates, workflow_versions, workflows};
 use crate::error::db_error;
@@ -189,20 +189,8 @@ impl WorkflowRepo for Store {
             members_unchanged(txn, workflow.squad_id.0, members).await?;
             let expected = workflow.record.replaces();
             let sealed = &version.sealed;
-            let updated = workflows::Entity::update_many()
+            let updated = set_sealed(workflows::Entity::update_many(), sealed)
                 .col_expr(workflows::Column::Version, Expr::value(workflow.version))
-                .col_expr(
-                    workflows::Column::DefinitionEncrypted,
-                    Expr::value(sealed.ciphertext.clone()),
-                )
-                .col_expr(
-                    workflows::Column::DefinitionIv,
-                    Expr::value(sealed.nonce.clone()),
-                )
-                .col_expr(
-                    workflows::Column::DefinitionKey,
-                    Expr::value(sealed.key_id.clone()),
-                )
                 .col_expr(
                     workflows::Column::DefinitionDigest,
                     Expr::value(version.digest.clone()),
